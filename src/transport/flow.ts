@@ -1,0 +1,32 @@
+/**
+ * The boundary between a transport (UDP socket, TCP connection) and the protocol core.
+ *
+ * A transport owns its sockets; it hands the core each complete message together with a Flow that
+ * says where it came from and how to answer. The core never touches a socket (DESIGN §1).
+ */
+
+export type TransportName = 'udp' | 'tcp';
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+export interface Flow {
+  readonly transport: TransportName;
+  /** The packet's source (UDP) or the connection's peer (TCP). */
+  readonly remote: Endpoint;
+  /** The local socket address the message arrived on. */
+  readonly local: Endpoint;
+  /**
+   * Send bytes. UDP sends a datagram to `to` (the core computes it per §18.2.2 / RFC 3581);
+   * connection-oriented transports ignore `to` and write on the same connection (§18.2.2).
+   */
+  send(data: Buffer, to: { address: string; port: number }): void;
+  /** Close the connection after pending writes (TCP after a 413); a no-op for UDP. */
+  close(): void;
+}
+
+/** What a transport calls for every complete message it framed. Must never throw. */
+export type MessageHandler = (data: Buffer, flow: Flow) => void;
