@@ -1,0 +1,136 @@
+/**
+ * SIP over UDP (RFC 3261 §18): one datagram is one message, handed to the core with a Flow whose
+ * `send` goes to whatever address the core computed (§18.2.2, RFC 3581 rport).
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { Endpoint, Flow, MessageHandler } from './flow.js';
+
+export interface UdpOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly handler: MessageHandler;
+  readonly logger: Logger;
+  /** Larger datagrams are dropped before the core sees them. Default 65535. */
+  readonly maxMessageBytes?: number;
+}
+
+export interface UdpCounters {
+  received: number;
+  dropped: number;
+  sent: number;
+  sendErrors: number;
+  handlerErrors: number;
+}
+
+export interface UdpTransport {
+  address(): Endpoint;
+  close(): Promise<void>;
+  readonly counters: Readonly<UdpCounters>;
+}
+
+/** Load tests push 20k+ datagrams/s; the kernel default (~200 KiB) drops bursts. */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+const IPV4_MAPPED_PREFIX = '::ffff:';
+
+/**
+ * An address as the core should see it: IPv4-mapped IPv6 (what a dual-stack socket reports for an
+ * IPv4 peer) becomes plain IPv4, so `received=` and logs show the address the peer knows itself by.
+ */
+export function toEndpoint(address: string, port: number): Endpoint {
+  if (address.startsWith(IPV4_MAPPED_PREFIX)) {
+    const v4 = address.slice(IPV4_MAPPED_PREFIX.length);
+    if (net.isIPv4(v4)) return { address: v4, port, family: 'IPv4' };
+  }
+  return { address, port, family: net.isIPv6(address) ? 'IPv6' : 'IPv4' };
+}
+
+export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
+  const { handler, logger } = opts;
+  const maxMessageBytes = opts.maxMessageBytes ?? 65535;
+  const ipv6 = opts.host.includes(':');
+  // On '::' accept IPv4 too (dual stack), so one listener serves both families.
+  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false });
+  const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0 };
+  let local: Endpoint;
+
+  const onSent = (err: Error | null): void => {
+    if (err) {
+      counters.sendErrors++;
+      logger.warn({ err }, 'udp send failed');
+    }
+  };
+
+  const send = (data: Buffer, to: { address: string; port: number }): void => {
+    // A udp6 socket cannot address an IPv4 destination directly: use its IPv4-mapped form.
+    const address = ipv6 && net.isIPv4(to.address) ? IPV4_MAPPED_PREFIX + to.address : to.address;
+    try {
+      socket.send(data, to.port, address, onSent);
+      counters.sent++;
+    } catch (err) {
+      // Thrown synchronously for a closed socket or an invalid port.
+      onSent(err as Error);
+    }
+  };
+  const noop = (): void => {};
+
+  socket.on('message', (data, rinfo) => {
+    counters.received++;
+    if (data.length > maxMessageBytes) {
+      counters.dropped++;
+      logger.debug({ remote: rinfo.address, port: rinfo.port, bytes: data.length }, 'udp datagram over limit dropped');
+      return;
+    }
+    const flow: Flow = { transport: 'udp', remote: toEndpoint(rinfo.address, rinfo.port), local, send, close: noop };
+    try {
+      handler(data, flow);
+    } catch (err) {
+      counters.handlerErrors++;
+      logger.error({ err, remote: flow.remote }, 'udp message handler threw');
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    const onBindError = (err: Error): void => {
+      try {
+        socket.close();
+      } catch {
+        // never bound, nothing to release
+      }
+      reject(new Error(`cannot bind UDP ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address: opts.host, port: opts.port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      // After bind, errors (ICMP unreachable, ENOBUFS…) concern one packet: log, never throw.
+      socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
+      setBufferSizes(socket, logger);
+      const a = socket.address();
+      local = toEndpoint(a.address, a.port);
+      logger.info({ local }, 'udp transport listening');
+      resolve({
+        address: () => local,
+        counters,
+        close: () => new Promise<void>((done) => {
+          try {
+            socket.close(() => done());
+          } catch {
+            done(); // already closed
+          }
+        }),
+      });
+    });
+  });
+}
+
+function setBufferSizes(socket: dgram.Socket, logger: Logger): void {
+  // Best effort: the kernel may cap or refuse it (net.core.rmem_max); the server still works.
+  for (const set of [socket.setRecvBufferSize, socket.setSendBufferSize]) {
+    try {
+      set.call(socket, SOCKET_BUFFER_BYTES);
+    } catch (err) {
+      logger.warn({ err }, 'could not enlarge udp socket buffer');
+    }
+  }
+}
