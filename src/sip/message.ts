@@ -94,7 +94,8 @@ export interface SipRequest {
 export interface ResponseBasis {
   /** Via values in order, exactly as received, top first. */
   readonly via: readonly string[];
-  readonly topVia: Via;
+  /** Undefined only on a stream transport, where the response goes back on the connection (§18.2.2). */
+  readonly topVia: Via | undefined;
   readonly from: string | undefined;
   readonly to: string | undefined;
   /** Whether To already carries a tag; if not the response adds one. */

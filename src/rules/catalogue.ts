@@ -1,0 +1,70 @@
+/**
+ * The headers each failure code must (or by its definition should) carry, DESIGN §7. Used by every
+ * rule that answers with such a code, so `sip:420@host` and a real 420 look the same on the wire.
+ */
+import type { SipRequest } from '../sip/message.js';
+import { unescape } from '../sip/charset.js';
+import type { HeaderPair } from '../sip/response.js';
+import type { RuleContext } from './rule.js';
+
+function retryAfter(ctx: RuleContext): HeaderPair {
+  return ['Retry-After', String(ctx.config.catalogue.retryAfter)];
+}
+
+export function realmFor(req: SipRequest, ctx: RuleContext): string {
+  return ctx.config.catalogue.realm !== '' ? ctx.config.catalogue.realm : req.uri.host.replace(/^\[|\]$/g, '') || 'sip4xx';
+}
+
+export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext): HeaderPair[] {
+  const cat = ctx.config.catalogue;
+  const sip = ctx.config.sip;
+  switch (code) {
+    case 401: // §21.4.2, §22.1: a 401 without WWW-Authenticate leaves the client nothing to answer.
+      return ctx.challenge(realmFor(req, ctx)).map((v) => ['WWW-Authenticate', v] as const);
+    case 407: // §21.4.8
+      return ctx.challenge(realmFor(req, ctx)).map((v) => ['Proxy-Authenticate', v] as const);
+    case 405: // §21.4.6: "The response MUST include an Allow header field"
+      return [['Allow', sip.allow.join(', ')]];
+    case 413: // §21.4.11: Retry-After when the condition is temporary
+      return [retryAfter(ctx)];
+    case 415: // §21.4.13: "The server MUST return a list of acceptable formats using the Accept…"
+      return [
+        ['Accept', sip.accept.join(', ')],
+        ['Accept-Encoding', 'identity'],
+        ['Accept-Language', 'en'],
+      ];
+    case 420: {
+      // §8.2.2.3: Unsupported lists the tags not understood
+      const tags = [...req.require, ...req.proxyRequire];
+      return [['Unsupported', (tags.length > 0 ? tags : cat.unsupported).join(', ')]];
+    }
+    case 421: // §21.4.16: "the extension … MUST be listed in a Require header field"
+      return [['Require', cat.require.join(', ')]];
+    case 422: // RFC 4028 §6: "The 422 response MUST contain a Min-SE header field"
+      return [['Min-SE', String(cat.minSE)]];
+    case 423: // §10.3 step 7: Min-Expires
+      return [['Min-Expires', String(cat.minExpires)]];
+    case 480: // §21.4.18: "The reason phrase SHOULD indicate a more precise cause"; Retry-After
+    case 486: // §21.4.24: Retry-After
+    case 600:
+      return [retryAfter(ctx)];
+    case 485: {
+      // §21.4.23: "The response MAY contain a listing of possible unambiguous addresses in Contact"
+      const user = unescape(req.uri.user ?? 'user');
+      const host = req.uri.host || 'invalid';
+      return cat.ambiguousContacts.map((t) => ['Contact', `<${t.replaceAll('{user}', user).replaceAll('{host}', host)}>`] as const);
+    }
+    case 488: // §21.4.26: a Warning header explaining why the offer was rejected
+      return [['Warning', `305 ${warnAgent(ctx)} "Incompatible media format"`]];
+    case 489: // RFC 6665 §8.3.1: Allow-Events lists the packages supported
+      return [['Allow-Events', cat.allowEvents.join(', ')]];
+    default:
+      return [];
+  }
+}
+
+/** warn-agent = hostport / pseudonym (§20.43): our bound address, or our Server name. */
+function warnAgent(ctx: RuleContext): string {
+  const host = ctx.flow.local.family === 'IPv6' ? `[${ctx.flow.local.address}]` : ctx.flow.local.address;
+  return `${host}:${ctx.flow.local.port}`;
+}

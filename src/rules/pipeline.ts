@@ -1,0 +1,60 @@
+/**
+ * The rule pipeline: every rule sip4xx knows, and the one list that orders them (DESIGN §5).
+ * 413 / 414 / 400 / 505 come earlier, from the parser, because a request too large or too broken
+ * to parse never becomes a SipRequest.
+ */
+import type { SipRequest } from '../sip/message.js';
+import type { Decision, Rule, RuleContext } from './rule.js';
+import { cancelRule } from './cancel.js';
+import { codeInUriRule } from './code-in-uri.js';
+import { dialogRule } from './dialog.js';
+import { loopRule } from './loop.js';
+import { maxForwardsRule } from './max-forwards.js';
+import { methodRule } from './method.js';
+import { optionsRule } from './options.js';
+import { requireRule } from './require.js';
+import { uriSchemeRule } from './uri-scheme.js';
+
+/** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
+export const RULES: readonly Rule[] = [
+  maxForwardsRule, // 483  §16.3
+  uriSchemeRule, // 416  §8.2.2.1
+  loopRule, // 482  §16.3, §8.2.2.2
+  requireRule, // 420  §8.2.2.3
+  dialogRule, // 481  §12.2.2
+  cancelRule, // 481  §9.2
+  methodRule, // 405 / 501  §8.2.1
+  optionsRule, // 200  §11.2
+  codeInUriRule, // 4xx  sip:<code>@host
+];
+
+const BY_NAME = new Map(RULES.map((r) => [r.name, r]));
+
+export class UnknownRuleError extends Error {
+  readonly code = 'SIP4XX_UNKNOWN_RULE';
+  constructor(readonly names: readonly string[]) {
+    super(`unknown rule(s) in pipeline: ${names.join(', ')}; known: ${[...BY_NAME.keys()].join(', ')}`);
+  }
+}
+
+/** Resolve the configured order; every unknown name is reported at once. */
+export function buildPipeline(names: readonly string[]): readonly Rule[] {
+  const unknown = names.filter((n) => !BY_NAME.has(n));
+  if (unknown.length > 0) throw new UnknownRuleError(unknown);
+  return names.map((n) => BY_NAME.get(n) as Rule);
+}
+
+export interface Verdict {
+  readonly decision: Decision;
+  /** The rule that answered, or "default". */
+  readonly rule: string;
+}
+
+export function runPipeline(rules: readonly Rule[], req: SipRequest, ctx: RuleContext): Verdict {
+  for (const rule of rules) {
+    const decision = rule.check(req, ctx);
+    if (decision !== undefined) return { decision, rule: rule.name };
+  }
+  const d = ctx.config.defaultResponse;
+  return { decision: { status: d.code, reason: d.reason }, rule: 'default' };
+}

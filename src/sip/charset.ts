@@ -1,0 +1,104 @@
+/**
+ * Character classes of the RFC 3261 §25.1 grammar as lookup tables.
+ *
+ * The parser scans untrusted bytes with these tables and `charCodeAt` instead of regular
+ * expressions: one pass, no backtracking, no allocation (see the note in parse-message.ts).
+ */
+
+function table(chars: string, alnum: boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  if (alnum) {
+    for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+    for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+    for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  }
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+const MARK = "-_.!~*'()";
+
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+export const TOKEN = table("-.!%*_+`'~", true);
+/** word (Call-ID) = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") */
+export const WORD = table("-.!%*_+`'~()<>:\\\"/[]?{}", true);
+/** user = 1*( unreserved / escaped / user-unreserved ); user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/" */
+export const USER = table(MARK + '&=+$,;?/', true);
+/** password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
+export const PASSWORD = table(MARK + '&=+$,', true);
+/** paramchar = param-unreserved / unreserved / escaped; param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$" */
+export const PARAMCHAR = table(MARK + '[]/:&+$', true);
+/** hname / hvalue chars: hnv-unreserved / unreserved / escaped; hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$" */
+export const HNVCHAR = table(MARK + '[]/?:+$', true);
+/** Characters of a hostname (letters, digits, "-" and "."); label rules are checked separately. */
+export const HOSTCHAR = table('-.', true);
+/** Characters allowed in a tel URI (RFC 3966) number and its parameters, checked loosely. */
+export const TELCHAR = table(MARK + '+#;=%[]/:&$,?*', true);
+/** Every char of an absoluteURI (RFC 2396) after the scheme: uric plus "/" and "#" is not allowed. */
+export const URIC = table(MARK + ';/?:@&=+$,[]%', true);
+
+export function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+export function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+export function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** True when s[from, to) is non-empty and every char is in `t`, with %XX escapes where `escapes`. */
+export function allIn(s: string, from: number, to: number, t: Uint8Array, escapes: boolean): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 256 && t[c] === 1) continue;
+    if (escapes && c === 0x25 && i + 2 < to && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** A whole string of token chars (method names, option tags, param names). */
+export function isToken(s: string): boolean {
+  return allIn(s, 0, s.length, TOKEN, false);
+}
+
+/** Decimal digits only, at most `maxDigits` of them (so the number stays exact). */
+export function parseDigits(s: string, maxDigits: number): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > maxDigits) return undefined;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+/** Linear whitespace inside a header value after unfolding. */
+export function isWsp(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Undo %XX escapes (§19.1.4: URIs are compared after unescaping). Bytes map one to one (latin1). */
+export function unescape(s: string): string {
+  if (s.indexOf('%') === -1) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      out += String.fromCharCode(parseInt(s.substr(i + 1, 2), 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}

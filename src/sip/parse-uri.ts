@@ -1,0 +1,206 @@
+/**
+ * SIP, SIPS and TEL URI parsing (RFC 3261 §19.1.1 and §25.1, RFC 3966, RFC 5954 for IPv6).
+ *
+ * Strict for sip/sips: a URI the grammar refuses is refused here, so a malformed Request-URI,
+ * From, To or Contact gets a 400 naming it. Other schemes are kept as opaque absolute URIs so the
+ * 416 rule, not the parser, decides about them (§8.2.2.1).
+ */
+import { isIPv6 } from 'node:net';
+import type { SipParam, SipUri } from './message.js';
+import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, allIn, isAlpha, isDigit, parseDigits } from './charset.js';
+
+const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
+
+/** Parse a URI; undefined when it does not follow its scheme's grammar. */
+export function parseUri(raw: string): SipUri | undefined {
+  const colon = raw.indexOf(':');
+  if (colon <= 0 || !isScheme(raw, colon)) return undefined;
+  const scheme = raw.slice(0, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(raw, scheme, colon + 1);
+  if (scheme === 'tel') return parseTelUri(raw, colon + 1);
+  // absoluteURI = scheme ":" ( hier-part / opaque-part ): one or more uric characters.
+  if (!allIn(raw, colon + 1, raw.length, URIC, true) && !allIn(raw, colon + 1, raw.length, URIC_SLASH, true)) return undefined;
+  return { scheme, user: undefined, password: undefined, host: '', port: undefined, params: NO_PARAMS, headers: undefined, raw };
+}
+
+const URIC_SLASH = (() => {
+  const t = new Uint8Array(URIC);
+  t[0x2f] = 1;
+  t[0x23] = 0;
+  return t;
+})();
+
+/** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+function isScheme(s: string, end: number): boolean {
+  if (!isAlpha(s.charCodeAt(0))) return false;
+  for (let i = 1; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
+  }
+  return true;
+}
+
+function parseSipUri(raw: string, scheme: string, start: number): SipUri | undefined {
+  const end = raw.length;
+  // '@' can appear only as the userinfo terminator: user, password, params and headers exclude it.
+  const at = raw.indexOf('@', start);
+  let user: string | undefined;
+  let password: string | undefined;
+  let hostStart = start;
+  if (at !== -1) {
+    const pw = raw.indexOf(':', start);
+    const userEnd = pw !== -1 && pw < at ? pw : at;
+    if (!allIn(raw, start, userEnd, USER, true)) return undefined;
+    user = raw.slice(start, userEnd);
+    if (userEnd !== at) {
+      if (at > userEnd + 1 && !allIn(raw, userEnd + 1, at, PASSWORD, true)) return undefined;
+      password = raw.slice(userEnd + 1, at);
+    }
+    hostStart = at + 1;
+  }
+  let hostEnd = hostStart;
+  while (hostEnd < end) {
+    const c = raw.charCodeAt(hostEnd);
+    if (c === 0x3b || c === 0x3f) break; // ';' '?'
+    hostEnd++;
+  }
+  const hp = parseHostPort(raw, hostStart, hostEnd);
+  if (hp === undefined) return undefined;
+  const q = raw.indexOf('?', hostEnd);
+  const paramsEnd = q === -1 ? end : q;
+  const params = parseUriParams(raw, hostEnd, paramsEnd);
+  if (params === undefined) return undefined;
+  let headers: string | undefined;
+  if (q !== -1) {
+    headers = raw.slice(q + 1);
+    if (!validUriHeaders(headers)) return undefined;
+  }
+  return { scheme, user, password, host: hp.host, port: hp.port, params, headers, raw };
+}
+
+/** uri-parameters = *( ";" uri-parameter ); uri-parameter = pname [ "=" pvalue ] */
+function parseUriParams(raw: string, from: number, to: number): readonly SipParam[] | undefined {
+  if (from === to) return NO_PARAMS;
+  const out: SipParam[] = [];
+  let i = from;
+  while (i < to) {
+    // raw[i] is ';'
+    let next = raw.indexOf(';', i + 1);
+    if (next === -1 || next > to) next = to;
+    const eq = raw.indexOf('=', i + 1);
+    if (eq !== -1 && eq < next) {
+      if (!allIn(raw, i + 1, eq, PARAMCHAR, true) || !allIn(raw, eq + 1, next, PARAMCHAR, true)) return undefined;
+      out.push({ name: raw.slice(i + 1, eq).toLowerCase(), value: raw.slice(eq + 1, next) });
+    } else {
+      if (!allIn(raw, i + 1, next, PARAMCHAR, true)) return undefined;
+      out.push({ name: raw.slice(i + 1, next).toLowerCase(), value: undefined });
+    }
+    i = next;
+  }
+  return out;
+}
+
+/** headers = header *( "&" header ); header = hname "=" hvalue; hvalue may be empty. */
+function validUriHeaders(h: string): boolean {
+  for (const part of h.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) return false;
+    if (!allIn(part, 0, eq, HNVCHAR, true)) return false;
+    if (eq + 1 < part.length && !allIn(part, eq + 1, part.length, HNVCHAR, true)) return false;
+  }
+  return true;
+}
+
+/** telephone-subscriber (RFC 3966 §3): checked by character set, not digit-by-digit semantics. */
+function parseTelUri(raw: string, start: number): SipUri | undefined {
+  if (!allIn(raw, start, raw.length, TELCHAR, true)) return undefined;
+  const semi = raw.indexOf(';', start);
+  const number = raw.slice(start, semi === -1 ? raw.length : semi);
+  if (number === '') return undefined;
+  const params = semi === -1 ? NO_PARAMS : parseUriParams(raw, semi, raw.length);
+  if (params === undefined) return undefined;
+  return { scheme: 'tel', user: number, password: undefined, host: '', port: undefined, params, headers: undefined, raw };
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number | undefined;
+}
+
+/** hostport = host [ ":" port ]; host = hostname / IPv4address / IPv6reference */
+export function parseHostPort(s: string, from: number, to: number): HostPort | undefined {
+  if (from >= to) return undefined;
+  let hostEnd: number;
+  if (s.charCodeAt(from) === 0x5b) {
+    const close = s.indexOf(']', from);
+    if (close === -1 || close >= to) return undefined;
+    const inner = s.slice(from + 1, close);
+    // RFC 3261 IPv6reference has no zone index ("%eth0"), which net.isIPv6 would accept.
+    if (inner.indexOf('%') !== -1 || !isIPv6(inner)) return undefined;
+    hostEnd = close + 1;
+  } else {
+    hostEnd = s.indexOf(':', from);
+    if (hostEnd === -1 || hostEnd > to) hostEnd = to;
+    if (!isHostname(s, from, hostEnd) && !isIPv4(s, from, hostEnd)) return undefined;
+  }
+  let port: number | undefined;
+  if (hostEnd < to) {
+    if (s.charCodeAt(hostEnd) !== 0x3a) return undefined;
+    port = parseDigits(s.slice(hostEnd + 1, to), 5);
+    if (port === undefined || port > 65535) return undefined;
+  }
+  return { host: s.slice(from, hostEnd), port };
+}
+
+/** IPv4address = dec-octet "." dec-octet "." dec-octet "." dec-octet (0–255 each). */
+export function isIPv4(s: string, from: number, to: number): boolean {
+  let octets = 0;
+  let i = from;
+  while (i <= to) {
+    let v = 0;
+    let digits = 0;
+    while (i < to && isDigit(s.charCodeAt(i))) {
+      v = v * 10 + (s.charCodeAt(i) - 0x30);
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 3 || v > 255) return false;
+    octets++;
+    if (i === to) return octets === 4;
+    if (s.charCodeAt(i) !== 0x2e || octets === 4) return false;
+    i++;
+  }
+  return false;
+}
+
+/**
+ * hostname = *( domainlabel "." ) toplabel [ "." ]
+ * domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
+ * toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum
+ */
+export function isHostname(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  let end = to;
+  if (s.charCodeAt(end - 1) === 0x2e) end--; // the optional trailing dot
+  let labelStart = from;
+  for (let i = from; i <= end; i++) {
+    if (i < end && s.charCodeAt(i) !== 0x2e) continue;
+    if (i === labelStart) return false; // empty label
+    const first = s.charCodeAt(labelStart);
+    const last = s.charCodeAt(i - 1);
+    if (!(isAlpha(first) || isDigit(first)) || !(isAlpha(last) || isDigit(last))) return false;
+    for (let j = labelStart + 1; j < i - 1; j++) {
+      const c = s.charCodeAt(j);
+      if (!(isAlpha(c) || isDigit(c) || c === 0x2d)) return false;
+    }
+    if (i === end && !isAlpha(first)) return false; // the top label starts with a letter
+    labelStart = i + 1;
+  }
+  return true;
+}
+
+/** Find a URI parameter by (lower-case) name. */
+export function uriParam(uri: SipUri, name: string): SipParam | undefined {
+  for (const p of uri.params) if (p.name === name) return p;
+  return undefined;
+}

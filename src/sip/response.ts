@@ -1,0 +1,108 @@
+/**
+ * Response construction per §8.2.6 and response routing per §18.2.2 / RFC 3581.
+ *
+ * Every string handed in is a JS string; header text copied from the request is latin1 (one char
+ * per byte, see message.ts) and goes back out byte for byte. Text we add from configuration may hold
+ * any Unicode, so it is converted to its UTF-8 bytes first (`wire`).
+ */
+import type { ResponseBasis, Via } from './message.js';
+import type { Endpoint } from '../transport/flow.js';
+import { reasonPhrase } from './status.js';
+
+export type HeaderPair = readonly [name: string, value: string];
+
+/** What a rule decided to answer; the builder adds everything §8.2.6 makes mandatory. */
+export interface ResponseSpec {
+  readonly status: number;
+  readonly reason?: string | undefined;
+  readonly headers?: readonly HeaderPair[] | undefined;
+  readonly body?: { readonly type: string; readonly content: Buffer | string } | undefined;
+}
+
+export interface ResponseContext {
+  /** Added to To when the request had no tag (§8.2.6.2); stable for retransmissions. */
+  readonly toTag: string;
+  /** Server header value (§20.35), from config; empty string for none. */
+  readonly server: string;
+  /** Where the request came from: fills `received` / `rport` (§18.2.1, RFC 3581 §4). */
+  readonly remote: Endpoint;
+}
+
+/** Convert Unicode text to the latin1 string of its UTF-8 bytes; ASCII passes through untouched. */
+export function wire(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+  }
+  return text;
+}
+
+/**
+ * §18.2.1: add `received` when sent-by differs from the packet's source; RFC 3581 §4: when the
+ * request carries a bare `rport`, fill it with the source port and add `received` even if the
+ * address matches.
+ */
+export function stampTopVia(via: Via, remote: Endpoint): string {
+  const fillRport = via.rport === true;
+  const needReceived = fillRport || via.host !== hostForm(remote);
+  if (!fillRport && !needReceived) return via.raw;
+  let out = `${via.protocol}/${via.transport} ${via.host}${via.port === undefined ? '' : `:${via.port}`}`;
+  let wroteReceived = false;
+  for (const p of via.params) {
+    if (p.name === 'rport' && fillRport) {
+      out += `;rport=${remote.port}`;
+    } else if (p.name === 'received') {
+      if (needReceived && !wroteReceived) out += `;received=${remote.address}`;
+      wroteReceived = true;
+    } else {
+      out += p.value === undefined ? `;${p.name}` : `;${p.name}=${p.value}`;
+    }
+  }
+  if (needReceived && !wroteReceived) out += `;received=${remote.address}`;
+  return out;
+}
+
+function hostForm(remote: Endpoint): string {
+  return remote.family === 'IPv6' ? `[${remote.address}]` : remote.address;
+}
+
+export function buildResponse(basis: ResponseBasis, spec: ResponseSpec, ctx: ResponseContext): Buffer {
+  const status = spec.status;
+  let out = `SIP/2.0 ${status} ${wire(spec.reason ?? reasonPhrase(status))}\r\n`;
+  // §8.2.6.2: Via values in the same order, the top one stamped for routing.
+  for (let i = 0; i < basis.via.length; i++) {
+    const value = i === 0 && basis.topVia !== undefined ? stampTopVia(basis.topVia, ctx.remote) : basis.via[i];
+    out += `Via: ${value}\r\n`;
+  }
+  if (basis.from !== undefined) out += `From: ${basis.from}\r\n`;
+  if (basis.to !== undefined) {
+    // §8.2.6.2: the UAS MUST add a tag to To if the request had none (a 100 Trying may omit it).
+    const addTag = !basis.toHasTag && status !== 100 && ctx.toTag !== '';
+    out += addTag ? `To: ${basis.to};tag=${ctx.toTag}\r\n` : `To: ${basis.to}\r\n`;
+  }
+  if (basis.callId !== undefined) out += `Call-ID: ${basis.callId}\r\n`;
+  if (basis.cseq !== undefined) out += `CSeq: ${basis.cseq}\r\n`;
+  if (spec.headers !== undefined) {
+    for (const [name, value] of spec.headers) out += `${name}: ${wire(value)}\r\n`;
+  }
+  if (ctx.server !== '') out += `Server: ${wire(ctx.server)}\r\n`;
+  if (spec.body === undefined) {
+    out += 'Content-Length: 0\r\n\r\n';
+    return Buffer.from(out, 'latin1');
+  }
+  const content = typeof spec.body.content === 'string' ? Buffer.from(spec.body.content, 'utf8') : spec.body.content;
+  out += `Content-Type: ${wire(spec.body.type)}\r\nContent-Length: ${content.length}\r\n\r\n`;
+  const head = Buffer.from(out, 'latin1');
+  return Buffer.concat([head, content], head.length + content.length);
+}
+
+/**
+ * §18.2.2 for unreliable transports, with RFC 3581 §4: send to the source address, and to the
+ * source port when the request asked for rport; otherwise to the sent-by port (default 5060).
+ * `maddr` is deliberately not honoured: answering to an address named in an unauthenticated
+ * request would let anyone aim our responses at a third party (reflection).
+ */
+export function responseDestination(basis: ResponseBasis, remote: Endpoint): { address: string; port: number } {
+  const via = basis.topVia;
+  if (via === undefined || via.rport !== undefined) return { address: remote.address, port: remote.port };
+  return { address: remote.address, port: via.port ?? 5060 };
+}
