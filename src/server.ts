@@ -1,0 +1,119 @@
+/**
+ * Wires the layers once: transports → core → rules. Owns the sockets' lifecycle; knows nothing of
+ * process signals or argv (main.ts).
+ */
+import { hostname, networkInterfaces } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { digestChallenges, NonceService } from './auth/nonce.js';
+import { createCore, NO_DIALOGS, type SipCore } from './core/sip-core.js';
+import { buildPipeline } from './rules/pipeline.js';
+import type { Endpoint } from './transport/flow.js';
+import { startTcp, type TcpTransport } from './transport/tcp.js';
+import { startUdp, type UdpTransport } from './transport/udp.js';
+
+export interface Sip4xxServer {
+  readonly core: SipCore;
+  readonly udp: UdpTransport | undefined;
+  readonly tcp: TcpTransport | undefined;
+  /** The bound address (UDP and TCP share the port). */
+  address(): Endpoint;
+  config(): Readonly<Config>;
+  /** Swap in a new (already validated) configuration; live traffic picks it up at once. */
+  reload(next: Readonly<Config>): void;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly tagSalt?: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+/** Names and addresses by which this host may appear in a Via (loop detection). */
+export function localIdentities(config: Readonly<Config>): Set<string> {
+  const ids = new Set<string>(config.server.aliases.map((a) => a.toLowerCase()));
+  const host = config.server.host;
+  if (!WILDCARDS.has(host)) ids.add(host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase());
+  else {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const ni of list ?? []) ids.add(ni.family === 'IPv6' ? `[${ni.address.toLowerCase()}]` : ni.address);
+    }
+    ids.add(hostname().toLowerCase());
+  }
+  return ids;
+}
+
+export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
+  let config = opts.config;
+  buildPipeline(config.pipeline); // refuse an unknown rule name before binding anything
+  const log = opts.logger;
+  const now = opts.now ?? Date.now;
+  const nonces = new NonceService(now);
+  let identities = localIdentities(config);
+  const core = createCore({
+    config: () => config,
+    logger: log,
+    get identities() {
+      return identities;
+    },
+    dialogs: NO_DIALOGS,
+    challenge: (realm) => digestChallenges(realm, nonces.issue(), 'sip4xx'),
+    tagSalt: opts.tagSalt,
+  });
+  const handler = core.handle;
+  const { host } = config.server;
+  const limits = config.limits;
+  let udp: UdpTransport | undefined;
+  let tcp: TcpTransport | undefined;
+  let port = config.server.port;
+  // Port 0 asks for a free port: take UDP's and bind TCP to the same one, retrying on a clash.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (config.server.udp) {
+        udp = await startUdp({ host, port, handler, logger: log, maxMessageBytes: limits.maxUdpMessageBytes });
+        port = udp.address().port;
+      }
+      if (config.server.tcp) {
+        tcp = await startTcp({
+          host,
+          port,
+          handler,
+          logger: log,
+          maxConnections: limits.tcp.maxConnections,
+          idleTimeoutMs: limits.tcp.idleTimeoutMs,
+          maxHeaderBytes: limits.maxHeaderBytes,
+          maxBodyBytes: limits.maxBodyBytes,
+        });
+        port = tcp.address().port;
+      }
+      break;
+    } catch (err) {
+      await udp?.close();
+      udp = undefined;
+      if (config.server.port !== 0 || attempt >= 5) throw err;
+      port = 0;
+    }
+  }
+  const bound = (udp ?? tcp)?.address();
+  if (bound === undefined) throw new Error('nothing to listen on: server.udp and server.tcp are both false');
+  log.info({ host, port: bound.port, udp: udp !== undefined, tcp: tcp !== undefined }, 'listening');
+  return {
+    core,
+    udp,
+    tcp,
+    address: () => bound,
+    config: () => config,
+    reload(next) {
+      buildPipeline(next.pipeline);
+      config = next;
+      identities = localIdentities(next);
+    },
+    async close() {
+      await Promise.all([udp?.close(), tcp?.close()]);
+    },
+  };
+}
