@@ -1,0 +1,42 @@
+/** Parsed requests and rule contexts for unit tests of rules and the pipeline. */
+import { parseMessage } from '../../src/sip/parse.js';
+import type { ResponseBasis, SipRequest } from '../../src/sip/message.js';
+import type { DialogView, RuleContext } from '../../src/rules/rule.js';
+import { buildRequest, type RequestSpec } from './sip-request.js';
+import { testConfig, type ConfigOverrides } from './config.js';
+import { fakeFlow, type FakeFlowOptions } from './fake-flow.js';
+
+/** Parse a request the test expects to be valid; throws with the parser's reason otherwise. */
+export function parseRequest(spec: RequestSpec | Buffer = {}, stream = false): { request: SipRequest; basis: ResponseBasis } {
+  const data = Buffer.isBuffer(spec) ? spec : buildRequest(spec);
+  const outcome = parseMessage(data, { maxRequestUriBytes: 4096, maxBodyBytes: 65536 }, stream);
+  if (outcome.kind !== 'request') {
+    throw new Error(`test request did not parse: ${outcome.kind === 'reject' ? `${outcome.status} ${outcome.reason}` : outcome.why}`);
+  }
+  return { request: outcome.request, basis: outcome.basis };
+}
+
+export function requestOf(spec: RequestSpec = {}): SipRequest {
+  return parseRequest(spec).request;
+}
+
+export interface ContextOptions {
+  readonly config?: ConfigOverrides;
+  readonly flow?: FakeFlowOptions;
+  readonly identities?: readonly string[];
+  readonly dialogs?: DialogView;
+  readonly challenge?: (realm: string) => readonly string[];
+}
+
+/** A fixed, recognisable challenge, so rule tests can see the realm they asked for. */
+export const FAKE_CHALLENGE = (realm: string): readonly string[] => [`Digest realm="${realm}", nonce="n", algorithm=SHA-256`];
+
+export function ruleContext(opts: ContextOptions = {}): RuleContext {
+  return {
+    config: testConfig(opts.config),
+    flow: fakeFlow(opts.flow),
+    identities: new Set(opts.identities ?? ['127.0.0.1']),
+    dialogs: opts.dialogs ?? { has: () => false },
+    challenge: opts.challenge ?? FAKE_CHALLENGE,
+  };
+}
