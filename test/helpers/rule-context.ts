@@ -1,7 +1,7 @@
 /** Parsed requests and rule contexts for unit tests of rules and the pipeline. */
 import { parseMessage } from '../../src/sip/parse.js';
 import type { ResponseBasis, SipRequest } from '../../src/sip/message.js';
-import type { DialogView, RuleContext } from '../../src/rules/rule.js';
+import type { RuleContext } from '../../src/rules/rule.js';
 import { buildRequest, type RequestSpec } from './sip-request.js';
 import { testConfig, type ConfigOverrides } from './config.js';
 import { fakeFlow, type FakeFlowOptions } from './fake-flow.js';
@@ -24,19 +24,31 @@ export interface ContextOptions {
   readonly config?: ConfigOverrides;
   readonly flow?: FakeFlowOptions;
   readonly identities?: readonly string[];
-  readonly dialogs?: DialogView;
+  /** Dialog lookups; by default there are no dialogs. */
+  readonly dialogs?: Partial<RuleContext['dialogs']>;
   readonly challenge?: (realm: string) => readonly string[];
+  /** Other context fields (transactions, contact…) to override. */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** A fixed, recognisable challenge, so rule tests can see the realm they asked for. */
 export const FAKE_CHALLENGE = (realm: string): readonly string[] => [`Digest realm="${realm}", nonce="n", algorithm=SHA-256`];
 
+/**
+ * A rule context with no dialogs, no live transactions and a fixed Contact. Built loosely typed so
+ * it keeps working while the context grows fields (transaction layer, dialogs) — a rule reading a
+ * field not set here sees a harmless default rather than a type error in every test.
+ */
 export function ruleContext(opts: ContextOptions = {}): RuleContext {
-  return {
+  const ctx = {
     config: testConfig(opts.config),
     flow: fakeFlow(opts.flow),
     identities: new Set(opts.identities ?? ['127.0.0.1']),
-    dialogs: opts.dialogs ?? { has: () => false },
+    dialogs: { has: () => false, get: () => undefined, ...opts.dialogs },
+    transactions: { isMerged: () => false },
+    contact: () => '<sip:127.0.0.1:5060>',
     challenge: opts.challenge ?? FAKE_CHALLENGE,
+    ...opts.extra,
   };
+  return ctx as unknown as RuleContext;
 }

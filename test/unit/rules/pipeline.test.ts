@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { buildPipeline, RULES, runPipeline, UnknownRuleError } from '../../../src/rules/pipeline.js';
+import type { Rule } from '../../../src/rules/rule.js';
+import { testConfig } from '../../helpers/config.js';
+import { requestOf, ruleContext } from '../../helpers/rule-context.js';
+
+describe('rule pipeline (DESIGN §5)', () => {
+  it('lists every rule once, in the order config/default.yaml repeats', () => {
+    expect(RULES.map((r) => r.name)).toEqual(testConfig().pipeline);
+    expect(new Set(RULES.map((r) => r.name)).size).toBe(RULES.length);
+  });
+
+  it('names the RFC section (or control convention) of each rule (STYLE §4)', () => {
+    for (const r of RULES) expect(r.section).toMatch(/^(RFC \d+ §|sip4xx .*\(DESIGN §\d\))/);
+  });
+
+  it('answers with the first rule that fires, naming it (§16.3 before §8.2.2.1)', () => {
+    const req = requestOf({ uri: 'mailto:486@example.com', maxForwards: 0 });
+    const v = runPipeline(buildPipeline(testConfig().pipeline), req, ruleContext());
+    expect(v).toEqual({ decision: { status: 483, headers: undefined, reason: undefined }, rule: 'max-forwards' });
+  });
+
+  it('follows the configured order, not the default one', () => {
+    const req = requestOf({ uri: 'mailto:486@example.com', maxForwards: 0 });
+    expect(runPipeline(buildPipeline(['uri-scheme', 'max-forwards']), req, ruleContext()).rule).toBe('uri-scheme');
+  });
+
+  it('skips a rule left out of the configured list', () => {
+    const req = requestOf({ uri: 'sip:486@example.com', maxForwards: 0 });
+    expect(runPipeline(buildPipeline(['uri-scheme', 'code-in-uri']), req, ruleContext()).decision.status).toBe(486);
+  });
+
+  it('answers the configured default response when no rule fires, naming rule "default"', () => {
+    const ctx = ruleContext({ config: { defaultResponse: { code: 480, reason: 'Nobody Home' } } });
+    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf(), ctx)).toEqual({ decision: { status: 480, reason: 'Nobody Home' }, rule: 'default' });
+  });
+
+  it('answers 404 Not Found by default to a request no rule decided (§21.4.5)', () => {
+    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf(), ruleContext()).decision).toEqual({ status: 404, reason: 'Not Found' });
+  });
+
+  it('stops at the first decision: later rules are not consulted', () => {
+    const seen: string[] = [];
+    const spy = (name: string, fires: boolean): Rule => ({ name, section: 'test', check: () => (seen.push(name), fires ? { status: 499 } : undefined) });
+    const v = runPipeline([spy('a', false), spy('b', true), spy('c', true)], requestOf(), ruleContext());
+    expect(v.rule).toBe('b');
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('refuses every unknown rule name at once, with a stable code and the known names', () => {
+    let err: unknown;
+    try {
+      buildPipeline(['max-forwards', 'nope', 'loop', 'typo-rule']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnknownRuleError);
+    expect((err as UnknownRuleError).code).toBe('SIP4XX_UNKNOWN_RULE');
+    expect((err as UnknownRuleError).names).toEqual(['nope', 'typo-rule']);
+    expect((err as Error).message).toContain('known: max-forwards, uri-scheme');
+  });
+});
