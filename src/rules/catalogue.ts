@@ -34,8 +34,13 @@ export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext)
         ['Accept-Language', 'en'],
       ];
     case 420: {
-      // §8.2.2.3: Unsupported lists the tags not understood
-      const tags = [...req.require, ...req.proxyRequire];
+      // §8.2.2.3: Unsupported lists the tags not understood — never one we support (a request
+      // asking sip:420@host with `Require: timer` reaches here because timer IS supported), and
+      // each tag once, as the require rule does.
+      const tags: string[] = [];
+      for (const t of [...req.require, ...req.proxyRequire]) {
+        if (!sip.supported.includes(t) && !tags.includes(t)) tags.push(t);
+      }
       return [['Unsupported', (tags.length > 0 ? tags : cat.unsupported).join(', ')]];
     }
     case 421: // §21.4.16: "the extension … MUST be listed in a Require header field"
