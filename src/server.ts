@@ -6,7 +6,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { digestChallenges, NonceService } from './auth/nonce.js';
-import { createCore, NO_DIALOGS, type SipCore } from './core/sip-core.js';
+import { createCore, type SipCore } from './core/sip-core.js';
 import { buildPipeline } from './rules/pipeline.js';
 import type { Endpoint } from './transport/flow.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
@@ -57,10 +57,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   const core = createCore({
     config: () => config,
     logger: log,
-    get identities() {
-      return identities;
-    },
-    dialogs: NO_DIALOGS,
+    identities: () => identities,
     challenge: (realm) => digestChallenges(realm, nonces.issue(), 'sip4xx'),
     tagSalt: opts.tagSalt,
   });
@@ -114,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     },
     async close() {
       await Promise.all([udp?.close(), tcp?.close()]);
+      core.close();
     },
   };
 }

@@ -56,6 +56,21 @@ export const configSchema = z
         ambiguousContacts: z.array(z.string().min(1)).min(1),
       })
       .strict(),
+    transactions: z
+      .object({
+        t1Ms: positiveInt,
+        t2Ms: positiveInt,
+        t4Ms: positiveInt,
+        maxTransactions: positiveInt,
+        maxDialogs: positiveInt,
+        dialogTtlMs: positiveInt,
+      })
+      .strict(),
+    calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0) }).strict(),
+    users: z.record(
+      z.string().min(1),
+      z.object({ behaviour: z.enum(['busy', 'ringing', 'answer', 'slow']) }).strict(),
+    ),
     defaultResponse: z.object({ code: statusCode, reason: z.string().min(1) }).strict(),
     pipeline: z.array(z.string().min(1)),
   })

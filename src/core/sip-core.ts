@@ -1,25 +1,28 @@
 /**
- * The protocol core: bytes and a Flow in, a response sent through the Flow out. No sockets, no
- * clocks, no config files: all of that is passed in (DESIGN §1), which is what lets the tests drive
- * it with fake flows.
+ * The protocol core: bytes and a Flow in, responses sent through the Flow out. No sockets, no
+ * global clocks, no config files: all of that is passed in (DESIGN §1), which is what lets the
+ * tests drive it with fake flows and fake time.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ResponseBasis } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
-import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
+import { buildResponse, responseDestination } from '../sip/response.js';
 import { makeTagger } from '../sip/to-tag.js';
 import type { Flow } from '../transport/flow.js';
-import { buildPipeline, runPipeline } from '../rules/pipeline.js';
-import type { DialogView, Rule, RuleContext } from '../rules/rule.js';
+import { buildPipeline } from '../rules/pipeline.js';
+import type { Rule, RuleContext } from '../rules/rule.js';
+import { systemClock, type Clock } from '../transaction/clock.js';
+import { TransactionUser } from './transaction-user.js';
+import { contactFor } from './contact.js';
 
 export interface CoreDeps {
   /** The current configuration; read on every message so a reload takes effect at once. */
   readonly config: () => Readonly<Config>;
   readonly logger: Logger;
-  readonly identities: ReadonlySet<string>;
-  readonly dialogs: DialogView;
+  readonly identities: () => ReadonlySet<string>;
   readonly challenge: (realm: string) => readonly string[];
+  readonly clock?: Clock;
   /** Salt for To tags; random by default (tests fix it). */
   readonly tagSalt?: number;
 }
@@ -29,18 +32,33 @@ export interface CoreStats {
   responses: number;
   dropped: number;
   parseErrors: number;
+  retransmissions: number;
+  absorbedAcks: number;
 }
 
 export interface SipCore {
   handle(data: Buffer, flow: Flow): void;
   readonly stats: Readonly<CoreStats>;
+  /** Live server transactions and dialogs (bounded tables). */
+  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number };
+  close(): void;
 }
 
-export const NO_DIALOGS: DialogView = { has: () => false };
+/**
+ * To tags (§8.2.6.2) derived from Call-ID, From, top branch and the CSeq *number*: a retransmission
+ * gets the same tag, and so does the CANCEL of an INVITE, as §9.2 asks ("The To tag of the
+ * response to the CANCEL and the response to the original request SHOULD be the same").
+ */
+function tagKey(basis: ResponseBasis): string {
+  const cseq = basis.cseq ?? '';
+  const sp = cseq.indexOf(' ');
+  return `${basis.callId ?? ''}|${basis.from ?? ''}|${basis.topVia?.branch ?? ''}|${sp === -1 ? cseq : cseq.slice(0, sp)}`;
+}
 
 export function createCore(deps: CoreDeps): SipCore {
   const tag = makeTagger(deps.tagSalt);
-  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0 };
+  const clock = deps.clock ?? systemClock;
+  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0 };
   let pipelineFor: Readonly<Config> | undefined;
   let pipeline: readonly Rule[] = [];
 
@@ -52,54 +70,55 @@ export function createCore(deps: CoreDeps): SipCore {
     return pipeline;
   }
 
-  function send(basis: ResponseBasis, spec: ResponseSpec, flow: Flow, config: Readonly<Config>): void {
-    const toTag = basis.toHasTag ? '' : tag(`${basis.callId ?? ''}|${basis.from ?? ''}|${basis.topVia?.branch ?? ''}|${basis.cseq ?? ''}`);
-    const bytes = buildResponse(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote });
-    flow.send(bytes, responseDestination(basis, flow.remote));
-    stats.responses++;
-  }
+  const tu: TransactionUser = new TransactionUser({
+    logger: deps.logger,
+    clock,
+    config: deps.config,
+    rules,
+    toTag: (basis) => tag(tagKey(basis)),
+    counters: stats,
+    context: (req, flow, config): RuleContext => ({
+      config,
+      flow,
+      identities: deps.identities(),
+      dialogs: tu.dialogs,
+      transactions: tu,
+      contact: (r) => contactFor(r, flow),
+      challenge: deps.challenge,
+    }),
+  });
 
   function handle(data: Buffer, flow: Flow): void {
     const config = deps.config();
     const stream = flow.transport !== 'udp';
     const outcome = parseMessage(data, config.limits, stream);
-    const src = `${flow.remote.address}:${flow.remote.port}`;
     if (outcome.kind === 'drop') {
       stats.dropped++;
-      deps.logger.debug({ src, transport: flow.transport, why: outcome.why }, 'dropped');
+      deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: outcome.why }, 'dropped');
       return;
     }
     stats.requests++;
-    if (outcome.kind === 'reject') {
-      stats.parseErrors++;
-      const { basis, status, reason } = outcome;
-      // §17.2.1 / §17: an ACK is never answered, however broken.
-      if (basis.method === 'ACK') {
-        deps.logger.debug({ src, transport: flow.transport, why: reason }, 'malformed ACK dropped');
-        return;
-      }
-      send(basis, { status, reason }, flow, config);
-      deps.logger.info(
-        { method: basis.method, callId: basis.callId, src, transport: flow.transport, code: status, reason, rule: 'parser' },
-        'answered',
-      );
-      // A body over the limit on a stream leaves the framing unusable: close after the 413.
-      if (status === 413 && stream) flow.close();
+    if (outcome.kind === 'request') {
+      tu.handle(outcome.request, outcome.basis, flow, config);
       return;
     }
-    const req = outcome.request;
-    if (req.method === 'ACK') {
-      // §17.2.1: ACK for a non-2xx final response is absorbed; ACK for a 2xx ends at the UAS core.
-      deps.logger.debug({ src, callId: req.callId }, 'ACK absorbed');
+    // A request too broken to key a transaction is answered statelessly: its To tag is derived
+    // from its own bytes, so a retransmission still gets identical bytes back.
+    stats.parseErrors++;
+    const { basis, status, reason } = outcome;
+    const src = `${flow.remote.address}:${flow.remote.port}`;
+    // §17: an ACK is never answered, however broken.
+    if (basis.method === 'ACK') {
+      deps.logger.debug({ src, transport: flow.transport, why: reason }, 'malformed ACK dropped');
       return;
     }
-    const ctx: RuleContext = { config, flow, identities: deps.identities, dialogs: deps.dialogs, challenge: deps.challenge };
-    const { decision, rule } = runPipeline(rules(config), req, ctx);
-    send(outcome.basis, decision, flow, config);
-    deps.logger.info(
-      { method: req.method, callId: req.callId, src, transport: flow.transport, code: decision.status, rule },
-      'answered',
-    );
+    const toTag = basis.toHasTag ? '' : tag(tagKey(basis));
+    const bytes = buildResponse(basis, { status, reason }, { toTag, server: config.server.serverHeader, remote: flow.remote });
+    flow.send(bytes, responseDestination(basis, flow.remote));
+    stats.responses++;
+    deps.logger.info({ method: basis.method, callId: basis.callId, src, transport: flow.transport, code: status, reason, rule: 'parser' }, 'answered');
+    // A body over the limit on a stream leaves the framing unusable: close after the 413.
+    if (status === 413 && stream) flow.close();
   }
 
   return {
@@ -107,10 +126,20 @@ export function createCore(deps: CoreDeps): SipCore {
       try {
         handle(data, flow);
       } catch (err) {
-        // Bad input never hurts us: a bug in a rule costs one request, not the process.
+        // Bad input never hurts us: a bug costs one request, not the process.
         deps.logger.error({ err, src: `${flow.remote.address}:${flow.remote.port}` }, 'internal error handling message');
       }
     },
     stats,
+    tables: {
+      transactions: () => tu.transactions.size,
+      dialogs: () => tu.dialogs.size,
+      pendingFinals: () => {
+        let n = 0;
+        for (const tx of tu.transactions.values()) if (!tx.finalSent) n++;
+        return n;
+      },
+    },
+    close: () => tu.close(),
   };
 }

@@ -1,17 +1,49 @@
-import type { Rule } from './rule.js';
+import type { SipRequest } from '../sip/message.js';
+import type { HeaderPair } from '../sip/response.js';
+import type { Decision, Rule, RuleContext } from './rule.js';
 import { reject } from './rule.js';
+import { sdpBodyFor } from './media.js';
+
+/** Methods a dialog of ours accepts once established; others are answered 405 with this Allow. */
+const IN_DIALOG_OK = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'UPDATE', 'INFO', 'MESSAGE', 'OPTIONS', 'NOTIFY', 'PRACK'];
 
 /**
- * §12.2.2: "If the UAS wishes to reject the request because it does not wish to recreate the
- * dialog, it MUST respond to the request with a 481 (Call/Transaction Does Not Exist) status code"
- * — a request with a To tag is in a dialog; one that matches none of ours is answered 481.
+ * Requests inside a dialog (a To tag), §12.2.2:
+ * - no such dialog → 481 ("the UAS … MUST respond to the request with a 481");
+ * - CSeq lower than the last one seen → 500 ("the request is out of order and MUST be rejected
+ *   with a 500 (Server Internal Error) response");
+ * - §14.2: an INVITE "before it sends the final response to a first INVITE with a lower CSeq" → 500
+ *   with Retry-After between 0 and 10 s; an INVITE while our own INVITE exchange is unfinished —
+ *   here, our 2xx still waits for its ACK — → 491 (Request Pending);
+ * - BYE → 200 and the dialog ends (§15.1.2); a re-INVITE → 200 with a new answer (§14.2).
  * CANCEL is matched to transactions, not dialogs (§9.2), and ACK is never answered.
  */
 export const dialogRule: Rule = {
   name: 'dialog',
-  section: 'RFC 3261 §12.2.2',
+  section: 'RFC 3261 §12.2.2, §14.2, §15.1.2',
   check(req, ctx) {
     if (req.to.tag === undefined || req.method === 'CANCEL' || req.method === 'ACK') return undefined;
-    return ctx.dialogs.has(req.callId, req.to.tag, req.from.tag ?? '') ? undefined : reject(481);
+    const d = ctx.dialogs.get(req.callId, req.to.tag, req.from.tag ?? '');
+    if (d === undefined) return reject(481);
+    if (req.cseq.seq < d.remoteCSeq) return reject(500, undefined, 'Out of Order CSeq');
+    switch (req.method) {
+      case 'INVITE':
+        if (d.inviteInProgress) return reject(500, [['Retry-After', String(Math.floor(Math.random() * 11))]]);
+        if (d.awaitingAck) return reject(491);
+        return answerWithMedia(req, ctx, 'refresh');
+      case 'BYE':
+        return { status: 200, dialog: 'end' };
+      case 'UPDATE':
+        return answerWithMedia(req, ctx, 'refresh');
+      default:
+        if (IN_DIALOG_OK.includes(req.method)) return { status: 200, dialog: 'refresh' };
+        return reject(405, [['Allow', IN_DIALOG_OK.join(', ')]]);
+    }
   },
 };
+
+function answerWithMedia(req: SipRequest, ctx: RuleContext, dialog: 'refresh'): Decision {
+  const headers: HeaderPair[] = [['Contact', ctx.contact(req)]];
+  const body = req.method === 'INVITE' || req.contentType === 'application/sdp' ? sdpBodyFor(req, ctx) : undefined;
+  return { status: 200, headers, body, dialog };
+}

@@ -9,23 +9,27 @@ import { cancelRule } from './cancel.js';
 import { codeInUriRule } from './code-in-uri.js';
 import { dialogRule } from './dialog.js';
 import { loopRule } from './loop.js';
+import { mergedRule } from './merged.js';
 import { maxForwardsRule } from './max-forwards.js';
 import { methodRule } from './method.js';
 import { optionsRule } from './options.js';
 import { requireRule } from './require.js';
 import { uriSchemeRule } from './uri-scheme.js';
+import { userRule } from './user.js';
 
 /** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
 export const RULES: readonly Rule[] = [
   maxForwardsRule, // 483  §16.3
   uriSchemeRule, // 416  §8.2.2.1
-  loopRule, // 482  §16.3, §8.2.2.2
+  loopRule, // 482  §16.3
+  mergedRule, // 482  §8.2.2.2
   requireRule, // 420  §8.2.2.3
-  dialogRule, // 481  §12.2.2
+  dialogRule, // 481 / 491 / 500  §12.2.2, §14.2
   cancelRule, // 481  §9.2
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
   codeInUriRule, // 4xx  sip:<code>@host
+  userRule, // busy / ringing / answer / slow users
 ];
 
 const BY_NAME = new Map(RULES.map((r) => [r.name, r]));

@@ -7,12 +7,22 @@ import type { Config } from '../config/schema.js';
 import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair, ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
+import type { DialogState } from '../dialog/dialog-table.js';
 
-export type Decision = ResponseSpec;
+/** What a decision does to dialog state; the core applies it (rules themselves keep no state). */
+export type DialogEffect = 'create' | 'end' | 'refresh';
+
+export interface Decision extends ResponseSpec {
+  /** Provisional responses to send before the final one (INVITE only), e.g. 180 Ringing. */
+  readonly provisional?: readonly ResponseSpec[] | undefined;
+  /** Hold the final response this long (a 100 Trying goes out at once for an INVITE, §17.2.1). */
+  readonly delayMs?: number | undefined;
+  readonly dialog?: DialogEffect | undefined;
+}
 
 /** Read-only view of the dialogs the server holds (§12); empty until a user answers calls. */
 export interface DialogView {
-  has(callId: string, localTag: string, remoteTag: string): boolean;
+  get(callId: string, localTag: string, remoteTag: string): DialogState | undefined;
 }
 
 export interface RuleContext {
@@ -21,6 +31,10 @@ export interface RuleContext {
   /** Host names and addresses that mean "this server" (loop detection, OPTIONS to us). */
   readonly identities: ReadonlySet<string>;
   readonly dialogs: DialogView;
+  /** Live transactions, for merged-request detection (§8.2.2.2). */
+  readonly transactions: { isMerged(req: SipRequest): boolean };
+  /** Our Contact for a dialog-creating response (§12.1.1), reachable on the request's transport. */
+  readonly contact: (req: SipRequest) => string;
   /** A fresh digest challenge header value list for a realm (WWW-/Proxy-Authenticate). */
   readonly challenge: (realm: string) => readonly string[];
 }

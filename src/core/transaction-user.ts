@@ -1,0 +1,192 @@
+/**
+ * The UAS core above the server transactions (§8.2, §9.2, §13.3, §17.2): creates transactions,
+ * absorbs retransmissions and ACKs, handles CANCEL, runs the rule pipeline, plays a decision out
+ * (100 Trying, provisionals, a delayed final) and applies its effect on dialogs.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { DialogTable } from '../dialog/dialog-table.js';
+import type { ResponseBasis, SipRequest } from '../sip/message.js';
+import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
+import type { Flow } from '../transport/flow.js';
+import type { Clock, TimerValues } from '../transaction/clock.js';
+import { InviteServerTransaction } from '../transaction/invite-server.js';
+import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
+import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
+import { TransactionTable } from '../transaction/transaction-table.js';
+import { runPipeline, type Verdict } from '../rules/pipeline.js';
+import type { Decision, Rule, RuleContext } from '../rules/rule.js';
+
+/** What a transaction keeps for the transaction user while it may still answer. */
+export interface TxContext {
+  readonly req: SipRequest;
+  readonly basis: ResponseBasis;
+  readonly flow: Flow;
+  /** The To tag our responses carry ('' when the request had one already). */
+  readonly toTag: string;
+}
+
+type Tx = InviteServerTransaction<TxContext> | NonInviteServerTransaction<TxContext>;
+
+export interface TransactionUserDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly config: () => Readonly<Config>;
+  readonly rules: (config: Readonly<Config>) => readonly Rule[];
+  readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>) => RuleContext;
+  readonly toTag: (basis: ResponseBasis) => string;
+  readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
+}
+
+export class TransactionUser {
+  readonly transactions: TransactionTable<Tx>;
+  readonly dialogs: DialogTable;
+
+  constructor(private readonly deps: TransactionUserDeps) {
+    const t = deps.config().transactions;
+    this.transactions = new TransactionTable<Tx>(t.maxTransactions);
+    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock);
+  }
+
+  private timers(config: Readonly<Config>): TimerValues {
+    const t = config.transactions;
+    return { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
+  }
+
+  /** §8.2.2.2 view for the merged rule: someone else holds this From tag + Call-ID + CSeq. */
+  isMerged(req: SipRequest): boolean {
+    const other = this.transactions.keyForMerge(mergeKey(req));
+    return other !== undefined && other !== transactionKey(req);
+  }
+
+  handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
+    if (req.method === 'ACK') return this.ack(req, flow);
+    const key = transactionKey(req);
+    const existing = this.transactions.get(key);
+    if (existing !== undefined) {
+      // §17.2.1 / §17.2.2: a retransmission goes to its transaction, never to the core again.
+      this.deps.counters.retransmissions++;
+      existing.onRetransmission();
+      return;
+    }
+    const tx = this.create(req, basis, flow, key, config);
+    if (req.method === 'CANCEL') {
+      const invite = this.transactions.get(transactionKey(req, 'INVITE'));
+      if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
+    }
+    const ctx = this.deps.context(req, flow, config);
+    this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
+  }
+
+  private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, config: Readonly<Config>): Tx {
+    const dest = responseDestination(basis, flow.remote);
+    const deps = {
+      key,
+      reliable: flow.transport !== 'udp',
+      timers: this.timers(config),
+      clock: this.deps.clock,
+      send: (bytes: Buffer) => flow.send(bytes, dest),
+      onTerminated: (k: string, why: string) => {
+        this.transactions.remove(k);
+        if (why.startsWith('timer H')) this.deps.logger.info({ callId: req.callId, method: req.method }, 'no ACK before Timer H');
+      },
+      context: { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) },
+    };
+    const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps) : new NonInviteServerTransaction(deps);
+    this.transactions.add(tx, req.to.tag === undefined ? mergeKey(req) : undefined);
+    return tx;
+  }
+
+  /** Send a response on a transaction; false if its state no longer allows one. */
+  private respond(tx: Tx, spec: ResponseSpec): boolean {
+    const { basis, flow, toTag } = tx.context;
+    const config = this.deps.config();
+    const bytes = buildResponse(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote });
+    const sent = tx.respond(bytes, spec.status);
+    if (sent) this.deps.counters.responses++;
+    return sent;
+  }
+
+  /** Play a verdict out: 100 Trying and provisionals first, the final now or after its delay. */
+  private play(tx: Tx, verdict: Verdict): void {
+    const d = verdict.decision;
+    const invite = tx.kind === 'invite';
+    const delay = d.delayMs ?? 0;
+    // §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that
+    // the TU will generate a provisional or final response within 200 ms".
+    if (invite && delay > 0 && (d.provisional === undefined || d.provisional.length === 0)) this.respond(tx, { status: 100 });
+    if (invite) for (const p of d.provisional ?? []) this.respond(tx, p);
+    if (delay > 0) tx.scheduleTu(() => this.final(tx, d, verdict.rule), delay);
+    else this.final(tx, d, verdict.rule);
+  }
+
+  private final(tx: Tx, d: Decision, rule: string): void {
+    if (!this.respond(tx, d)) return;
+    const { req, flow } = tx.context;
+    this.deps.logger.info(
+      { method: req.method, callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, code: d.status, rule },
+      'answered',
+    );
+    this.applyDialogEffect(tx, d);
+  }
+
+  private applyDialogEffect(tx: Tx, d: Decision): void {
+    const { req, toTag } = tx.context;
+    const remoteTag = req.from.tag ?? '';
+    const onAck = tx.kind === 'invite' ? () => tx.onAck2xx() : undefined;
+    if (d.dialog === 'create' && d.status >= 200 && d.status < 300 && tx.kind === 'invite') {
+      this.dialogs.create(req.callId, toTag, remoteTag, req.cseq.seq, onAck as () => void);
+      return;
+    }
+    const localTag = req.to.tag;
+    if (localTag === undefined) return;
+    if (d.dialog === 'end') {
+      this.dialogs.end(req.callId, localTag, remoteTag);
+    } else if (d.status !== 500 && this.dialogs.has(req.callId, localTag, remoteTag)) {
+      // §12.2.2: an in-order request moves the remote sequence number forward; a re-INVITE's 2xx
+      // again waits for its ACK.
+      const reinvite2xx = req.method === 'INVITE' && d.status >= 200 && d.status < 300;
+      this.dialogs.update(req.callId, localTag, remoteTag, {
+        remoteCSeq: req.cseq.seq,
+        ...(reinvite2xx ? { awaitingAck: true, onAck } : {}),
+      });
+    }
+  }
+
+  /**
+   * §9.2: the CANCEL matched an INVITE transaction. "the UAS answers the CANCEL request itself
+   * with a 200 (OK)"; if no final response was sent "the UAS SHOULD immediately respond to the
+   * INVITE with a 487 (Request Terminated)"; otherwise the CANCEL changes nothing.
+   */
+  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
+    this.respond(tx, { status: 200 });
+    const { req, flow } = tx.context;
+    const src = `${flow.remote.address}:${flow.remote.port}`;
+    this.deps.logger.info({ method: 'CANCEL', callId: req.callId, src, transport: flow.transport, code: 200, rule: 'cancel' }, 'answered');
+    if (!invite.finalSent) {
+      this.respond(invite, { status: 487 });
+      this.deps.logger.info({ method: 'INVITE', callId: req.callId, src, transport: flow.transport, code: 487, rule: 'cancel' }, 'answered');
+    }
+  }
+
+  /**
+   * ACK is never answered. An ACK for a non-2xx response matches its INVITE transaction (§17.2.3)
+   * and is absorbed there; an ACK for a 2xx is a new transaction that belongs to the dialog
+   * (§13.3.1.4, §17.1.1.3) and ends the 2xx retransmissions.
+   */
+  private ack(req: SipRequest, flow: Flow): void {
+    const tx = this.transactions.get(transactionKey(req));
+    this.deps.counters.absorbedAcks++;
+    if (tx !== undefined && tx.kind === 'invite') {
+      tx.onAck();
+      return;
+    }
+    if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '')) return;
+    this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
+  }
+
+  close(): void {
+    this.transactions.clear();
+    this.dialogs.clear();
+  }
+}

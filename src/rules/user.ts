@@ -1,0 +1,49 @@
+import { unescape } from '../sip/charset.js';
+import type { HeaderPair } from '../sip/response.js';
+import type { Decision, Rule, RuleContext } from './rule.js';
+import type { SipRequest } from '../sip/message.js';
+import { requiredHeaders } from './catalogue.js';
+import { sdpBodyFor } from './media.js';
+
+/**
+ * Behaviour users (DESIGN §6): the Request-URI user names a configured user whose behaviour shapes
+ * the call. User parts compare case-sensitively after unescaping (§19.1.4).
+ */
+export const userRule: Rule = {
+  name: 'user',
+  section: 'sip4xx users (DESIGN §6)',
+  check(req, ctx) {
+    if (req.method === 'ACK' || req.method === 'CANCEL' || req.uri.user === undefined) return undefined;
+    const name = unescape(req.uri.user);
+    const users = ctx.config.users;
+    if (!Object.hasOwn(users, name)) return undefined;
+    const invite = req.method === 'INVITE';
+    const calls = ctx.config.calls;
+    switch (users[name]?.behaviour) {
+      case 'busy': // §21.4.24 486 Busy Here, with Retry-After
+        return { status: 486, headers: requiredHeaders(486, req, ctx) };
+      case 'ringing':
+        // 180 (with our To tag, so it is an early dialog, §13.3.1.1), then 480 unless CANCELled
+        // first — the CANCEL then gets 200 and the INVITE 487 (§9.2).
+        if (!invite) return { status: 480, headers: requiredHeaders(480, req, ctx) };
+        return { status: 480, headers: requiredHeaders(480, req, ctx), provisional: [{ status: 180 }], delayMs: calls.ringMs };
+      case 'slow': // §21.4.9 408: no answer in time; 100 Trying goes out first (§17.2.1)
+        return { status: 408, delayMs: calls.slowMs };
+      case 'answer':
+        return invite ? answer(req, ctx) : { status: 200 };
+      default:
+        return undefined;
+    }
+  },
+};
+
+/** 2xx to an INVITE: a dialog (§12.1.1) — Contact, Record-Route copied, and an SDP answer. */
+function answer(req: SipRequest, ctx: RuleContext): Decision {
+  const headers: HeaderPair[] = [];
+  // §12.1.1: "the UAS MUST copy all Record-Route header field values from the request into the response"
+  for (const h of req.headers) if (h.name === 'record-route') headers.push(['Record-Route', h.value]);
+  headers.push(['Contact', ctx.contact(req)]);
+  headers.push(['Allow', ctx.config.sip.allow.join(', ')]);
+  headers.push(['Supported', ctx.config.sip.supported.join(', ')]);
+  return { status: 200, headers, body: sdpBodyFor(req, ctx), dialog: 'create' };
+}

@@ -1,0 +1,120 @@
+/**
+ * INVITE server transaction, §17.2.1 (Figure 7), with the Accepted state of RFC 6026 §7.1.
+ *
+ *   Proceeding ──1xx──▶ Proceeding
+ *   Proceeding ──300-699──▶ Completed   (Timer G: retransmit, UDP only; Timer H: give up)
+ *   Proceeding ──2xx──▶ Accepted        (Timer L; 2xx retransmitted until its ACK, §13.3.1.4)
+ *   Completed ──ACK──▶ Confirmed        (Timer I: absorb ACK retransmissions)
+ *   Completed ──Timer H──▶ Terminated;  Confirmed ──Timer I──▶ Terminated;  Accepted ──Timer L──▶ Terminated
+ */
+import { checkTransition, type TransitionTable } from './fsm.js';
+import { ServerTransaction } from './server-transaction.js';
+
+export type InviteState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+const TRANSITIONS: TransitionTable<InviteState> = {
+  proceeding: ['completed', 'accepted', 'terminated'],
+  completed: ['confirmed', 'terminated'],
+  confirmed: ['terminated'],
+  accepted: ['terminated'],
+  terminated: [],
+};
+
+export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C> {
+  readonly kind = 'invite' as const;
+  protected current: InviteState = 'proceeding';
+  private interval = 0;
+  /** Whether the ACK for our 2xx has arrived (it ends the 2xx retransmissions). */
+  acked = false;
+
+  private moveTo(next: InviteState): void {
+    checkTransition('INVITE server transaction', TRANSITIONS, this.current, next);
+    this.current = next;
+  }
+
+  respond(bytes: Buffer, status: number): boolean {
+    if (this.current !== 'proceeding') return false;
+    const { t1, t2 } = this.deps.timers;
+    if (status < 200) {
+      this.transmit(bytes, status);
+      return true;
+    }
+    this.stopTimer('TU');
+    this.transmit(bytes, status);
+    if (status < 300) {
+      // RFC 6026 §7.1: a 2xx moves the transaction to Accepted, where it lives for Timer L = 64·T1
+      // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).
+      this.moveTo('accepted');
+      this.startTimer('L', 64 * t1, () => this.terminate('timer L'));
+      if (!this.deps.reliable) this.startRetransmit('2xx', t1, t2);
+      return true;
+    }
+    // §17.2.1: "the server transaction MUST enter the Completed state. For unreliable transports,
+    // timer G is set to fire in T1 seconds … When the 'Completed' state is entered, timer H MUST
+    // be set to fire in 64*T1 seconds for all transports."
+    this.moveTo('completed');
+    if (!this.deps.reliable) this.startRetransmit('G', t1, t2);
+    this.startTimer('H', 64 * t1, () => this.terminate('timer H: no ACK'));
+    return true;
+  }
+
+  /** Timer G (or the 2xx timer): resend, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
+  private startRetransmit(name: string, first: number, cap: number): void {
+    this.interval = first;
+    const fire = () => {
+      this.resend();
+      this.interval = Math.min(2 * this.interval, cap);
+      this.startTimer(name, this.interval, fire);
+    };
+    this.startTimer(name, first, fire);
+  }
+
+  onRetransmission(): void {
+    switch (this.current) {
+      case 'proceeding':
+        // "the most recent provisional response … MUST be passed to the transport layer for retransmission"
+        this.resend();
+        break;
+      case 'completed':
+        // "the server SHOULD pass the response to the transport for retransmission"
+        this.resend();
+        break;
+      case 'accepted':
+        // RFC 6026 §7.1 absorbs it; resending the 2xx too costs nothing and helps a client
+        // whose copy was lost.
+        if (!this.acked) this.resend();
+        break;
+      default:
+        // Confirmed / Terminated: absorbed.
+        break;
+    }
+  }
+
+  /** The ACK of a non-2xx final response, matched to this transaction (§17.2.1). */
+  onAck(): void {
+    if (this.current === 'accepted') {
+      this.onAck2xx();
+      return;
+    }
+    if (this.current !== 'completed') return; // absorbed in Confirmed
+    this.stopTimer('G');
+    this.stopTimer('H');
+    this.moveTo('confirmed');
+    // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable"
+    if (this.deps.reliable) this.terminate('confirmed');
+    else this.startTimer('I', this.deps.timers.t4, () => this.terminate('timer I'));
+  }
+
+  /** The ACK for our 2xx arrived (matched through the dialog): stop retransmitting it. */
+  onAck2xx(): void {
+    this.acked = true;
+    this.stopTimer('2xx');
+  }
+
+  terminate(why: string): void {
+    if (this.current === 'terminated') return;
+    this.dispose();
+    this.current = 'terminated';
+    this.deps.onTerminated(this.key, why);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Non-INVITE server transaction, §17.2.2 (Figure 8):
+ *
+ *   Trying ──1xx──▶ Proceeding ──1xx──▶ Proceeding
+ *   Trying / Proceeding ──200-699──▶ Completed ──Timer J (64·T1 UDP, 0 TCP)──▶ Terminated
+ *
+ * A retransmitted request is absorbed in Trying, answered with the last provisional in
+ * Proceeding and with the final response in Completed.
+ */
+import { checkTransition, type TransitionTable } from './fsm.js';
+import { ServerTransaction } from './server-transaction.js';
+
+export type NonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+const TRANSITIONS: TransitionTable<NonInviteState> = {
+  trying: ['proceeding', 'completed', 'terminated'],
+  proceeding: ['proceeding', 'completed', 'terminated'],
+  completed: ['terminated'],
+  terminated: [],
+};
+
+export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteState, C> {
+  readonly kind = 'non-invite' as const;
+  protected current: NonInviteState = 'trying';
+
+  private moveTo(next: NonInviteState): void {
+    checkTransition('non-INVITE server transaction', TRANSITIONS, this.current, next);
+    this.current = next;
+  }
+
+  respond(bytes: Buffer, status: number): boolean {
+    if (this.current !== 'trying' && this.current !== 'proceeding') return false;
+    if (status < 200) {
+      this.moveTo('proceeding');
+      this.transmit(bytes, status);
+      return true;
+    }
+    this.stopTimer('TU');
+    this.moveTo('completed');
+    this.transmit(bytes, status);
+    // §17.2.2: "timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable"
+    if (this.deps.reliable) this.terminate('timer J (reliable)');
+    else this.startTimer('J', 64 * this.deps.timers.t1, () => this.terminate('timer J'));
+    return true;
+  }
+
+  onRetransmission(): void {
+    // "Once in the Trying state, any further request retransmissions are discarded."
+    if (this.current === 'proceeding' || this.current === 'completed') this.resend();
+  }
+
+  terminate(why: string): void {
+    if (this.current === 'terminated') return;
+    this.dispose();
+    this.current = 'terminated';
+    this.deps.onTerminated(this.key, why);
+  }
+}
