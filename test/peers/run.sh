@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Interop tests against real SIP peers: every SIPp scenario in test/peers/scenarios over UDP and TCP,
+# plus sipsak OPTIONS pings, all against one sip4xx server on a free port of 127.0.0.1.
+#
+#   npm run test:peers            (or: bash test/peers/run.sh)
+#
+# Prints one line per case and, last, exactly one line "N passed, N failed". Exits non-zero if
+# anything failed, including a missing sipp/sipsak: a peer test that cannot run is never a pass.
+# Env: PEERS_KEEP_LOGS=1 keeps the per-case logs (their directory is printed).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+passed=0
+failed=0
+summary() { echo "$passed passed, $failed failed"; }
+
+# ---- prerequisites ---------------------------------------------------------------------------
+missing=()
+command -v sipp >/dev/null 2>&1 || missing+=(sipp)
+command -v sipsak >/dev/null 2>&1 || missing+=(sipsak)
+if ((${#missing[@]})); then
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "FATAL: ${missing[*]} not installed, but CI=true: the CI job must install them" \
+      "(apt-get install -y sip-tester sipsak) before running the peer tests." >&2
+  else
+    echo "ERROR: ${missing[*]} not installed; the peer tests need both. Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y sip-tester sipsak" >&2
+  fi
+  echo "FAIL  setup  peer tools present (missing: ${missing[*]})"
+  failed=1
+  summary
+  exit 1
+fi
+if [[ ! -e node_modules/tsx ]]; then
+  echo "ERROR: node_modules/tsx missing; run 'npm ci' first." >&2
+  echo "FAIL  setup  node_modules installed"
+  failed=1
+  summary
+  exit 1
+fi
+
+# ---- server ------------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/sip4xx-peers.XXXXXX")
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null
+    for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null
+  fi
+  if [[ "${PEERS_KEEP_LOGS:-}" == "1" ]]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! ports=$(node "$here/net.mjs" free-ports 2); then
+  echo "FAIL  setup  could not find free ports"
+  failed=1
+  summary
+  exit 1
+fi
+port=$(sed -n 1p <<<"$ports")     # the server's UDP+TCP port
+sipp_port=$(sed -n 2p <<<"$ports") # SIPp's local port (-p), reused by the sequential runs
+
+# One process (node --import tsx), so its pid is the server's pid and the trap can stop it.
+node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --log-level warn \
+  >"$work/server.log" 2>&1 </dev/null &
+server_pid=$!
+
+if ! node "$here/net.mjs" wait-ready "$port" 20000 "$server_pid"; then
+  echo "server did not answer OPTIONS on 127.0.0.1:$port within 20s (or exited); its log:" >&2
+  tail -n 40 "$work/server.log" | sed 's/^/  | /' >&2
+  echo "FAIL  setup  server starts and answers"
+  failed=1
+  summary
+  exit 1
+fi
+echo "sip4xx listening on 127.0.0.1:$port (UDP+TCP); sipp local port $sipp_port"
+
+# ---- cases -----------------------------------------------------------------------------------
+# record NAME STATUS [LOGFILE...]: one result line; on failure the logs are shown indented.
+record() {
+  local name=$1 status=$2
+  shift 2
+  if [[ "$status" == 0 ]]; then
+    passed=$((passed + 1))
+    echo "PASS  $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL  $name (exit $status)"
+    local f
+    for f in "$@"; do
+      [[ -s "$f" ]] || continue
+      echo "  --- $(basename "$f") (last 60 lines)"
+      tail -n 60 "$f" | sed 's/^/  | /'
+    done
+  fi
+}
+
+server_alive() { kill -0 "$server_pid" 2>/dev/null; }
+
+run_sipp() { # run_sipp SCENARIO_FILE TRANSPORT(udp|tcp)
+  local scenario=$1 transport=$2 flag name dir status
+  name="sipp  $transport  $(basename "$scenario" .xml)"
+  case "$transport" in udp) flag=u1 ;; tcp) flag=t1 ;; esac
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  dir="$work/$(basename "$scenario" .xml)-$transport"
+  mkdir -p "$dir"
+  # -m 1: one call; -timeout 20s -timeout_error: a hung run fails instead of waiting;
+  # SIPp's exit status is 0 only when every call succeeded (all <recv> and check_it ereg passed).
+  (cd "$dir" && timeout 30 sipp "127.0.0.1:$port" -sf "$scenario" -t "$flag" \
+    -i 127.0.0.1 -p "$sipp_port" -m 1 -timeout 20s -timeout_error -nostdin \
+    -trace_msg -message_file messages.log -trace_err -error_file errors.log \
+    -trace_logs -log_file actions.log >screen.log 2>&1 </dev/null)
+  status=$?
+  record "$name" "$status" "$dir/errors.log" "$dir/actions.log" "$dir/messages.log"
+}
+
+run_sipsak() { # run_sipsak TRANSPORT(udp|tcp): OPTIONS ping must get 200 OK
+  local transport=$1 name out status
+  name="sipsak  $transport  options-200"
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  out="$work/sipsak-$transport.log"
+  local args=(-vv -s "sip:127.0.0.1:$port")
+  [[ "$transport" == tcp ]] && args+=(-E tcp)
+  timeout 20 sipsak "${args[@]}" >"$out" 2>&1 </dev/null
+  status=$?
+  # sipsak exits 0 for a 2xx final response; also insist that it was a 200 to OPTIONS.
+  if [[ "$status" == 0 ]] && ! grep -q '^SIP/2.0 200 ' "$out"; then status=no-200; fi
+  record "$name" "$status" "$out"
+}
+
+shopt -s nullglob
+scenarios=("$here"/scenarios/*.xml)
+if ((${#scenarios[@]} == 0)); then record "sipp  scenarios present" "none-found"; fi
+for scenario in "${scenarios[@]}"; do
+  for transport in udp tcp; do run_sipp "$scenario" "$transport"; done
+done
+run_sipsak udp
+run_sipsak tcp
+
+if ! server_alive; then
+  echo "server exited during the run; its log:" >&2
+  tail -n 40 "$work/server.log" | sed 's/^/  | /' >&2
+  record "server  still running after all cases" "died"
+fi
+
+summary
+((failed == 0))
