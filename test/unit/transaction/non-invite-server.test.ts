@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
+import { FakeClock } from './fake-clock.js';
+
+function setup(reliable = false) {
+  const clock = new FakeClock();
+  const sent: string[] = [];
+  const ended: string[] = [];
+  const tx = new NonInviteServerTransaction({
+    key: 'k',
+    reliable,
+    timers: { t1: 500, t2: 4000, t4: 5000 },
+    clock,
+    send: (b) => sent.push(b.toString()),
+    onTerminated: (_k, why) => ended.push(why),
+    context: {},
+  });
+  return { clock, sent, ended, tx };
+}
+
+const R100 = Buffer.from('SIP/2.0 100 Trying\r\n\r\n');
+const R404 = Buffer.from('SIP/2.0 404 Not Found\r\n\r\n');
+
+describe('non-INVITE server transaction (§17.2.2)', () => {
+  it('discards retransmissions while Trying', () => {
+    const { tx, sent } = setup();
+    tx.onRetransmission();
+    expect(tx.state).toBe('trying');
+    expect(sent).toEqual([]);
+  });
+
+  it('answers retransmissions with the last provisional in Proceeding', () => {
+    const { tx, sent } = setup();
+    tx.respond(R100, 100);
+    expect(tx.state).toBe('proceeding');
+    tx.onRetransmission();
+    expect(sent).toEqual([R100.toString(), R100.toString()]);
+  });
+
+  it('answers retransmissions with the cached final response in Completed, never on its own', () => {
+    const { tx, sent, clock } = setup();
+    tx.respond(R404, 404);
+    expect(tx.state).toBe('completed');
+    clock.tick(10_000);
+    expect(sent).toEqual([R404.toString()]);
+    tx.onRetransmission();
+    expect(sent).toEqual([R404.toString(), R404.toString()]);
+  });
+
+  it('terminates at Timer J = 64·T1 over UDP and clears its timers', () => {
+    const { tx, clock, ended } = setup();
+    tx.respond(R404, 404);
+    clock.tick(31_999);
+    expect(tx.state).toBe('completed');
+    clock.tick(1);
+    expect(tx.state).toBe('terminated');
+    expect(ended).toEqual(['timer J']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('terminates at once over TCP (Timer J = 0)', () => {
+    const { tx, ended } = setup(true);
+    tx.respond(R404, 404);
+    expect(tx.state).toBe('terminated');
+    expect(ended).toEqual(['timer J (reliable)']);
+  });
+
+  it('refuses responses once Completed', () => {
+    const { tx, sent } = setup();
+    tx.respond(R404, 404);
+    expect(tx.respond(R100, 100)).toBe(false);
+    expect(sent).toHaveLength(1);
+  });
+});
