@@ -3,7 +3,7 @@
  * Every config key is a flag (`--limits.maxBodyBytes 1000`); the common ones have short names.
  */
 import { parseArgs } from 'node:util';
-import { envName, leafPaths, scalarFromText, setPath } from './config/load.js';
+import { envName, leafPaths, setPath, valueFromText } from './config/load.js';
 
 type Tree = Record<string, unknown>;
 
@@ -42,8 +42,8 @@ export function parseCli(argv: readonly string[], defaults: Tree): CliResult {
   let overrides: Tree = {};
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== 'string' || name === 'config') continue;
-    const dotted = SHORTCUTS[name]?.path ?? name;
-    overrides = setPath(overrides, dotted.split('.'), scalarFromText(value));
+    const path = (SHORTCUTS[name]?.path ?? name).split('.');
+    overrides = setPath(overrides, path, valueFromText(value, defaults, path));
   }
   return {
     help: values.help === true,

@@ -75,6 +75,17 @@ export function scalarFromText(text: string): unknown {
   }
 }
 
+/**
+ * A value given as text for a key: a key whose default is a string keeps the text as it is, so
+ * `--host ::` and `SIP4XX_SERVER__SERVER_HEADER=2.0` mean the strings they look like (read as
+ * YAML they became the mapping {":": null} and the number 2, and the config was refused).
+ */
+export function valueFromText(text: string, defaults: Tree, path: readonly string[]): unknown {
+  let like: unknown = defaults;
+  for (const p of path) like = isTree(like) ? like[p] : undefined;
+  return typeof like === 'string' ? text : scalarFromText(text);
+}
+
 export function setPath(tree: Tree, path: readonly string[], value: unknown): Tree {
   const [head, ...rest] = path;
   if (head === undefined) return tree;
@@ -87,11 +98,11 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>, 
   let out: Tree = {};
   for (const path of leafPaths(defaults)) {
     const v = env[envName(path)];
-    if (v !== undefined) out = setPath(out, path, scalarFromText(v));
+    if (v !== undefined) out = setPath(out, path, valueFromText(v, defaults, path));
   }
   for (const [name, dotted] of Object.entries(ENV_ALIASES)) {
     const v = env[name];
-    if (v !== undefined) out = setPath(out, dotted.split('.'), scalarFromText(v));
+    if (v !== undefined) out = setPath(out, dotted.split('.'), valueFromText(v, defaults, dotted.split('.')));
   }
   return out;
 }
