@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { CliError, helpText, parseCli } from '../../src/cli.js';
+import { defaultTree, leafPaths, loadConfig } from '../../src/config/load.js';
+
+const defaults = defaultTree();
+
+describe('command line', () => {
+  it('takes --port 5099 as server.port, a number', () => {
+    expect(parseCli(['--port', '5099'], defaults).overrides).toEqual({ server: { port: 5099 } });
+  });
+
+  it('takes --limits.maxBodyBytes 10 as limits.maxBodyBytes, and the loaded config has it', () => {
+    const cli = parseCli(['--limits.maxBodyBytes', '10'], defaults);
+    expect(cli.overrides).toEqual({ limits: { maxBodyBytes: 10 } });
+    expect(loadConfig({ overrides: cli.overrides }).limits.maxBodyBytes).toBe(10);
+  });
+
+  it('accepts --flag=value and combines several flags', () => {
+    const cli = parseCli(['--host=127.0.0.1', '--server.serverHeader', 'x', '--log-level', 'warn', '-c', 'my.yaml'], defaults);
+    expect(cli.overrides).toEqual({ server: { host: '127.0.0.1', serverHeader: 'x' }, log: { level: 'warn' } });
+    expect(cli.configFile).toBe('my.yaml');
+  });
+
+  it('keeps --host :: as the text "::", as the help promises (dual stack)', () => {
+    const cli = parseCli(['--host', '::'], defaults);
+    expect(cli.overrides).toEqual({ server: { host: '::' } });
+    expect(loadConfig({ overrides: cli.overrides }).server.host).toBe('::');
+  });
+
+  it('keeps --server.serverHeader 2.0 as text', () => {
+    expect(loadConfig({ overrides: parseCli(['--server.serverHeader', '2.0'], defaults).overrides }).server.serverHeader).toBe('2.0');
+  });
+
+  it('reads a list flag as YAML', () => {
+    expect(parseCli(['--sip.supported', '[timer, path]'], defaults).overrides).toEqual({ sip: { supported: ['timer', 'path'] } });
+  });
+
+  it('refuses an unknown flag with a stable code, pointing at --help', () => {
+    let err: unknown;
+    try {
+      parseCli(['--prot', '5060'], defaults);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).code).toBe('SIP4XX_BAD_ARGUMENTS');
+    expect((err as Error).message).toMatch(/--prot.*see --help/s);
+  });
+
+  it('refuses a positional argument', () => {
+    expect(() => parseCli(['start'], defaults)).toThrow(CliError);
+  });
+
+  it('recognises -h/--help and -v/--version', () => {
+    expect(parseCli(['-h'], defaults).help).toBe(true);
+    expect(parseCli(['--version'], defaults).version).toBe(true);
+    expect(parseCli([], defaults)).toEqual({ help: false, version: false, configFile: undefined, overrides: {} });
+  });
+
+  it('lists every configuration key in --help with its flag, variable and default', () => {
+    const text = helpText(defaults, '9.9.9');
+    expect(text).toContain('sip4xx 9.9.9');
+    for (const path of leafPaths(defaults)) expect(text).toContain(`--${path.join('.')}  `);
+    expect(text).toContain('--limits.maxBodyBytes  SIP4XX_LIMITS__MAX_BODY_BYTES  (default 65536)');
+    expect(text).toMatch(/--port .*\(env SIP4XX_PORT\)/);
+    expect(text).toMatch(/--host .*\(env SIP4XX_HOST\)/);
+    expect(text).toMatch(/--log-level .*\(env SIP4XX_LOG_LEVEL\)/);
+  });
+});
