@@ -69,17 +69,23 @@ export function isToken(s: string): boolean {
   return allIn(s, 0, s.length, TOKEN, false);
 }
 
-/** Decimal digits only, at most `maxDigits` of them (so the number stays exact). */
+/**
+ * `1*DIGIT`, with at most `maxDigits` significant digits (so the number stays exact). Leading zeros
+ * are digits like any other in the grammar and do not count: RFC 4475 §3.1.1.1 sends
+ * `Max-Forwards: 0068`.
+ */
 export function parseDigits(s: string, maxDigits: number): number | undefined {
   const n = s.length;
-  if (n === 0 || n > maxDigits) return undefined;
+  if (n === 0) return undefined;
   let v = 0;
+  let significant = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return undefined;
+    if (v !== 0 || c !== 0x30) significant++;
     v = v * 10 + (c - 0x30);
   }
-  return v;
+  return significant > maxDigits ? undefined : v;
 }
 
 /** Linear whitespace inside a header value after unfolding. */

@@ -57,6 +57,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   let mfRaw: string | undefined;
   let clRaw: string | undefined;
   let ctRaw: string | undefined;
+  let dateRaw: string | undefined;
   let viaCount = 0;
   let contactCount = 0;
   let pos = lineEnd + 2;
@@ -127,6 +128,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
       case 'content-type':
         if (ctRaw !== undefined) duplicate ??= 'Content-Type';
         ctRaw = value;
+        break;
+      case 'date':
+        dateRaw = value;
         break;
     }
   }
@@ -237,6 +241,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     if (contentType === undefined) return reject(basis, 400, 'Malformed Content-Type header field');
   }
 
+  // §20.17: SIP-date is rfc1123-date in GMT only (RFC 4475 §3.1.2.12 baddate sends "EST").
+  if (dateRaw !== undefined && !isSipDate(dateRaw)) return reject(basis, 400, 'Malformed Date header field');
+
   let contact: NameAddr[] | '*' | undefined;
   for (let k = 0; contactCount > 0 && k < headers.length; k++) {
     const h = headers[k] as SipHeader;
@@ -253,6 +260,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
 
   const uri = parseUri(startLine.slice(sp1 + 1, sp2));
   if (uri === undefined) return reject(basis, 400, 'Malformed Request-URI');
+  // §19.1.1 (table of URI components): headers are not allowed in a Request-URI; RFC 4475 §3.1.2.11
+  // lets the element refuse such a request with 400 rather than guess what the headers mean.
+  if (uri.headers !== undefined) return reject(basis, 400, 'Request-URI must not contain headers');
 
   const request: SipRequest = {
     method,
@@ -288,6 +298,26 @@ function isSipVersion(v: string): boolean {
   if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return false;
   const dot = v.indexOf('.', 4);
   return dot > 4 && parseDigits(v.slice(4, dot), 9) !== undefined && parseDigits(v.slice(dot + 1), 9) !== undefined;
+}
+
+const WKDAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTH = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * SIP-date = rfc1123-date = wkday "," SP date1 SP time SP "GMT"; date1 = 2DIGIT SP month SP 4DIGIT;
+ * time = 2DIGIT ":" 2DIGIT ":" 2DIGIT. The names are case-sensitive in RFC 2616 §3.3.1.
+ */
+export function isSipDate(v: string): boolean {
+  // "Sat, 15 Oct 2005 04:44:56 GMT" is exactly 29 characters.
+  if (v.length !== 29 || v.slice(25) !== ' GMT' || v.slice(3, 5) !== ', ') return false;
+  if (!WKDAY.includes(v.slice(0, 3)) || !MONTH.includes(v.slice(8, 11))) return false;
+  const pattern = 'DD MMM DDDD DD:DD:DD';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = v.charCodeAt(5 + i);
+    const p = pattern[i];
+    if (p === 'D' ? c < 0x30 || c > 0x39 : p !== 'M' && c !== pattern.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** callid = word [ "@" word ] */
