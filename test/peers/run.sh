@@ -7,6 +7,11 @@
 # Prints one line per case and, last, exactly one line "N passed, N failed". Exits non-zero if
 # anything failed, including a missing sipp/sipsak: a peer test that cannot run is never a pass.
 # Env: PEERS_KEEP_LOGS=1 keeps the per-case logs (their directory is printed).
+#
+# A scenario may carry directives in its XML comments:
+#   peers-transports: udp              run it over these transports only (default: udp tcp)
+#   peers-check: 2_486_Retrans == 2    after SIPp succeeds, compare a column of its -trace_counts
+#                                      CSV (message index_name_counter) with == != >= <= > <
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,7 +71,8 @@ port=$(sed -n 1p <<<"$ports")     # the server's UDP+TCP port
 sipp_port=$(sed -n 2p <<<"$ports") # SIPp's local port (-p), reused by the sequential runs
 
 # One process (node --import tsx), so its pid is the server's pid and the trap can stop it.
-node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --log-level warn \
+# calls.slowMs: the `slow` user's 408 comes after 1 s, so invite-slow-100-408 stays quick.
+node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --log-level warn --calls.slowMs 1000 \
   >"$work/server.log" 2>&1 </dev/null &
 server_pid=$!
 
@@ -114,9 +120,40 @@ run_sipp() { # run_sipp SCENARIO_FILE TRANSPORT(udp|tcp)
   (cd "$dir" && timeout 30 sipp "127.0.0.1:$port" -sf "$scenario" -t "$flag" \
     -i 127.0.0.1 -p "$sipp_port" -m 1 -timeout 20s -timeout_error -nostdin \
     -trace_msg -message_file messages.log -trace_err -error_file errors.log \
-    -trace_logs -log_file actions.log >screen.log 2>&1 </dev/null)
+    -trace_logs -log_file actions.log -trace_counts >screen.log 2>&1 </dev/null)
   status=$?
-  record "$name" "$status" "$dir/errors.log" "$dir/actions.log" "$dir/messages.log"
+  if [[ "$status" == 0 ]]; then check_counts "$scenario" "$dir" || status=count-check; fi
+  record "$name" "$status" "$dir/errors.log" "$dir/counts-check.log" "$dir/actions.log" "$dir/messages.log"
+}
+
+# check_counts SCENARIO DIR: apply the scenario's "peers-check: COLUMN OP N" lines to the last row
+# of SIPp's counts CSV (written by -trace_counts as <name>_<pid>_counts.csv).
+check_counts() {
+  local scenario=$1 dir=$2 csv column op want got ok=0
+  grep -q 'peers-check:' "$scenario" || return 0
+  csv=$(ls "$dir"/*_counts.csv 2>/dev/null | head -n 1)
+  while read -r column op want; do
+    got=""
+    [[ -n "$csv" ]] && got=$(awk -F';' -v col="$column" '
+      NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+      c { v = $c } END { if (c) print v }' "$csv")
+    case "$op" in ==|!=|'>='|'<='|'>'|'<') ;; *) got="" ;; esac
+    if [[ -z "$got" ]]; then
+      echo "peers-check: $column $op $want: no such column/operator in ${csv:-(no counts CSV)}" >>"$dir/counts-check.log"
+      ok=1
+    elif ! (( got $op want )); then
+      echo "peers-check: expected $column $op $want, got $got" >>"$dir/counts-check.log"
+      ok=1
+    fi
+  done < <(sed -n 's/.*peers-check: *\([A-Za-z0-9_]*\) *\([=!<>]=\{0,1\}\) *\([0-9][0-9]*\).*/\1 \2 \3/p' "$scenario")
+  return $ok
+}
+
+# Transports a scenario runs over: its "peers-transports:" line, else both.
+transports_of() {
+  local t
+  t=$(sed -n 's/.*peers-transports: *\([a-z ]*[a-z]\).*/\1/p' "$1" | head -n 1)
+  echo "${t:-udp tcp}"
 }
 
 run_sipsak() { # run_sipsak TRANSPORT(udp|tcp): OPTIONS ping must get 200 OK
@@ -137,7 +174,7 @@ shopt -s nullglob
 scenarios=("$here"/scenarios/*.xml)
 if ((${#scenarios[@]} == 0)); then record "sipp  scenarios present" "none-found"; fi
 for scenario in "${scenarios[@]}"; do
-  for transport in udp tcp; do run_sipp "$scenario" "$transport"; done
+  for transport in $(transports_of "$scenario"); do run_sipp "$scenario" "$transport"; done
 done
 run_sipsak udp
 run_sipsak tcp
