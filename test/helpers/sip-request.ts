@@ -83,3 +83,20 @@ export function buildRequest(spec: RequestSpec = {}): Buffer {
   // latin1 so that header text given as one-char-per-byte strings goes out byte for byte.
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
+
+/**
+ * The ACK for a non-2xx final response (§17.1.1.3): the request's Request-URI, top Via, From,
+ * Call-ID and CSeq number, the response's To (with its tag). Stops the server's Timer G
+ * retransmissions of the final response over UDP.
+ */
+export function buildAck(request: Buffer | string, responseTo: string): Buffer {
+  const text = typeof request === 'string' ? request : request.toString('latin1');
+  const line = (name: string): string => {
+    const m = new RegExp(`\\r\\n${name}[ \\t]*:[ \\t]*([^\\r]*)`, 'i').exec(text);
+    if (m === null) throw new Error(`buildAck: no ${name} in the request`);
+    return (m[1] ?? '').trim();
+  };
+  const uri = text.slice(text.indexOf(' ') + 1, text.indexOf(' SIP/'));
+  const cseq = Number.parseInt(line('CSeq'), 10);
+  return buildRequest({ method: 'ACK', uri, via: line('Via'), from: line('From'), to: responseTo, callId: line('Call-ID'), cseq: `${cseq} ACK` });
+}

@@ -27,9 +27,12 @@ export interface UdpClient {
   readonly port: number;
   readonly address: string;
   send(data: Buffer | string): void;
-  /** The next datagram received, parsed. */
-  receive(timeoutMs?: number): Promise<ParsedResponse>;
-  /** send() then receive(). */
+  /** The next datagram received, parsed (the next with this Call-ID, when given). */
+  receive(timeoutMs?: number, callId?: string): Promise<ParsedResponse>;
+  /**
+   * send() then the first response with the request's Call-ID: over UDP an INVITE's final response
+   * is retransmitted (Timer G, §17.2.1), so answers to earlier requests may still arrive.
+   */
   request(data: Buffer | string, timeoutMs?: number): Promise<ParsedResponse>;
   close(): Promise<void>;
 }
@@ -71,13 +74,13 @@ function toBuffer(data: Buffer | string): Buffer {
 /** A FIFO of values fed by events; `next` waits, bounded. */
 class Inbox<T> {
   private readonly items: T[] = [];
-  private readonly waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiters: { accept: (v: T) => boolean; resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
 
   push(v: T): void {
-    const w = this.waiters.shift();
-    if (w) w.resolve(v);
-    else this.items.push(v);
+    const i = this.waiters.findIndex((w) => w.accept(v));
+    if (i === -1) this.items.push(v);
+    else this.waiters.splice(i, 1)[0]?.resolve(v);
   }
 
   fail(e: Error): void {
@@ -85,11 +88,14 @@ class Inbox<T> {
     for (const w of this.waiters.splice(0)) w.reject(e);
   }
 
-  next(timeoutMs: number, what: string): Promise<T> {
-    if (this.items.length > 0) return Promise.resolve(this.items.shift() as T);
+  /** The next item (the next one `accept`s, when given; others stay queued for later calls). */
+  next(timeoutMs: number, what: string, accept: (v: T) => boolean = () => true): Promise<T> {
+    const i = this.items.findIndex(accept);
+    if (i !== -1) return Promise.resolve(this.items.splice(i, 1)[0] as T);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       const waiter = {
+        accept,
         resolve: (v: T) => {
           clearTimeout(timer);
           resolve(v);
@@ -132,10 +138,11 @@ export async function udpClientFor(host: string, port: number): Promise<UdpClien
     port: local.port,
     address: local.address,
     send: (data) => socket.send(toBuffer(data), port, host),
-    receive: (timeoutMs = DEFAULT_TIMEOUT_MS) => inbox.next(timeoutMs, `UDP response from ${host}:${port}`),
+    receive: (timeoutMs = DEFAULT_TIMEOUT_MS, callId) =>
+      inbox.next(timeoutMs, `UDP response${callId === undefined ? '' : ` for ${callId}`} from ${host}:${port}`, (r) => callId === undefined || r.get('Call-ID') === callId),
     request(data, timeoutMs) {
       client.send(data);
-      return client.receive(timeoutMs);
+      return client.receive(timeoutMs, callIdOf(data));
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -145,6 +152,12 @@ export async function udpClientFor(host: string, port: number): Promise<UdpClien
       }),
   };
   return client;
+}
+
+/** The Call-ID of a request (long or compact form), or undefined. */
+export function callIdOf(data: Buffer | string): string | undefined {
+  const text = typeof data === 'string' ? data : data.toString('latin1');
+  return /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r]*)/i.exec(text)?.[1]?.trim();
 }
 
 /** Index one past the end of the first complete message in `buf`, or -1. */
