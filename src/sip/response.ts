@@ -28,10 +28,19 @@ export interface ResponseContext {
   readonly remote: Endpoint;
 }
 
-/** Convert Unicode text to the latin1 string of its UTF-8 bytes; ASCII passes through untouched. */
+/**
+ * Convert Unicode text to the latin1 string of its UTF-8 bytes; ASCII passes through untouched.
+ * A CR or LF becomes a space: text we add comes from config and rules, and a line break in a
+ * reason phrase or header value would end the line and let that text forge header fields
+ * (§7.1 Reason-Phrase and §7.3 field values exclude bare CR/LF).
+ */
 export function wire(text: string): string {
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+    const c = text.charCodeAt(i);
+    if (c > 0x7f || c === 0x0d || c === 0x0a) {
+      const safe = text.replace(/[\r\n]/g, ' ');
+      return Buffer.from(safe, 'utf8').toString('latin1');
+    }
   }
   return text;
 }

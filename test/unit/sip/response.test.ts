@@ -156,6 +156,15 @@ describe('buildResponse', () => {
     expect(bytes.subarray(0, bytes.indexOf('\r\n')).toString('utf8')).toBe('SIP/2.0 480 Gone fishing – bientôt');
   });
 
+  it('turns CR and LF in text it adds (reason, header values, Server) into spaces, so config cannot forge header fields (§7.1, §7.3)', () => {
+    const { bytes, res } = build(basis(), { status: 480, reason: 'Away\r\nX-Forged: 1', headers: [['Retry-After', '60\r\nX-Forged: 2']] }, { server: 's\nX-Forged: 3' });
+    expect(res.reason).toBe('Away  X-Forged: 1');
+    expect(res.get('Retry-After')).toBe('60  X-Forged: 2');
+    expect(res.get('Server')).toBe('s X-Forged: 3');
+    expect(res.getAll('X-Forged')).toEqual([]);
+    expect(bytes.toString('latin1').split('\r\n\r\n')).toEqual([expect.any(String), '']); // one header block, no body
+  });
+
   it('answers a request broken before From/To/Call-ID/CSeq could be read with what it has (§8.2.6)', () => {
     const { res } = build(basis({ from: undefined, to: undefined, callId: undefined, cseq: undefined }), { status: 400, reason: 'Missing Call-ID header field' });
     expect(res.headers.map((h) => h.name)).toEqual(['Via', 'Server', 'Content-Length']);
