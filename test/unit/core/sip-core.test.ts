@@ -59,6 +59,16 @@ describe('SIP core', () => {
     expect(log.withMsg('answered')).toMatchObject([{ code: 400, reason, rule: 'parser' }]);
   });
 
+  it('answers a UDP request whose Content-Length is larger than the bytes received with 400 (§18.3)', () => {
+    const res = core().send(buildRequest({ method: 'MESSAGE', body: 'hello', contentLength: 50 })).onlyResponse();
+    expect([res.status, res.reason]).toEqual([400, 'Content-Length larger than the message body']);
+  });
+
+  it('truncates a UDP body to a smaller Content-Length and answers normally (§18.3)', () => {
+    const res = core().send(buildRequest({ method: 'MESSAGE', uri: 'sip:486@127.0.0.1', body: 'hello world', contentLength: 5 })).onlyResponse();
+    expect(res.status).toBe(486);
+  });
+
   it('answers a request with SIP version 3.0 with 505 (§8.2.2.1 via §21.5.6)', () => {
     expect(core().send(buildRequest({ version: 'SIP/3.0' })).onlyResponse().status).toBe(505);
   });
