@@ -2,12 +2,86 @@
  * The shape of sip4xx configuration. Defaults live in config/default.yaml only; this schema says
  * what is valid, so a bad file is refused with the path of every bad key at once.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+const seconds = z.number().int().min(0);
 const token = z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'must be a SIP token');
 const statusCode = z.number().int().min(100).max(699);
+const mediaType = z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/sdp');
+
+/** An address or network: "10.0.0.0/8", "::1/128", or a bare address. */
+export const cidr = z.string().refine((s) => {
+  const [addr, bits, extra] = s.split('/');
+  if (extra !== undefined || addr === undefined) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or CIDR network such as 10.0.0.0/8');
+
+/** A regular expression from configuration (matched against header text, never built from input). */
+const regex = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+export const BEHAVIOURS = ['busy', 'ringing', 'answer', 'slow', 'gone', 'forbidden', 'unavailable', 'ambiguous', 'moved'] as const;
+
+const userSchema = z
+  .object({
+    /** With a password the user must authenticate (auth.methods) and may REGISTER. */
+    password: z.string().min(1).optional(),
+    behaviour: z.enum(BEHAVIOURS).optional(),
+    /** Methods this user accepts; others get 405 with Allow (§21.4.6). */
+    methods: z.array(token).min(1).optional(),
+    /** Codecs (rtpmap encoding names) calls to this user accept; overrides sip.codecs (488). */
+    codecs: z.array(z.string().min(1)).min(1).optional(),
+    /** `moved`: the Contact of the 302; `ambiguous`: the candidates of the 485. "{host}" is filled. */
+    contacts: z.array(z.string().min(1)).min(1).optional(),
+    /** Retry-After for this user's 480/486 (overrides catalogue.retryAfter). */
+    retryAfter: seconds.optional(),
+    /** Reason phrase of this user's failure (e.g. a 480 with "Gone Fishing", §21.4.18). */
+    reason: z.string().min(1).optional(),
+  })
+  .strict();
+
+const customRuleSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    match: z
+      .object({
+        method: z.union([token, z.array(token).min(1)]).optional(),
+        /** Regular expression on the Request-URI user part (unescaped). */
+        user: regex.optional(),
+        /** Regular expression on the Request-URI host. */
+        domain: regex.optional(),
+        header: z
+          .object({ name: z.string().min(1), present: z.boolean().optional(), regex: regex.optional() })
+          .strict()
+          .optional(),
+        transport: z.enum(['udp', 'tcp']).optional(),
+        source: z.union([cidr, z.array(cidr).min(1)]).optional(),
+      })
+      .strict(),
+    respond: z
+      .object({
+        code: statusCode,
+        reason: z.string().min(1).optional(),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'must be a header name'), z.string()).optional(),
+        body: z.object({ type: mediaType, content: z.string() }).strict().optional(),
+        delayMs: z.number().int().min(0).max(600_000).optional(),
+      })
+      .strict(),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -21,15 +95,13 @@ export const configSchema = z
         aliases: z.array(z.string().min(1)),
       })
       .strict(),
-    log: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-      })
-      .strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
     limits: z
       .object({
         maxRequestUriBytes: positiveInt,
         maxBodyBytes: z.number().int().min(0),
+        /** > 0: the body limit is temporary and 413 carries Retry-After with this many seconds. */
+        tooLargeRetryAfter: seconds,
         maxHeaderBytes: positiveInt,
         maxUdpMessageBytes: z.number().int().min(512).max(65535),
         tcp: z.object({ maxConnections: positiveInt, idleTimeoutMs: positiveInt }).strict(),
@@ -40,19 +112,45 @@ export const configSchema = z
         uriSchemes: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URI scheme')),
         allow: z.array(token),
         supported: z.array(token),
-        accept: z.array(z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/sdp')),
+        required: z.array(token),
+        accept: z.array(mediaType),
+        acceptEncodings: z.array(token).min(1),
+        acceptLanguages: z.array(z.string().regex(/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag')).min(1),
+        codecs: z.array(z.string().min(1)).min(1),
+        events: z.array(token),
+        minSE: z.number().int().min(90),
         optionsMaxForwardsZero: z.union([z.literal(200), z.literal(483)]),
+      })
+      .strict(),
+    domains: z.array(z.string().min(1)).min(1),
+    users: z.record(z.string().min(1), userSchema),
+    aliases: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
+    privacy: z.boolean(),
+    dialPlan: z.array(z.object({ prefix: z.string().regex(/^[0-9*#+]*$/, 'must be dial digits'), minDigits: positiveInt }).strict()),
+    acl: z.object({ allow: z.array(cidr), deny: z.array(cidr) }).strict(),
+    auth: z
+      .object({
+        role: z.enum(['uas', 'proxy']),
+        realm: z.string(),
+        algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1),
+        methods: z.array(token),
+        nonceTtlMs: positiveInt,
+        maxNonces: positiveInt,
+      })
+      .strict(),
+    registrar: z
+      .object({
+        minExpires: positiveInt,
+        maxExpires: positiveInt,
+        defaultExpires: positiveInt,
+        maxContactsPerUser: positiveInt,
       })
       .strict(),
     catalogue: z
       .object({
-        retryAfter: z.number().int().min(0),
-        realm: z.string(),
+        retryAfter: seconds,
         unsupported: z.array(token).min(1),
         require: z.array(token).min(1),
-        minSE: z.number().int().min(90),
-        minExpires: z.number().int().min(1),
-        allowEvents: z.array(token).min(1),
         ambiguousContacts: z.array(z.string().min(1)).min(1),
       })
       .strict(),
@@ -67,13 +165,27 @@ export const configSchema = z
       })
       .strict(),
     calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0) }).strict(),
-    users: z.record(
-      z.string().min(1),
-      z.object({ behaviour: z.enum(['busy', 'ringing', 'answer', 'slow']) }).strict(),
-    ),
+    rules: z.array(customRuleSchema),
     defaultResponse: z.object({ code: statusCode, reason: z.string().min(1) }).strict(),
     pipeline: z.array(z.string().min(1)),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.registrar.minExpires > c.registrar.maxExpires) {
+      ctx.addIssue({ code: 'custom', path: ['registrar', 'minExpires'], message: 'must not exceed registrar.maxExpires' });
+    }
+    for (const [alias, targets] of Object.entries(c.aliases)) {
+      targets.forEach((t, i) => {
+        if (!Object.hasOwn(c.users, t)) ctx.addIssue({ code: 'custom', path: ['aliases', alias, i], message: `names no configured user "${t}"` });
+      });
+    }
+    for (const [name, u] of Object.entries(c.users)) {
+      if (u.behaviour === 'moved' && u.contacts === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['users', name, 'contacts'], message: 'a moved user needs contacts (the 302 target)' });
+      }
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
+export type UserConfig = z.infer<typeof userSchema>;
+export type CustomRuleConfig = z.infer<typeof customRuleSchema>;

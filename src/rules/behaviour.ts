@@ -6,12 +6,14 @@ import { requiredHeaders } from './catalogue.js';
 import { sdpBodyFor } from './media.js';
 
 /**
- * Behaviour users (DESIGN §6): the Request-URI user names a configured user whose behaviour shapes
- * the call. User parts compare case-sensitively after unescaping (§19.1.4).
+ * Behaviour users (DESIGN §6), the "scenario" end of the pipeline: the Request-URI user names a
+ * configured user whose behaviour shapes the call (busy, ringing, answer, slow). Failures decided by
+ * who the user is (gone, forbidden, unavailable, ambiguous, moved) belong to the `user` rule, which
+ * runs before content checks. User parts compare case-sensitively after unescaping (§19.1.4).
  */
-export const userRule: Rule = {
-  name: 'user',
-  section: 'sip4xx users (DESIGN §6)',
+export const behaviourRule: Rule = {
+  name: 'behaviour',
+  section: 'sip4xx behaviour users (DESIGN §6)',
   check(req, ctx) {
     if (req.method === 'ACK' || req.method === 'CANCEL' || req.uri.user === undefined) return undefined;
     const name = unescape(req.uri.user);
@@ -21,7 +23,7 @@ export const userRule: Rule = {
     const calls = ctx.config.calls;
     switch (users[name]?.behaviour) {
       case 'busy': // §21.4.24 486 Busy Here, with Retry-After
-        return { status: 486, headers: requiredHeaders(486, req, ctx) };
+        return { status: 486, headers: requiredHeaders(486, req, ctx), reason: users[name]?.reason };
       case 'ringing':
         // 180 (with our To tag, so it is an early dialog, §13.3.1.1), then 480 unless CANCELled
         // first — the CANCEL then gets 200 and the INVITE 487 (§9.2).

@@ -12,7 +12,7 @@ function retryAfter(ctx: RuleContext): HeaderPair {
 }
 
 export function realmFor(req: SipRequest, ctx: RuleContext): string {
-  return ctx.config.catalogue.realm !== '' ? ctx.config.catalogue.realm : req.uri.host.replace(/^\[|\]$/g, '') || 'sip4xx';
+  return ctx.config.auth.realm !== '' ? ctx.config.auth.realm : req.uri.host.replace(/^\[|\]$/g, '') || 'sip4xx';
 }
 
 export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext): HeaderPair[] {
@@ -25,13 +25,16 @@ export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext)
       return ctx.challenge(realmFor(req, ctx)).map((v) => ['Proxy-Authenticate', v] as const);
     case 405: // §21.4.6: "The response MUST include an Allow header field"
       return [['Allow', sip.allow.join(', ')]];
-    case 413: // §21.4.11: Retry-After when the condition is temporary
-      return [retryAfter(ctx)];
+    case 413: {
+      // §21.4.11: "If the condition is temporary, the server SHOULD include a Retry-After header"
+      const temporary = ctx.config.limits.tooLargeRetryAfter;
+      return [['Retry-After', String(temporary > 0 ? temporary : cat.retryAfter)]];
+    }
     case 415: // §21.4.13: "The server MUST return a list of acceptable formats using the Accept…"
       return [
         ['Accept', sip.accept.join(', ')],
-        ['Accept-Encoding', 'identity'],
-        ['Accept-Language', 'en'],
+        ['Accept-Encoding', sip.acceptEncodings.join(', ')],
+        ['Accept-Language', sip.acceptLanguages.join(', ')],
       ];
     case 420: {
       // §8.2.2.3: Unsupported lists the tags not understood — never one we support (a request
@@ -44,11 +47,11 @@ export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext)
       return [['Unsupported', (tags.length > 0 ? tags : cat.unsupported).join(', ')]];
     }
     case 421: // §21.4.16: "the extension … MUST be listed in a Require header field"
-      return [['Require', cat.require.join(', ')]];
+      return [['Require', (sip.required.length > 0 ? sip.required : cat.require).join(', ')]];
     case 422: // RFC 4028 §6: "The 422 response MUST contain a Min-SE header field"
-      return [['Min-SE', String(cat.minSE)]];
+      return [['Min-SE', String(sip.minSE)]];
     case 423: // §10.3 step 7: Min-Expires
-      return [['Min-Expires', String(cat.minExpires)]];
+      return [['Min-Expires', String(ctx.config.registrar.minExpires)]];
     case 480: // §21.4.18: "The reason phrase SHOULD indicate a more precise cause"; Retry-After
     case 486: // §21.4.24: Retry-After
     case 600:
@@ -62,7 +65,7 @@ export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext)
     case 488: // §21.4.26: a Warning header explaining why the offer was rejected
       return [['Warning', `305 ${warnAgent(ctx)} "Incompatible media format"`]];
     case 489: // RFC 6665 §8.3.1: Allow-Events lists the packages supported
-      return [['Allow-Events', cat.allowEvents.join(', ')]];
+      return [['Allow-Events', sip.events.join(', ')]];
     default:
       return [];
   }

@@ -17,8 +17,8 @@ export const optionsRule: Rule = {
       headers: [
         ['Allow', sip.allow.join(', ')],
         ['Accept', sip.accept.join(', ')],
-        ['Accept-Encoding', 'identity'],
-        ['Accept-Language', 'en'],
+        ['Accept-Encoding', sip.acceptEncodings.join(', ')],
+        ['Accept-Language', sip.acceptLanguages.join(', ')],
         ['Supported', sip.supported.join(', ')],
       ],
     };

@@ -15,7 +15,7 @@ import { methodRule } from './method.js';
 import { optionsRule } from './options.js';
 import { requireRule } from './require.js';
 import { uriSchemeRule } from './uri-scheme.js';
-import { userRule } from './user.js';
+import { behaviourRule } from './behaviour.js';
 
 /** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
 export const RULES: readonly Rule[] = [
@@ -29,7 +29,7 @@ export const RULES: readonly Rule[] = [
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
   codeInUriRule, // 4xx  sip:<code>@host
-  userRule, // busy / ringing / answer / slow users
+  behaviourRule, // busy / ringing / answer / slow users
 ];
 
 const BY_NAME = new Map(RULES.map((r) => [r.name, r]));

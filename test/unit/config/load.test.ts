@@ -67,7 +67,7 @@ describe('configuration loading', () => {
   it.each([
     ['SIP4XX_SERVER__SERVER_HEADER', '2.0', (c: ReturnType<typeof loadConfig>) => c.server.serverHeader],
     ['SIP4XX_HOST', '::', (c: ReturnType<typeof loadConfig>) => c.server.host],
-    ['SIP4XX_CATALOGUE__REALM', '12345', (c: ReturnType<typeof loadConfig>) => c.catalogue.realm],
+    ['SIP4XX_AUTH__REALM', '12345', (c: ReturnType<typeof loadConfig>) => c.auth.realm],
   ] as const)('keeps %s=%s as text because the key is a string', (name, value, read) => {
     expect(read(loadConfig({ env: { [name]: value } }))).toBe(value);
   });

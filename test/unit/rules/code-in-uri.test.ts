@@ -62,8 +62,8 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
     });
   }
 
-  it('takes the digest realm from catalogue.realm when set (§22.1)', () => {
-    const c = ruleContext({ config: { catalogue: { realm: 'tests.example' } }, challenge: (realm) => digestChallenges(realm, 'n', 'o') });
+  it('takes the digest realm from auth.realm when set (§22.1)', () => {
+    const c = ruleContext({ config: { auth: { realm: 'tests.example' } }, challenge: (realm) => digestChallenges(realm, 'n', 'o') });
     const d = codeInUriRule.check(requestOf({ uri: 'sip:401@[2001:db8::1]' }), c);
     expect(digestParams(d?.headers?.[0]?.[1] ?? '').realm).toBe('tests.example');
   });
@@ -78,12 +78,12 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
     [415, 'Accept', 'application/sdp'],
     [420, 'Unsupported', 'x-sip4xx-demo'],
     [421, 'Require', '100rel'],
-    [422, 'Min-SE', '1800'],
-    [423, 'Min-Expires', '3600'],
+    [422, 'Min-SE', '90'],
+    [423, 'Min-Expires', '60'],
     [480, 'Retry-After', '60'],
     [486, 'Retry-After', '60'],
     [488, 'Warning', '305 192.0.2.10:5060 "Incompatible media format"'],
-    [489, 'Allow-Events', 'presence, message-summary'],
+    [489, 'Allow-Events', 'presence, message-summary, dialog'],
   ] as const)('gives %i its %s: %s (DESIGN §7)', (code, header, value) => {
     expect(answer(`sip:${code}@example.com`).value(header)).toBe(value);
   });
