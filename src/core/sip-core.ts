@@ -15,6 +15,7 @@ import type { Rule, RuleContext } from '../rules/rule.js';
 import { systemClock, type Clock } from '../transaction/clock.js';
 import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
+import { closeServices, createServices } from './services.js';
 
 export interface CoreDeps {
   /** The current configuration; read on every message so a reload takes effect at once. */
@@ -70,6 +71,7 @@ export function createCore(deps: CoreDeps): SipCore {
     return pipeline;
   }
 
+  const services = createServices({ clock, config: deps.config });
   const tu: TransactionUser = new TransactionUser({
     logger: deps.logger,
     clock,
@@ -84,6 +86,7 @@ export function createCore(deps: CoreDeps): SipCore {
       dialogs: tu.dialogs,
       transactions: tu,
       contact: (r) => contactFor(r, flow),
+      services,
       challenge: deps.challenge,
     }),
   });
@@ -140,6 +143,9 @@ export function createCore(deps: CoreDeps): SipCore {
         return n;
       },
     },
-    close: () => tu.close(),
+    close: () => {
+      tu.close();
+      closeServices(services);
+    },
   };
 }

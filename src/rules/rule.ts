@@ -8,6 +8,7 @@ import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair, ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
 import type { DialogState } from '../dialog/dialog-table.js';
+import type { Services } from '../core/services.js';
 
 /** What a decision does to dialog state; the core applies it (rules themselves keep no state). */
 export type DialogEffect = 'create' | 'end' | 'refresh';
@@ -35,6 +36,8 @@ export interface RuleContext {
   readonly transactions: { isMerged(req: SipRequest): boolean };
   /** Our Contact for a dialog-creating response (§12.1.1), reachable on the request's transport. */
   readonly contact: (req: SipRequest) => string;
+  /** Stateful services (digest nonces, registrar bindings…), see core/services.ts. */
+  readonly services: Services;
   /** A fresh digest challenge header value list for a realm (WWW-/Proxy-Authenticate). */
   readonly challenge: (realm: string) => readonly string[];
 }
