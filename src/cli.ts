@@ -3,7 +3,7 @@
  * Every config key is a flag (`--limits.maxBodyBytes 1000`); the common ones have short names.
  */
 import { parseArgs } from 'node:util';
-import { envName, leafPaths, setPath, valueFromText } from './config/load.js';
+import { ENV_ALIASES, envName, leafPaths, setPath, valueFromText } from './config/load.js';
 
 type Tree = Record<string, unknown>;
 
@@ -18,6 +18,8 @@ const SHORTCUTS: Readonly<Record<string, { path: string; description: string }>>
   host: { path: 'server.host', description: 'address to bind, UDP and TCP (default 0.0.0.0; "::" for IPv6 + IPv4)' },
   port: { path: 'server.port', description: 'port for UDP and TCP (default 5060; 0 picks a free one)' },
   'log-level': { path: 'log.level', description: 'fatal | error | warn | info | debug | trace | silent' },
+  'admin-host': { path: 'admin.host', description: 'address of the admin HTTP endpoint (default 127.0.0.1)' },
+  'admin-port': { path: 'admin.port', description: 'port of /healthz and /metrics (default 8080; 0 disables it)' },
 };
 
 export class CliError extends Error {
@@ -63,7 +65,8 @@ export function helpText(defaults: Tree, version: string): string {
     '  -c, --config FILE        YAML config merged over the embedded defaults (env SIP4XX_CONFIG)',
   ];
   for (const [name, s] of Object.entries(SHORTCUTS)) {
-    lines.push(`      --${name.padEnd(19)}${s.description} (env ${envName(s.path.split('.')).replace('SERVER__', '').replace('LOG__', 'LOG_')})`);
+    const env = Object.keys(ENV_ALIASES).find((k) => ENV_ALIASES[k] === s.path) ?? envName(s.path.split('.'));
+    lines.push(`      --${name.padEnd(19)}${s.description} (env ${env})`);
   }
   lines.push('  -h, --help               this text', '  -v, --version            print the version', '');
   lines.push('Every configuration key can be set by flag or environment variable (values are read as YAML):');

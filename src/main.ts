@@ -1,7 +1,10 @@
 /**
  * The process edge: argv, environment, signals, exit codes. Everything else is passed in.
  */
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { startAdmin, type AdminServer } from './admin/admin-server.js';
+import { createMetrics } from './admin/metrics.js';
 import { CliError, helpText, parseCli } from './cli.js';
 import { ConfigError } from './config/errors.js';
 import { defaultTree, loadConfig } from './config/load.js';
@@ -12,6 +15,30 @@ import { VERSION } from './version.js';
 function fail(message: string): never {
   process.stderr.write(`sip4xx: ${message}\n`);
   process.exit(2);
+}
+
+/** A clear one-line reason for a failure to start. */
+function describeStartError(err: unknown, what: string, port: number): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = e.message ?? String(err);
+  if (e.code === 'EADDRINUSE' || text.includes('EADDRINUSE')) return `${what} port ${port} is already in use`;
+  if (e.code === 'EACCES' || text.includes('EACCES')) return `no permission to bind ${what} port ${port}`;
+  if (e.code === 'EADDRNOTAVAIL' || text.includes('EADDRNOTAVAIL')) return `${what} address is not available on this host (${text})`;
+  return `${what}: ${text}`;
+}
+
+/** pino-pretty is a development dependency: asked for where it is missing, say so and log JSON. */
+function makeLogger(config: Readonly<Config>): Logger {
+  const options = { level: config.log.level, base: { name: 'sip4xx' } };
+  if (!config.log.pretty) return pino(options);
+  try {
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => DestinationStream;
+    return pino(options, pretty({ colorize: process.stdout.isTTY }));
+  } catch {
+    const logger = pino(options);
+    logger.warn('log.pretty is set but pino-pretty is not installed (a development dependency); logging JSON');
+    return logger;
+  }
 }
 
 async function main(): Promise<void> {
@@ -39,31 +66,53 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const logger = pino({ level: config.log.level, base: { name: 'sip4xx' } });
+  const logger = makeLogger(config);
+  const metrics = createMetrics();
+  let state = 'starting';
+
+  // The admin endpoint comes up first so /healthz can say "starting" until the SIP sockets are bound.
+  let admin: AdminServer | undefined;
+  if (config.admin.port !== 0) {
+    try {
+      admin = await startAdmin({ host: config.admin.host, port: config.admin.port, registry: metrics.registry, state: () => state, logger });
+    } catch (err) {
+      fail(describeStartError(err, 'admin', config.admin.port));
+    }
+  }
 
   let server: Sip4xxServer;
   try {
-    server = await startServer({ config, logger });
+    server = await startServer({ config, logger, observer: metrics.observer });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    fail(e.code === 'EADDRINUSE' || /EADDRINUSE/.test(e.message) ? `port ${config.server.port} is already in use (${e.message})` : e.message);
+    await admin?.close();
+    fail(describeStartError(err, 'SIP', config.server.port));
   }
+  metrics.bind({
+    transactions: () => server.core.tables.transactions(),
+    dialogs: () => server.core.tables.dialogs(),
+    tcpConnections: () => server.tcp?.connectionCount() ?? 0,
+  });
+  state = 'ready';
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
-    server.close().then(
-      () => {
+    state = 'draining';
+    const timeoutMs = server.config().server.drainTimeoutMs;
+    logger.info({ signal, drainTimeoutMs: timeoutMs }, 'stopping: draining live transactions');
+    server
+      .drain(timeoutMs)
+      .then(async (pending) => {
+        await admin?.close();
+        logger.info({ pendingAtStart: pending }, 'stopped');
         logger.flush();
         process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while closing');
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error while stopping');
         process.exit(1);
-      },
-    );
+      });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -74,7 +123,8 @@ async function main(): Promise<void> {
       logger.level = next.log.level;
       logger.info({ configFile }, 'configuration reloaded');
     } catch (err) {
-      logger.error({ err: err instanceof ConfigError ? err.problems : err }, 'reload refused; keeping the running configuration');
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      logger.error({ configFile, problems }, 'reload refused; keeping the running configuration');
     }
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));

@@ -6,7 +6,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { digestChallenges, NonceService } from './auth/nonce.js';
-import { createCore, type SipCore } from './core/sip-core.js';
+import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
 import { buildPipeline } from './rules/pipeline.js';
 import type { Endpoint } from './transport/flow.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
@@ -19,8 +19,16 @@ export interface Sip4xxServer {
   /** The bound address (UDP and TCP share the port). */
   address(): Endpoint;
   config(): Readonly<Config>;
+  /** 'ready' once bound; 'draining' after drain() began. */
+  state(): 'ready' | 'draining';
   /** Swap in a new (already validated) configuration; live traffic picks it up at once. */
   reload(next: Readonly<Config>): void;
+  /**
+   * Graceful stop: refuse new requests (503), wait until no transaction is owed a final response
+   * or `timeoutMs` passes (then answer the rest 503), and close. Resolves with the number of
+   * transactions that were still pending when the drain began.
+   */
+  drain(timeoutMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,6 +37,7 @@ export interface ServerOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly tagSalt?: number;
+  readonly observer?: CoreObserver;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
@@ -60,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     identities: () => identities,
     challenge: (realm) => digestChallenges(realm, nonces.issue(), 'sip4xx'),
     tagSalt: opts.tagSalt,
+    observer: opts.observer,
   });
   const handler = core.handle;
   const { host } = config.server;
@@ -98,20 +108,40 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   const bound = (udp ?? tcp)?.address();
   if (bound === undefined) throw new Error('nothing to listen on: server.udp and server.tcp are both false');
   log.info({ host, port: bound.port, udp: udp !== undefined, tcp: tcp !== undefined }, 'listening');
+  let state: 'ready' | 'draining' = 'ready';
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await Promise.all([udp?.close(), tcp?.close()]);
+    core.close();
+  };
   return {
     core,
     udp,
     tcp,
     address: () => bound,
     config: () => config,
+    state: () => state,
     reload(next) {
       buildPipeline(next.pipeline);
       config = next;
       identities = localIdentities(next);
     },
-    async close() {
-      await Promise.all([udp?.close(), tcp?.close()]);
-      core.close();
+    async drain(timeoutMs) {
+      state = 'draining';
+      core.startDraining();
+      const pending = core.tables.pendingFinals();
+      const deadline = Date.now() + timeoutMs;
+      while (core.tables.pendingFinals() > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
+      }
+      core.abortPending();
+      // Let the last responses leave the sockets before closing them.
+      await new Promise((r) => setImmediate(r));
+      await close();
+      return pending;
     },
+    close,
   };
 }

@@ -64,6 +64,8 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   SIP4XX_HOST: 'server.host',
   SIP4XX_PORT: 'server.port',
   SIP4XX_LOG_LEVEL: 'log.level',
+  SIP4XX_ADMIN_HOST: 'admin.host',
+  SIP4XX_ADMIN_PORT: 'admin.port',
 };
 
 /** A value given as text (env, CLI) is read as YAML, so "5060" is a number and "[a, b]" a list. */

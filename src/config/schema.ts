@@ -93,9 +93,11 @@ export const configSchema = z
         tcp: z.boolean(),
         serverHeader: z.string(),
         aliases: z.array(z.string().min(1)),
+        drainTimeoutMs: z.number().int().min(0),
       })
       .strict(),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+    admin: z.object({ host: z.string().min(1), port }).strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), pretty: z.boolean() }).strict(),
     limits: z
       .object({
         maxRequestUriBytes: positiveInt,

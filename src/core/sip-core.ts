@@ -17,6 +17,16 @@ import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
 import { closeServices, createServices } from './services.js';
 
+/** What the core reports as it works (metrics); every method must be cheap and never throw. */
+export interface CoreObserver {
+  request(method: string, transport: string): void;
+  answered(code: number, rule: string): void;
+  parseError(code: number): void;
+  dropped(): void;
+}
+
+const NO_OBSERVER: CoreObserver = { request() {}, answered() {}, parseError() {}, dropped() {} };
+
 export interface CoreDeps {
   /** The current configuration; read on every message so a reload takes effect at once. */
   readonly config: () => Readonly<Config>;
@@ -26,6 +36,7 @@ export interface CoreDeps {
   readonly clock?: Clock;
   /** Salt for To tags; random by default (tests fix it). */
   readonly tagSalt?: number;
+  readonly observer?: CoreObserver;
 }
 
 export interface CoreStats {
@@ -42,6 +53,13 @@ export interface SipCore {
   readonly stats: Readonly<CoreStats>;
   /** Live server transactions and dialogs (bounded tables). */
   readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number };
+  /**
+   * Stop taking new requests (each gets 503 with Retry-After, §21.5.4) while live transactions go
+   * on: retransmissions, ACKs and CANCELs are still served.
+   */
+  startDraining(): void;
+  /** Answer every transaction still owed a final response with 503 (end of a drain). */
+  abortPending(): void;
   close(): void;
 }
 
@@ -59,6 +77,7 @@ function tagKey(basis: ResponseBasis): string {
 export function createCore(deps: CoreDeps): SipCore {
   const tag = makeTagger(deps.tagSalt);
   const clock = deps.clock ?? systemClock;
+  const observer = deps.observer ?? NO_OBSERVER;
   const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0 };
   let pipelineFor: Readonly<Config> | undefined;
   let pipeline: readonly Rule[] = [];
@@ -79,6 +98,7 @@ export function createCore(deps: CoreDeps): SipCore {
     rules,
     toTag: (basis) => tag(tagKey(basis)),
     counters: stats,
+    observer,
     context: (req, flow, config): RuleContext => ({
       config,
       flow,
@@ -97,11 +117,13 @@ export function createCore(deps: CoreDeps): SipCore {
     const outcome = parseMessage(data, config.limits, stream);
     if (outcome.kind === 'drop') {
       stats.dropped++;
+      observer.dropped();
       deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: outcome.why }, 'dropped');
       return;
     }
     stats.requests++;
     if (outcome.kind === 'request') {
+      observer.request(outcome.request.method, flow.transport);
       tu.handle(outcome.request, outcome.basis, flow, config);
       return;
     }
@@ -109,6 +131,7 @@ export function createCore(deps: CoreDeps): SipCore {
     // from its own bytes, so a retransmission still gets identical bytes back.
     stats.parseErrors++;
     const { basis, status, reason } = outcome;
+    observer.parseError(status);
     const src = `${flow.remote.address}:${flow.remote.port}`;
     // §17: an ACK is never answered, however broken.
     if (basis.method === 'ACK') {
@@ -119,6 +142,7 @@ export function createCore(deps: CoreDeps): SipCore {
     const bytes = buildResponse(basis, { status, reason }, { toTag, server: config.server.serverHeader, remote: flow.remote });
     flow.send(bytes, responseDestination(basis, flow.remote));
     stats.responses++;
+    observer.answered(status, 'parser');
     deps.logger.info({ method: basis.method, callId: basis.callId, src, transport: flow.transport, code: status, reason, rule: 'parser' }, 'answered');
     // A body over the limit on a stream leaves the framing unusable: close after the 413.
     if (status === 413 && stream) flow.close();
@@ -143,6 +167,8 @@ export function createCore(deps: CoreDeps): SipCore {
         return n;
       },
     },
+    startDraining: () => tu.startDraining(),
+    abortPending: () => tu.abortPending(),
     close: () => {
       tu.close();
       closeServices(services);

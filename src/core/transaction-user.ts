@@ -36,11 +36,13 @@ export interface TransactionUserDeps {
   readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>) => RuleContext;
   readonly toTag: (basis: ResponseBasis) => string;
   readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
+  readonly observer: { answered(code: number, rule: string): void };
 }
 
 export class TransactionUser {
   readonly transactions: TransactionTable<Tx>;
   readonly dialogs: DialogTable;
+  private draining = false;
 
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
@@ -70,6 +72,11 @@ export class TransactionUser {
       return;
     }
     const tx = this.create(req, basis, flow, key, config);
+    if (this.draining && req.method !== 'CANCEL' && req.to.tag === undefined) {
+      // §21.5.4: 503 while shutting down; Retry-After tells the client when to try elsewhere/again.
+      this.play(tx, { decision: { status: 503, headers: [['Retry-After', '5']] }, rule: 'draining' });
+      return;
+    }
     if (req.method === 'CANCEL') {
       const invite = this.transactions.get(transactionKey(req, 'INVITE'));
       if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
@@ -122,6 +129,7 @@ export class TransactionUser {
 
   private final(tx: Tx, d: Decision, rule: string): void {
     if (!this.respond(tx, d)) return;
+    this.deps.observer.answered(d.status, rule);
     const { req, flow } = tx.context;
     this.deps.logger.info(
       { method: req.method, callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, code: d.status, rule },
@@ -160,11 +168,13 @@ export class TransactionUser {
    */
   private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
     this.respond(tx, { status: 200 });
+    this.deps.observer.answered(200, 'cancel');
     const { req, flow } = tx.context;
     const src = `${flow.remote.address}:${flow.remote.port}`;
     this.deps.logger.info({ method: 'CANCEL', callId: req.callId, src, transport: flow.transport, code: 200, rule: 'cancel' }, 'answered');
     if (!invite.finalSent) {
       this.respond(invite, { status: 487 });
+      this.deps.observer.answered(487, 'cancel');
       this.deps.logger.info({ method: 'INVITE', callId: req.callId, src, transport: flow.transport, code: 487, rule: 'cancel' }, 'answered');
     }
   }
@@ -183,6 +193,16 @@ export class TransactionUser {
     }
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '')) return;
     this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
+  }
+
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  abortPending(): void {
+    for (const tx of [...this.transactions.values()]) {
+      if (!tx.finalSent) this.final(tx, { status: 503, headers: [['Retry-After', '5']] }, 'draining');
+    }
   }
 
   close(): void {

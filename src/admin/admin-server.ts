@@ -1,0 +1,73 @@
+/**
+ * The admin HTTP endpoint, on its own port: GET /healthz answers 200 once the SIP sockets are
+ * bound (503 before and while draining), GET /metrics the Prometheus text exposition.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+export interface AdminOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly registry: Registry;
+  /** 'starting' | 'ready' | 'draining' — only 'ready' is healthy. */
+  readonly state: () => string;
+  readonly logger: Logger;
+}
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      const state = opts.state();
+      res.writeHead(state === 'ready' ? 200 : 503, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ status: state }));
+      return;
+    }
+    if (path === '/metrics') {
+      opts.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': opts.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          opts.logger.error({ err }, 'metrics collection failed');
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => opts.logger.error({ err }, 'admin endpoint error'));
+  const port = (server.address() as AddressInfo).port;
+  opts.logger.info({ host: opts.host, port }, 'admin endpoint listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
