@@ -6,3 +6,4 @@ export * from './rule-context.js';
 export * from './sip-request.js';
 export * from './sip-response.js';
 export * from './test-server.js';
+export * from './process.js';
