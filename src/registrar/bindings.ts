@@ -1,0 +1,171 @@
+/**
+ * The registrar's location table (§10.3): per address-of-record, the Contact bindings a REGISTER
+ * made, each with the Call-ID and CSeq that last wrote it (step 7 orders updates by them) and an
+ * expiry on the injected Clock. An expired binding is removed by its own timer, which is cleared
+ * whenever the binding is refreshed or removed first; reads also skip anything already past its
+ * time, so a late timer never shows a stale binding.
+ *
+ * Bounded: a REGISTER that would leave an address-of-record with more than `maxContacts` bindings
+ * is refused whole, and only users the registrar accepts get an entry, so the table never holds more
+ * than users × maxContactsPerUser bindings.
+ */
+import type { SipUri } from '../sip/message.js';
+import type { Clock, TimerHandle } from '../transaction/clock.js';
+import { sameUri } from './uri-match.js';
+
+/** A Contact to bind (expires > 0) or unbind (expires 0), as one REGISTER asks. */
+export interface BindingRequest {
+  readonly uri: SipUri;
+  /** The Contact value to give back in 200 OK / 302, without its `expires` parameter. */
+  readonly contact: string;
+  /** Seconds the registrar granted; 0 removes the binding. */
+  readonly expires: number;
+}
+
+/** A live binding as the registrar reports it. */
+export interface CurrentBinding {
+  readonly uri: SipUri;
+  readonly contact: string;
+  /** Whole seconds left, at least 1 (§10.3 step 8: each Contact carries its `expires`). */
+  readonly expires: number;
+}
+
+/** Which REGISTER is writing: §10.3 step 7 compares Call-ID and CSeq with each binding's. */
+export interface Writer {
+  readonly callId: string;
+  readonly cseq: number;
+}
+
+export type UpdateOutcome =
+  | { readonly kind: 'ok'; readonly bindings: readonly CurrentBinding[] }
+  /** Same Call-ID as a binding and a CSeq not higher than its: a stale or reordered REGISTER. */
+  | { readonly kind: 'out-of-order' }
+  /** The request would leave more bindings than allowed; nothing was changed. */
+  | { readonly kind: 'too-many'; readonly limit: number };
+
+interface Entry {
+  readonly uri: SipUri;
+  readonly contact: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly expiresAt: number;
+  timer: TimerHandle | undefined;
+}
+
+/** setTimeout fires at once past 2^31-1 ms; a longer expiry is reached in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export class BindingTable {
+  private readonly byAor = new Map<string, Entry[]>();
+  private count = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Bindings held, across every address-of-record. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The live bindings of an address-of-record, oldest first. */
+  current(aor: string): CurrentBinding[] {
+    const now = this.clock.now();
+    const out: CurrentBinding[] = [];
+    for (const e of this.byAor.get(aor) ?? []) {
+      if (e.expiresAt > now) out.push({ uri: e.uri, contact: e.contact, expires: Math.ceil((e.expiresAt - now) / 1000) });
+    }
+    return out;
+  }
+
+  /**
+   * §10.3 step 7, all or nothing ("The binding updates MUST be committed … if and only if all
+   * binding updates and additions succeed"): each Contact adds, refreshes or (expires 0) removes
+   * the binding with an equal URI; one out-of-order Contact or too many bindings changes nothing.
+   */
+  update(aor: string, writer: Writer, requests: readonly BindingRequest[], maxContacts: number): UpdateOutcome {
+    const now = this.clock.now();
+    const before = this.live(aor, now);
+    const next = [...before];
+    for (const r of requests) {
+      const i = next.findIndex((e) => sameUri(e.uri, r.uri));
+      const existing = i === -1 ? undefined : next[i];
+      // A second Contact for the same URI in one REGISTER replaces the first, rather than failing
+      // against a binding that is only tentative.
+      if (existing !== undefined && !before.includes(existing)) {
+        next.splice(i, 1);
+      } else if (existing !== undefined) {
+        // "If they are the same, the registrar compares the CSeq value. If the value is higher than
+        // that of the existing binding, it MUST update or remove the binding as above. If not, the
+        // update MUST be aborted and the request fails."
+        if (existing.callId === writer.callId && writer.cseq <= existing.cseq) return { kind: 'out-of-order' };
+        next.splice(i, 1);
+      }
+      if (r.expires > 0) {
+        next.push({ uri: r.uri, contact: r.contact, callId: writer.callId, cseq: writer.cseq, expiresAt: now + r.expires * 1000, timer: undefined });
+      }
+    }
+    if (next.length > maxContacts && next.length > before.length) return { kind: 'too-many', limit: maxContacts };
+    this.commit(aor, next);
+    return { kind: 'ok', bindings: this.current(aor) };
+  }
+
+  /**
+   * §10.3 step 6, `Contact: *` with Expires 0: "If [the Call-ID] does agree, it MUST remove the
+   * binding only if the CSeq in the request is higher than the value stored for that binding.
+   * Otherwise, the update MUST be aborted and the request fails."
+   */
+  removeAll(aor: string, writer: Writer): UpdateOutcome {
+    const entries = this.live(aor, this.clock.now());
+    if (entries.some((e) => e.callId === writer.callId && writer.cseq <= e.cseq)) return { kind: 'out-of-order' };
+    this.commit(aor, []);
+    return { kind: 'ok', bindings: [] };
+  }
+
+  /** Drop every binding and clear every timer (server shutdown). */
+  close(): void {
+    for (const aor of [...this.byAor.keys()]) this.commit(aor, []);
+  }
+
+  private live(aor: string, now: number): Entry[] {
+    return (this.byAor.get(aor) ?? []).filter((e) => e.expiresAt > now);
+  }
+
+  /** Make `next` the bindings of `aor`: timers of entries that leave are cleared, new ones armed. */
+  private commit(aor: string, next: Entry[]): void {
+    const old = this.byAor.get(aor) ?? [];
+    for (const e of old) {
+      if (!next.includes(e)) this.disarm(e);
+    }
+    for (const e of next) if (e.timer === undefined) this.arm(aor, e);
+    this.count += next.length - old.length;
+    if (next.length === 0) this.byAor.delete(aor);
+    else this.byAor.set(aor, next);
+  }
+
+  private arm(aor: string, e: Entry): void {
+    const ms = Math.min(Math.max(e.expiresAt - this.clock.now(), 0), MAX_TIMER_MS);
+    e.timer = this.clock.setTimer(() => {
+      e.timer = undefined;
+      if (e.expiresAt > this.clock.now()) this.arm(aor, e);
+      else this.expire(aor, e);
+    }, ms);
+  }
+
+  private disarm(e: Entry): void {
+    if (e.timer !== undefined) this.clock.clearTimer(e.timer);
+    e.timer = undefined;
+  }
+
+  private expire(aor: string, e: Entry): void {
+    const list = this.byAor.get(aor);
+    if (list === undefined) return;
+    const i = list.indexOf(e);
+    if (i === -1) return;
+    list.splice(i, 1);
+    this.count--;
+    if (list.length === 0) this.byAor.delete(aor);
+  }
+}
