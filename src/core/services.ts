@@ -8,17 +8,24 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../transaction/clock.js';
+import { BindingTable } from '../registrar/bindings.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
   readonly config: () => Readonly<Config>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Services {}
-
-export function createServices(_deps: ServiceDeps): Services {
-  return {};
+export interface Services {
+  /** Registrar bindings (§10.3), expiring on the injected clock. */
+  readonly registrar: BindingTable;
 }
 
-export function closeServices(_services: Services): void {}
+export function createServices(deps: ServiceDeps): Services {
+  return {
+    registrar: new BindingTable(deps.clock),
+  };
+}
+
+export function closeServices(services: Services): void {
+  services.registrar.close();
+}
