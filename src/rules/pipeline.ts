@@ -16,6 +16,9 @@ import { optionsRule } from './options.js';
 import { requireRule } from './require.js';
 import { uriSchemeRule } from './uri-scheme.js';
 import { behaviourRule } from './behaviour.js';
+import { domainRule } from './domain.js';
+import { userRule } from './user.js';
+import { registrarRule } from './registrar.js';
 
 /** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
 export const RULES: readonly Rule[] = [
@@ -28,7 +31,10 @@ export const RULES: readonly Rule[] = [
   cancelRule, // 481  §9.2
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
+  domainRule, // 404  §8.2.2.1
   codeInUriRule, // 4xx  sip:<code>@host
+  userRule, // 403 404 405 410 480 484 485 302  §8.2.2.1, §8.3, §21.4
+  registrarRule, // 200 400 404 423 500  §10.3
   behaviourRule, // busy / ringing / answer / slow users
 ];
 

@@ -82,7 +82,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     name: 'sips: Request-URI passes the scheme check → 404 (§8.2.2.1)',
-    request: (env) => req(env, { uri: `sips:bob@${env.uriHost}` }),
+    request: (env) => req(env, { uri: `sips:nobody@${env.uriHost}` }),
     check: status(404),
   },
   {

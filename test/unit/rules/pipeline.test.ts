@@ -32,11 +32,11 @@ describe('rule pipeline (DESIGN §5)', () => {
 
   it('answers the configured default response when no rule fires, naming rule "default"', () => {
     const ctx = ruleContext({ config: { defaultResponse: { code: 480, reason: 'Nobody Home' } } });
-    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf(), ctx)).toEqual({ decision: { status: 480, reason: 'Nobody Home' }, rule: 'default' });
+    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf({ uri: 'sip:nobody@127.0.0.1' }), ctx)).toEqual({ decision: { status: 480, reason: 'Nobody Home' }, rule: 'default' });
   });
 
   it('answers 404 Not Found by default to a request no rule decided (§21.4.5)', () => {
-    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf(), ruleContext()).decision).toEqual({ status: 404, reason: 'Not Found' });
+    expect(runPipeline(buildPipeline(testConfig().pipeline), requestOf({ uri: 'sip:nobody@127.0.0.1' }), ruleContext()).decision).toEqual({ status: 404, reason: 'Not Found' });
   });
 
   it('stops at the first decision: later rules are not consulted', () => {

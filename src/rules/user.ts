@@ -1,0 +1,125 @@
+/**
+ * Failures decided by who the Request-URI names (§8.2.2.1, §8.3, §21.3, §21.4): a configured user
+ * (its methods, its behaviour, its registration), an alias naming several users, or a number the
+ * dial plan finds incomplete. User parts compare unescaped and case-sensitively (§19.1.4). Calls
+ * that go through (busy, ringing, answer, slow) are the `behaviour` rule's, later in the pipeline;
+ * names no one configured fall through to the default 404.
+ */
+import type { Config, UserConfig } from '../config/schema.js';
+import { unescape } from '../sip/charset.js';
+import type { SipRequest } from '../sip/message.js';
+import type { HeaderPair } from '../sip/response.js';
+import { requiredHeaders } from './catalogue.js';
+import type { Decision, Rule, RuleContext } from './rule.js';
+import { reject } from './rule.js';
+
+/** ACK is never answered, a CANCEL belongs to its INVITE (§9.2), REGISTER is the registrar's (§10.3). */
+const NOT_FOR_USERS = new Set(['ACK', 'CANCEL', 'REGISTER']);
+
+export const userRule: Rule = {
+  name: 'user',
+  section: 'RFC 3261 §8.2.2.1, §8.3, §21.3.3, §21.4',
+  check(req, ctx) {
+    if (NOT_FOR_USERS.has(req.method) || req.uri.user === undefined) return undefined;
+    const name = unescape(req.uri.user);
+    const { users, aliases, dialPlan } = ctx.config;
+    // §21.4.22: "The server received a request with a Request-URI that was incomplete." Checked
+    // first, configured or not: an incomplete number is incomplete whoever it would have reached.
+    if (isIncompleteNumber(name, dialPlan)) return reject(484);
+    const user = Object.hasOwn(users, name) ? users[name] : undefined;
+    if (user !== undefined) return forUser(req, ctx, user);
+    const members = Object.hasOwn(aliases, name) ? aliases[name] : undefined;
+    if (members !== undefined) return ambiguous(req, ctx, members.map((m) => `${sipScheme(req)}:${escapeUser(m)}@{host}`), undefined);
+    return undefined;
+  },
+};
+
+function forUser(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision | undefined {
+  // §21.4.6: "The response MUST include an Allow header field containing a list of valid methods
+  // for the indicated address."
+  if (user.methods !== undefined && !user.methods.includes(req.method)) return reject(405, [['Allow', user.methods.join(', ')]]);
+  const reason = user.reason;
+  switch (user.behaviour) {
+    case 'forbidden': // §21.4.4
+      return reject(403, undefined, reason);
+    case 'gone': // §21.4.19: "no longer available at the server and no forwarding address is known"
+      return reject(410, undefined, reason);
+    case 'unavailable': // §21.4.18
+      return reject(480, retryAfter(req, ctx, user), reason);
+    case 'ambiguous':
+      return ambiguous(req, ctx, user.contacts ?? ctx.config.catalogue.ambiguousContacts, reason);
+    case 'moved': // §21.3.3: "The requesting client SHOULD retry the request at the new address(es)"
+      return { status: 302, headers: contacts(req, user.contacts ?? []), reason: reason ?? 'Moved Temporarily' };
+    case undefined:
+      return user.password === undefined ? undefined : registered(req, ctx, user);
+    default:
+      return undefined; // busy, ringing, answer, slow: the behaviour rule
+  }
+}
+
+/**
+ * A user who may register and has no behaviour is reached through its bindings, as a redirect
+ * server does (§8.3: it "MUST return a 3xx … Contact header field containing one or more URIs of
+ * new addresses to be tried"); with none, it is "currently unavailable (e.g., is not logged in)" —
+ * 480 (§21.4.18).
+ */
+function registered(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision {
+  const aor = unescape(req.uri.user ?? '');
+  const bindings = ctx.services.registrar.current(aor);
+  if (bindings.length === 0) return reject(480, retryAfter(req, ctx, user), user.reason);
+  return { status: 302, headers: bindings.map((b) => ['Contact', b.contact] as const), reason: user.reason ?? 'Moved Temporarily' };
+}
+
+/**
+ * §21.4.23: "The response MAY contain a listing of possible unambiguous addresses in Contact header
+ * fields. Revealing alternatives can infringe on privacy of the user or the organization. It MUST be
+ * possible to configure a server to respond with status 404 (Not Found) or to suppress the listing
+ * of possible choices if the request address was ambiguous."
+ */
+function ambiguous(req: SipRequest, ctx: RuleContext, candidates: readonly string[], reason: string | undefined): Decision {
+  if (ctx.config.privacy) return reject(404);
+  return reject(485, contacts(req, candidates), reason);
+}
+
+/** The user's Retry-After (§20.33) where it has its own, else the catalogue's. */
+function retryAfter(req: SipRequest, ctx: RuleContext, user: UserConfig): HeaderPair[] {
+  const headers = requiredHeaders(480, req, ctx);
+  if (user.retryAfter === undefined) return headers;
+  return headers.map((h) => (h[0] === 'Retry-After' ? (['Retry-After', String(user.retryAfter)] as const) : h));
+}
+
+/**
+ * Contact values from configured templates: "{host}" becomes the Request-URI's host with its port
+ * when it names one (so the new address is reachable the way this one was), "{user}" its user.
+ */
+function contacts(req: SipRequest, templates: readonly string[]): HeaderPair[] {
+  const host = req.uri.host === '' ? 'invalid' : req.uri.port === undefined ? req.uri.host : `${req.uri.host}:${req.uri.port}`;
+  const user = req.uri.user ?? 'user';
+  return templates.map((t) => ['Contact', `<${t.replaceAll('{host}', host).replaceAll('{user}', user)}>`] as const);
+}
+
+function sipScheme(req: SipRequest): string {
+  return req.uri.scheme === 'sips' ? 'sips' : 'sip';
+}
+
+/** A configured name as a URI user part: characters outside the §25.1 `user` set are escaped. */
+function escapeUser(name: string): string {
+  return name.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
+/** RFC 3966 §5.1.1 visual separators, ignored when dialled. */
+const VISUAL_SEPARATORS = /[-.()]/g;
+
+/**
+ * Overlap dialling (§21.4.22): a user part made only of dial characters (0-9 * # +, separators
+ * aside) that starts with a dial-plan prefix and has fewer than its minDigits keys (0-9 * #; a
+ * leading "+" marks the number international and is not counted) is incomplete.
+ */
+export function isIncompleteNumber(user: string, plan: Config['dialPlan']): boolean {
+  const dialled = user.replace(VISUAL_SEPARATORS, '');
+  if (!/^[0-9*#+]+$/.test(dialled)) return false;
+  const keys = dialled.replace(/\+/g, '').length;
+  return plan.some((p) => dialled.startsWith(p.prefix) && keys < p.minDigits);
+}
