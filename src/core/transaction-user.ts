@@ -87,6 +87,8 @@ export class TransactionUser {
 
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, config: Readonly<Config>): Tx {
     const dest = responseDestination(basis, flow.remote);
+    // The callbacks capture two strings, not the request: see ServerTransaction.releaseContext.
+    const { callId, method } = req;
     const deps = {
       key,
       reliable: flow.transport !== 'udp',
@@ -95,7 +97,7 @@ export class TransactionUser {
       send: (bytes: Buffer) => flow.send(bytes, dest),
       onTerminated: (k: string, why: string) => {
         this.transactions.remove(k);
-        if (why.startsWith('timer H')) this.deps.logger.info({ callId: req.callId, method: req.method }, 'no ACK before Timer H');
+        if (why.startsWith('timer H')) this.deps.logger.info({ callId, method }, 'no ACK before Timer H');
       },
       context: { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) },
     };
@@ -136,6 +138,7 @@ export class TransactionUser {
       'answered',
     );
     this.applyDialogEffect(tx, d);
+    tx.releaseContext();
   }
 
   private applyDialogEffect(tx: Tx, d: Decision): void {
@@ -176,7 +179,9 @@ export class TransactionUser {
       this.respond(invite, { status: 487 });
       this.deps.observer.answered(487, 'cancel');
       this.deps.logger.info({ method: 'INVITE', callId: req.callId, src, transport: flow.transport, code: 487, rule: 'cancel' }, 'answered');
+      invite.releaseContext();
     }
+    tx.releaseContext();
   }
 
   /**

@@ -27,15 +27,32 @@ export abstract class ServerTransaction<S extends string, C> {
   /** The status of the last response sent, 0 before any. */
   lastStatus = 0;
   private readonly handles = new Map<string, TimerHandle>();
+  private ctx: C | undefined;
+  protected readonly deps: Omit<TransactionDeps<C>, 'context'>;
 
-  constructor(protected readonly deps: TransactionDeps<C>) {}
+  constructor(deps: TransactionDeps<C>) {
+    const { context, ...rest } = deps;
+    this.ctx = context;
+    this.deps = rest;
+  }
 
   get key(): string {
     return this.deps.key;
   }
 
+  /** The transaction user's data; gone once released (after the final response). */
   get context(): C {
-    return this.deps.context;
+    if (this.ctx === undefined) throw new Error(`transaction ${this.deps.key}: context already released`);
+    return this.ctx;
+  }
+
+  /**
+   * Drop the transaction user's data (the parsed request and its buffers). After the final
+   * response a transaction lives on for up to 64·T1 only to resend bytes it already has, so
+   * keeping the request would multiply memory by the request rate times 32 s for nothing.
+   */
+  releaseContext(): void {
+    this.ctx = undefined;
   }
 
   get state(): S {

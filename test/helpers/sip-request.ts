@@ -13,7 +13,7 @@ export interface RequestSpec {
   readonly uri?: string;
   /** One value or several, top first, each on its own Via line. Default: UDP from 127.0.0.1:5070 with `rport`. */
   readonly via?: string | readonly string[];
-  /** Full From value. Default `"Alice" <sip:alice@127.0.0.1>;tag=<unique>`. */
+  /** Full From value. Default `"Carol" <sip:carol@127.0.0.1>;tag=<unique>`: a caller no config knows, so no auth rule applies. */
   readonly from?: string;
   /** Full To value. Default `<sip:bob@127.0.0.1>` (no tag). */
   readonly to?: string;
@@ -67,7 +67,7 @@ export function buildRequest(spec: RequestSpec = {}): Buffer {
   const method = spec.method ?? 'INVITE';
   const uri = spec.uri ?? 'sip:bob@127.0.0.1';
   const vias = spec.via === undefined ? [defaultVia()] : typeof spec.via === 'string' ? [spec.via] : spec.via;
-  const from = spec.from ?? `"Alice" <sip:alice@127.0.0.1>;tag=${uniqueToken('f')}`;
+  const from = spec.from ?? `"Carol" <sip:carol@127.0.0.1>;tag=${uniqueToken('f')}`;
   const to = spec.to ?? '<sip:bob@127.0.0.1>';
   const callId = spec.callId ?? uniqueCallId();
   const cseq = spec.cseq === undefined ? `1 ${method}` : typeof spec.cseq === 'number' ? `${spec.cseq} ${method}` : spec.cseq;

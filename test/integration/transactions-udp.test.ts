@@ -28,6 +28,16 @@ function via(branch: string): string {
   return `SIP/2.0/UDP 127.0.0.1:${client.port};branch=${branch};rport`;
 }
 
+/**
+ * After an ACK: a retransmission the server sent before the ACK reached it may still be in flight,
+ * so skip a moment, then require silence for longer than T2 (400 ms here), which any further
+ * Timer G retransmission would break.
+ */
+async function expectSilenceAfterAck() {
+  await drain(80);
+  expect(await drain(600)).toEqual([]);
+}
+
 /** Collect every datagram for `ms`. */
 async function drain(ms: number) {
   const out = [];
@@ -59,20 +69,21 @@ describe('server transactions over UDP (§17.2)', () => {
   it('retransmits the final response until the ACK arrives, then stops (Timer G)', async () => {
     const branch = uniqueBranch();
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=fa${branch}`;
+    const from = `<sip:carol@127.0.0.1>;tag=fa${branch}`;
     client.send(buildRequest({ uri: 'sip:486@127.0.0.1', via: via(branch), callId, from }));
-    const before = await drain(350); // sent at 0, G at 100 and 300
+    // sent at 0, Timer G at 100 and 300 ms (the intervals themselves are proven on a fake clock)
+    const before = [await client.receive(), await client.receive(), await client.receive()];
     expect(before.map((r) => r.status)).toEqual([486, 486, 486]);
     expect(new Set(before.map((r) => r.text)).size).toBe(1);
     const toTag = tagOf(before[0]?.get('to'));
     client.send(buildRequest({ method: 'ACK', uri: 'sip:486@127.0.0.1', via: via(branch), callId, from, to: `<sip:486@127.0.0.1>;tag=${toTag}`, cseq: '1 ACK' }));
-    expect(await drain(900)).toEqual([]);
+    await expectSilenceAfterAck();
   });
 
   it('answers a CANCEL of a ringing INVITE with 200, and the INVITE with 487 (§9.2)', async () => {
     const branch = uniqueBranch();
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=fc${branch}`;
+    const from = `<sip:carol@127.0.0.1>;tag=fc${branch}`;
     const ringing = await client.request(buildRequest({ uri: 'sip:ringing@127.0.0.1', via: via(branch), callId, from }));
     expect(ringing.status).toBe(180);
     const cancel = buildRequest({ method: 'CANCEL', uri: 'sip:ringing@127.0.0.1', via: via(branch), callId, from, cseq: '1 CANCEL' });
@@ -84,7 +95,7 @@ describe('server transactions over UDP (§17.2)', () => {
     expect(tagOf(byMethod['1 CANCEL']?.get('to'))).toBe(tagOf(ringing.get('to')));
     expect(tagOf(byMethod['1 INVITE']?.get('to'))).toBe(tagOf(ringing.get('to')));
     client.send(buildRequest({ method: 'ACK', uri: 'sip:ringing@127.0.0.1', via: via(branch), callId, from, to: `<sip:ringing@127.0.0.1>;tag=${tagOf(ringing.get('to'))}`, cseq: '1 ACK' }));
-    expect(await drain(300)).toEqual([]);
+    await expectSilenceAfterAck();
   });
 
   it('answers a CANCEL that matches no transaction with 481 (§9.2)', async () => {
@@ -94,7 +105,7 @@ describe('server transactions over UDP (§17.2)', () => {
 
   it('answers a merged INVITE (same From tag, Call-ID and CSeq, other branch) with 482 (§8.2.2.2)', async () => {
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=merge${callId.split("@")[0]}`;
+    const from = `<sip:carol@127.0.0.1>;tag=merge${callId.split("@")[0]}`;
     const first = await client.request(buildRequest({ uri: 'sip:ringing@127.0.0.1', via: via(uniqueBranch()), callId, from }));
     expect(first.status).toBe(180);
     const second = await client.request(buildRequest({ uri: 'sip:ringing@127.0.0.1', via: via(uniqueBranch()), callId, from }));
@@ -119,7 +130,7 @@ describe('dialogs over UDP (§12, §14.2)', () => {
 
   it('establishes a call with `answer`, takes the ACK silently, and ends it with BYE → 200', async () => {
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=dlg${callId.split("@")[0]}`;
+    const from = `<sip:carol@127.0.0.1>;tag=dlg${callId.split("@")[0]}`;
     const ok = await client.request(buildRequest({ uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, headers: { 'Content-Type': 'application/sdp' }, body: SDP }));
     expect(ok.status).toBe(200);
     expect(ok.get('content-type')).toBe('application/sdp');
@@ -127,7 +138,7 @@ describe('dialogs over UDP (§12, §14.2)', () => {
     expect(ok.get('contact')).toMatch(/^<sip:answer@127\.0\.0\.1:\d+>$/);
     const to = `<sip:answer@127.0.0.1>;tag=${tagOf(ok.get('to'))}`;
     client.send(buildRequest({ method: 'ACK', uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, to, cseq: '1 ACK' }));
-    expect(await drain(250)).toEqual([]); // the 2xx is no longer retransmitted after its ACK
+    await expectSilenceAfterAck(); // the 2xx is no longer retransmitted after its ACK
     const bye = await client.request(buildRequest({ method: 'BYE', uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, to, cseq: 2 }));
     expect(bye.status).toBe(200);
     const again = await client.request(buildRequest({ method: 'BYE', uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, to, cseq: 3 }));
@@ -136,7 +147,7 @@ describe('dialogs over UDP (§12, §14.2)', () => {
 
   it('answers a re-INVITE that arrives before the ACK of the 2xx with 491 (§14.2 glare)', async () => {
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=glare${callId.split("@")[0]}`;
+    const from = `<sip:carol@127.0.0.1>;tag=glare${callId.split("@")[0]}`;
     const ok = await client.request(buildRequest({ uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from }));
     expect(ok.status).toBe(200);
     const to = `<sip:answer@127.0.0.1>;tag=${tagOf(ok.get('to'))}`;
@@ -147,7 +158,7 @@ describe('dialogs over UDP (§12, §14.2)', () => {
 
   it('answers an in-dialog request whose CSeq went backwards with 500 (§12.2.2)', async () => {
     const callId = uniqueCallId();
-    const from = `<sip:alice@127.0.0.1>;tag=cseq${callId.split("@")[0]}`;
+    const from = `<sip:carol@127.0.0.1>;tag=cseq${callId.split("@")[0]}`;
     const ok = await client.request(buildRequest({ uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, cseq: 10 }));
     const to = `<sip:answer@127.0.0.1>;tag=${tagOf(ok.get('to'))}`;
     client.send(buildRequest({ method: 'ACK', uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), callId, from, to, cseq: '10 ACK' }));
