@@ -38,3 +38,36 @@ describe('require rule (RFC 3261 §8.2.2.3, §16.3 step 5)', () => {
     expect(requireRule.check(requestOf({ headers: { Require: 'foo, timer' } }), c)?.headers).toEqual([['Unsupported', 'timer']]);
   });
 });
+
+describe('require rule: extensions we require (RFC 3261 §21.4.16)', () => {
+  const c = ruleContext({ config: { sip: { supported: ['path', 'timer', '100rel'], required: ['100rel', 'timer'] } } });
+
+  it.each([
+    ['neither tag when the request names none', {}, '100rel, timer'],
+    ['only the tag Supported lacks', { Supported: 'timer' }, '100rel'],
+    ['a tag named in neither Supported nor Require', { Require: 'timer', Supported: 'path' }, '100rel'],
+    ['both tags when the compact Supported (k) names neither', { k: 'path' }, '100rel, timer'],
+  ] as const)('answers 421 Extension Required listing %s in Require (§21.4.16)', (_what, headers, require) => {
+    expect(requireRule.check(requestOf({ headers }), c)).toEqual({ status: 421, headers: [['Require', require]], reason: undefined });
+  });
+
+  it.each([
+    ['Supported', { Supported: '100rel, timer' }],
+    ['the compact form k (§7.3.3)', { k: '100rel, timer' }],
+    ['Require and Supported together', { Require: '100rel', Supported: 'timer' }],
+  ] as const)('lets a request through that names every required tag in %s', (_what, headers) => {
+    expect(requireRule.check(requestOf({ headers }), c)).toBeUndefined();
+  });
+
+  it('answers 420 before 421: an unknown Require tag is the first fault (§8.2.2.3)', () => {
+    expect(requireRule.check(requestOf({ headers: { Require: 'foo' } }), c)?.status).toBe(420);
+  });
+
+  it.each(['ACK', 'CANCEL'])('does not require extensions of a %s (§9.1)', (method) => {
+    expect(requireRule.check(requestOf({ method }), c)).toBeUndefined();
+  });
+
+  it('requires nothing by default (sip.required is empty)', () => {
+    expect(requireRule.check(requestOf(), ctx)).toBeUndefined();
+  });
+});
