@@ -1,15 +1,24 @@
 /**
  * A minimal SDP answer (RFC 3264 §6) for `answer` users: for each offered m= line, accept the first
- * codec offered (echoing its rtpmap/fmtp), on a port of ours. sip4xx carries no media; the answer
- * only has to be valid so that clients complete the call. With no offer, we make one (RFC 3264 §5).
+ * offered codec we support (echoing its rtpmap/fmtp), on a port of ours. sip4xx carries no media;
+ * the answer only has to be valid so that clients complete the call. With no offer, we make one
+ * (RFC 3264 §5).
  */
+import { STATIC_PAYLOAD_TYPES, isAuxiliaryFormat } from '../sdp/payload-types.js';
+
 export interface SdpOrigin {
   /** The address to announce in o= and c= (IPv4 or IPv6, no brackets). */
   readonly address: string;
   readonly sessionId: number;
 }
 
-export function sdpAnswer(offer: string | undefined, origin: SdpOrigin): string {
+/**
+ * `accepts` says whether a codec (encoding name) may be used; without it the first format offered
+ * is taken. RFC 3264 §6.1: the answer's formats "MUST be ones that were present in the offer", and
+ * the answerer lists those it is willing to use — so the first offered that we support, not merely
+ * the first offered.
+ */
+export function sdpAnswer(offer: string | undefined, origin: SdpOrigin, accepts?: (codec: string) => boolean): string {
   const ipVer = origin.address.includes(':') ? 'IP6' : 'IP4';
   const lines = [
     'v=0',
@@ -30,7 +39,7 @@ export function sdpAnswer(offer: string | undefined, origin: SdpOrigin): string 
     // m=<media> <port> <proto> <fmt> ...
     const [media, mport, proto, ...fmts] = line.slice(2).split(/\s+/);
     if (media === undefined || proto === undefined || fmts.length === 0) continue;
-    const first = fmts[0] as string;
+    const first = accepts === undefined ? (fmts[0] as string) : chooseFormat(fmts, offered, i, accepts);
     if (mport === '0') {
       // RFC 3264 §6: a rejected stream stays rejected, with port zero.
       lines.push(`m=${media} 0 ${proto} ${first}`);
@@ -46,4 +55,23 @@ export function sdpAnswer(offer: string | undefined, origin: SdpOrigin): string 
     lines.push('a=sendrecv');
   }
   return lines.join('\r\n') + '\r\n';
+}
+
+/** The first format of the m= line at `at` whose codec `accepts` takes; else the first offered. */
+function chooseFormat(fmts: readonly string[], lines: readonly string[], at: number, accepts: (codec: string) => boolean): string {
+  const names = new Map<string, string>();
+  for (let j = at + 1; j < lines.length && !(lines[j] as string).startsWith('m='); j++) {
+    const a = (lines[j] as string).trim();
+    if (!a.startsWith('a=rtpmap:')) continue;
+    const sp = a.indexOf(' ');
+    if (sp === -1) continue;
+    const enc = a.slice(sp + 1);
+    const slash = enc.indexOf('/');
+    names.set(a.slice(9, sp), slash === -1 ? enc : enc.slice(0, slash));
+  }
+  for (const f of fmts) {
+    const name = names.get(f) ?? STATIC_PAYLOAD_TYPES[f]?.name;
+    if (name !== undefined && !isAuxiliaryFormat(name) && accepts(name)) return f;
+  }
+  return fmts[0] as string;
 }
