@@ -98,7 +98,9 @@ sip4xx_ensure_base_image() {
     sip4xx__fetch_npm_tarball "npm@$SIP4XX_BASE_NPM_VERSION" "$dir/downloads" \
       "npm-$SIP4XX_BASE_NPM_VERSION.tgz" || return 1
     rm -rf "$dir"/rootfs-*.tar "$dir"/rootfs-*.tar.partial # older keys are dead weight
+    local t0=$SECONDS
     sip4xx__build_rootfs "$tar" "$dir/downloads" "$SIP4XX_BASE_EXTRA_CA_CERTS" || return 1
+    echo "base-image: rootfs built in $((SECONDS - t0))s ($(du -m "$tar" | cut -f1) MB)" >&2
   fi
   local -a changes=(
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -110,5 +112,10 @@ sip4xx_ensure_base_image() {
   fi
   echo "base-image: importing $ref" >&2
   podman import --quiet "${changes[@]}" "$tar" "$ref" >/dev/null || return 1
+  # Base images of older keys only hold storage; their build cache goes with them.
+  local old
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' --filter reference=localhost/sip4xx-base); do
+    [[ "$old" == "$ref" ]] || podman rmi -f "$old" >/dev/null 2>&1 || true
+  done
   printf '%s\n' "$ref"
 }

@@ -13,6 +13,7 @@
 #   SIP4XX_CONTAINER_CACHE   cache directory (see podman-env.sh); delete it for a cold run
 #   SIP4XX_STORAGE_DRIVER    overlay | vfs (default: overlay if the kernel allows it)
 #   SIP4XX_SKIP_INSTALL=1    do not apt-get anything; fail if a tool is missing
+#   SIP4XX_SKIP_COMPOSE=1    skip running docker-compose.yml for real (it is still validated)
 #   SIP4XX_KEEP=1            keep the containers and image for inspection (printed at the end)
 #   SIP4XX_BASE_*            see base-image.sh
 #
@@ -29,6 +30,13 @@ source "$HERE/podman-env.sh"
 source "$HERE/base-image.sh"
 
 RUN_ID="$$-$RANDOM"
+COMPOSE_PROJECT="sip4xxctest${RUN_ID//-/x}"
+# The `image:` names in docker-compose.yml, as podman stores them. The app image is removed after
+# the run; the SIPp image is a test tool like the base image and stays in the cache storage, so
+# warm runs do not apt-get it again (it is rebuilt from cache every run, so it never goes stale).
+COMPOSE_APP_IMAGE="docker.io/library/sip4xx:local"
+PODMAN_SERVICE_PID=""
+HEALTH_DRIVER_PID=""
 IMAGE="localhost/sip4xx-ctest:$RUN_ID"
 LABEL="sip4xx-ctest=$RUN_ID"
 WORK="$(mktemp -d /tmp/sip4xx-ctest.XXXXXX)"
@@ -78,10 +86,16 @@ fail() {
 }
 # check NAME COMMAND...: pass if COMMAND succeeds; its output is shown only on failure.
 check() {
-  local name="$1" out
+  local name="$1" out t0
   shift
-  if out="$("$@" 2>&1)"; then pass "$name"; else fail "$name" "$(printf '%s\n' "$out" | tail -n 25)"; fi
+  t0="$(now)"
+  if out="$("$@" 2>&1)"; then
+    pass "$name$(took "$t0")"
+  else
+    fail "$name$(took "$t0")" "$(printf '%s\n' "$out" | tail -n 25)"
+  fi
 }
+took() { awk -v a="$1" -v b="$(now)" 'BEGIN { if (b - a >= 0.3) printf " (%.1fs)", b - a }'; }
 
 cleanup() {
   local rc=$?
@@ -89,8 +103,16 @@ cleanup() {
   if [[ "${SIP4XX_KEEP:-}" == 1 ]]; then
     echo "kept: containers labelled $LABEL, image $IMAGE, podman config in $SIP4XX_PODMAN_CONF_DIR"
   elif [[ -n "${CONTAINERS_CONF:-}" ]]; then
+    [[ -n "$HEALTH_DRIVER_PID" ]] && kill "$HEALTH_DRIVER_PID" 2>/dev/null
+    if [[ -n "$PODMAN_SERVICE_PID" ]]; then
+      compose 120 --profile sipp down --volumes --remove-orphans >/dev/null 2>&1
+      kill "$PODMAN_SERVICE_PID" 2>/dev/null
+      wait "$PODMAN_SERVICE_PID" 2>/dev/null
+      podman image exists "$COMPOSE_APP_IMAGE" 2>/dev/null && timeout 60 podman rmi -f "$COMPOSE_APP_IMAGE" >/dev/null 2>&1
+    fi
     local ids
-    ids="$(podman ps -aq --filter "label=$LABEL" 2>/dev/null)"
+    ids="$( (podman ps -aq --filter "label=$LABEL"
+      podman ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT") 2>/dev/null)"
     # shellcheck disable=SC2086 # one id per word
     [[ -n "$ids" ]] && timeout 60 podman rm -f -t 0 $ids >/dev/null 2>&1
     podman image exists "$IMAGE" 2>/dev/null && timeout 60 podman rmi -f "$IMAGE" >/dev/null 2>&1
@@ -238,6 +260,7 @@ prepare_podman() {
   fi
   pass "podman ready (storage driver $SIP4XX_PODMAN_DRIVER, cache $SIP4XX_CONTAINER_CACHE)"
   if BASE_IMAGE="$(sip4xx_ensure_base_image 2>"$WORK/base.log")"; then
+    sed 's/^/        /' "$WORK/base.log"
     pass "base image $BASE_IMAGE"
   else
     fail "base image (Debian bookworm + Node 24)" "$(tail -n 30 "$WORK/base.log")"
@@ -427,6 +450,82 @@ $(container_logs "$MAIN")"
   fi
 }
 
+# docker-compose (v1, Debian's) speaks the Docker API; podman serves the same API on a socket,
+# so the real compose file is built, started and torn down without a Docker engine.
+compose() { # TIMEOUT_S ARGS...
+  local limit="$1"
+  shift
+  DOCKER_HOST="unix://$WORK/podman.sock" timeout "$limit" docker-compose \
+    --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" -p "$COMPOSE_PROJECT" "$@"
+}
+
+start_podman_service() {
+  podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/podman-service.log" 2>&1 &
+  PODMAN_SERVICE_PID=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -S "$WORK/podman.sock" ]] && return 0
+    sleep 0.2
+  done
+  cat "$WORK/podman-service.log"
+  return 1
+}
+
+compose_stop_exit_code() {
+  local c="${COMPOSE_PROJECT}_sip4xx_1" code
+  compose $((STOP_GRACE_S + 30)) stop sip4xx >/dev/null 2>&1
+  code="$(podman inspect -f '{{.State.ExitCode}}' "$c" 2>&1)"
+  [[ "$code" == 0 ]] || { echo "exit code $code"; container_logs "$c"; return 1; }
+}
+
+check_compose() {
+  step "docker-compose.yml for real (docker-compose → podman API)"
+  if [[ "${SIP4XX_SKIP_COMPOSE:-}" == 1 ]]; then
+    echo "  skip  SIP4XX_SKIP_COMPOSE=1"
+    return
+  fi
+  if ! start_podman_service >"$WORK/service-start.log" 2>&1; then
+    fail "podman API service starts" "$(cat "$WORK/service-start.log")"
+    return
+  fi
+  local sip_port admin_port
+  if ! sip_port="$(free_port)" || ! admin_port="$(free_port)"; then
+    fail "free local ports"
+    return
+  fi
+  export SIP4XX_BASE_IMAGE="$BASE_IMAGE" SIP4XX_SIPP_BASE_IMAGE="$BASE_IMAGE" \
+    SIP4XX_PUBLISH_IP=127.0.0.1 SIP4XX_SIP_PORT="$sip_port" SIP4XX_ADMIN_PORT_HOST="$admin_port"
+  local t0
+  t0="$(now)"
+  if ! compose 900 up -d --build sip4xx >"$WORK/compose-up.log" 2>&1; then
+    fail "compose up --build sip4xx" "$(grep -v '^\(--> \|STEP\|\[\)' "$WORK/compose-up.log" | tail -n 30)"
+    return
+  fi
+  pass "compose up --build sip4xx (config/container.yaml mounted)$(took "$t0")"
+  # No systemd, so nothing runs the health probe on its schedule; do it, or `depends_on:
+  # condition: service_healthy` would wait forever.
+  (
+    for ((i = 0; i < 300; i++)); do
+      probe_health "${COMPOSE_PROJECT}_sip4xx_1"
+      sleep 1
+    done
+  ) &
+  HEALTH_DRIVER_PID=$!
+  t0="$(now)"
+  if compose 900 --profile sipp build sipp >"$WORK/compose-build-sipp.log" 2>&1; then
+    pass "compose --profile sipp build sipp (SIPp from Debian's sip-tester)$(took "$t0")"
+    check "compose --profile sipp run sipp: SIPp in its own container reaches service sip4xx (4 checks)" \
+      compose 900 --profile sipp run --rm -T sipp
+  else
+    fail "compose --profile sipp build sipp" "$(tail -n 30 "$WORK/compose-build-sipp.log")"
+  fi
+  kill "$HEALTH_DRIVER_PID" 2>/dev/null
+  HEALTH_DRIVER_PID=""
+  check "compose stop: sip4xx exits 0" compose_stop_exit_code
+  check "compose down removes containers and network" \
+    compose 120 --profile sipp down --volumes --remove-orphans
+}
+
 main() {
   echo "sip4xx container tests (run $RUN_ID)"
   install_prerequisites
@@ -440,6 +539,7 @@ main() {
       check_admin
       check_stop
     fi
+    check_compose
   fi
   finish
 }
