@@ -139,7 +139,11 @@ export function createCore(deps: CoreDeps): SipCore {
       return;
     }
     const toTag = basis.toHasTag ? '' : tag(tagKey(basis));
-    const bytes = buildResponse(basis, { status, reason }, { toTag, server: config.server.serverHeader, remote: flow.remote });
+    // §21.4.11 413: "If the condition is temporary, the server SHOULD include a Retry-After header
+    // field to indicate that it is temporary and after what time the client MAY try again."
+    const retry = config.limits.tooLargeRetryAfter;
+    const headers = status === 413 && retry > 0 ? [['Retry-After', String(retry)] as const] : undefined;
+    const bytes = buildResponse(basis, { status, reason, headers }, { toTag, server: config.server.serverHeader, remote: flow.remote });
     flow.send(bytes, responseDestination(basis, flow.remote));
     stats.responses++;
     observer.answered(status, 'parser');

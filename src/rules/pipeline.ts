@@ -16,6 +16,11 @@ import { optionsRule } from './options.js';
 import { requireRule } from './require.js';
 import { uriSchemeRule } from './uri-scheme.js';
 import { behaviourRule } from './behaviour.js';
+import { customRule } from './custom.js';
+import { aclRule } from './acl.js';
+import { contentRule } from './content.js';
+import { sessionTimerRule } from './session-timer.js';
+import { eventRule } from './event.js';
 import { domainRule } from './domain.js';
 import { userRule } from './user.js';
 import { registrarRule } from './registrar.js';
@@ -26,14 +31,19 @@ export const RULES: readonly Rule[] = [
   uriSchemeRule, // 416  §8.2.2.1
   loopRule, // 482  §16.3
   mergedRule, // 482  §8.2.2.2
-  requireRule, // 420  §8.2.2.3
+  requireRule, // 420 / 421  §8.2.2.3, §21.4.16
   dialogRule, // 481 / 491 / 500  §12.2.2, §14.2
   cancelRule, // 481  §9.2
+  customRule, // configured rules (DESIGN §6)
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
+  aclRule, // 403  source networks
   domainRule, // 404  §8.2.2.1
   codeInUriRule, // 4xx  sip:<code>@host
   userRule, // 403 404 405 410 480 484 485 302  §8.2.2.1, §8.3, §21.4
+  contentRule, // 400 406 415 488 493  §8.2.3, §21.4.26
+  sessionTimerRule, // 422  RFC 4028
+  eventRule, // 489  RFC 6665, RFC 3903
   registrarRule, // 200 400 404 423 500  §10.3
   behaviourRule, // busy / ringing / answer / slow users
 ];
