@@ -47,8 +47,14 @@ export class NonceService {
  * supports several algorithms send one challenge per algorithm, in order of preference, so SHA-256
  * clients pick it and MD5-only clients still find theirs (§22.4, RFC 7616 §3.7).
  */
-export function digestChallenges(realm: string, nonce: string, opaque: string, stale = false): string[] {
+export function digestChallenges(
+  realm: string,
+  nonce: string,
+  opaque: string,
+  stale = false,
+  algorithms: readonly string[] = ['SHA-256', 'MD5'],
+): string[] {
   const q = (s: string) => `"${s.replace(/[\\"]/g, '\\$&')}"`;
   const tail = `, qop="auth"${stale ? ', stale=true' : ''}`;
-  return ['SHA-256', 'MD5'].map((alg) => `Digest realm=${q(realm)}, nonce=${q(nonce)}, opaque=${q(opaque)}, algorithm=${alg}${tail}`);
+  return algorithms.map((alg) => `Digest realm=${q(realm)}, nonce=${q(nonce)}, opaque=${q(opaque)}, algorithm=${alg}${tail}`);
 }
