@@ -9,6 +9,7 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../transaction/clock.js';
 import { BindingTable } from '../registrar/bindings.js';
+import { AuthService } from '../auth/auth-service.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
@@ -18,14 +19,18 @@ export interface ServiceDeps {
 export interface Services {
   /** Registrar bindings (§10.3), expiring on the injected clock. */
   readonly registrar: BindingTable;
+  /** Digest nonces and nonce-counts (§22, RFC 8760), for the auth rule and on-demand challenges. */
+  readonly auth: AuthService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   return {
     registrar: new BindingTable(deps.clock),
+    auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
   };
 }
 
 export function closeServices(services: Services): void {
   services.registrar.close();
+  services.auth.close();
 }
