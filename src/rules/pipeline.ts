@@ -24,6 +24,7 @@ import { eventRule } from './event.js';
 import { domainRule } from './domain.js';
 import { userRule } from './user.js';
 import { registrarRule } from './registrar.js';
+import { authRule } from './auth.js';
 
 /** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
 export const RULES: readonly Rule[] = [
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
   aclRule, // 403  source networks
+  authRule, // 401 / 407, 403  §22
   domainRule, // 404  §8.2.2.1
   codeInUriRule, // 4xx  sip:<code>@host
   userRule, // 403 404 405 410 480 484 485 302  §8.2.2.1, §8.3, §21.4
