@@ -5,12 +5,12 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
-import { digestChallenges, NonceService } from './auth/nonce.js';
 import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
 import { buildPipeline } from './rules/pipeline.js';
 import type { Endpoint } from './transport/flow.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
 import { startUdp, type UdpTransport } from './transport/udp.js';
+import { systemClock } from './transaction/clock.js';
 
 export interface Sip4xxServer {
   readonly core: SipCore;
@@ -60,14 +60,13 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   let config = opts.config;
   buildPipeline(config.pipeline); // refuse an unknown rule name before binding anything
   const log = opts.logger;
-  const now = opts.now ?? Date.now;
-  const nonces = new NonceService(now);
   let identities = localIdentities(config);
   const core = createCore({
     config: () => config,
     logger: log,
     identities: () => identities,
-    challenge: (realm) => digestChallenges(realm, nonces.issue(), 'sip4xx'),
+    // Digest nonces (the auth rule's and sip:401@host's alike) come from the core's services.
+    clock: opts.now === undefined ? undefined : { ...systemClock, now: opts.now },
     tagSalt: opts.tagSalt,
     observer: opts.observer,
   });

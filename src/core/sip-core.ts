@@ -32,7 +32,11 @@ export interface CoreDeps {
   readonly config: () => Readonly<Config>;
   readonly logger: Logger;
   readonly identities: () => ReadonlySet<string>;
-  readonly challenge: (realm: string) => readonly string[];
+  /**
+   * Override of the on-demand challenge (`sip:401@host`). By default its nonces come from
+   * services.auth, so credentials answering it are verified like those answering the auth rule.
+   */
+  readonly challenge?: ((realm: string) => readonly string[]) | undefined;
   readonly clock?: Clock;
   /** Salt for To tags; random by default (tests fix it). */
   readonly tagSalt?: number;
@@ -107,7 +111,7 @@ export function createCore(deps: CoreDeps): SipCore {
       transactions: tu,
       contact: (r) => contactFor(r, flow),
       services,
-      challenge: deps.challenge,
+      challenge: deps.challenge ?? ((realm) => services.auth.challenges(realm)),
     }),
   });
 
