@@ -59,7 +59,13 @@ export function parseNameAddr(value: string): NameAddr | undefined {
 
 /** Contact: "*" or a comma list of name-addr / addr-spec (§20.10). */
 export function parseContactList(value: string): NameAddr[] | '*' | undefined {
-  if (value.trim() === '*') return '*';
+  const first = skipWs(value, 0);
+  if (value.charCodeAt(first) === 0x2a && skipWs(value, first + 1) === value.length) return '*';
+  if (value.indexOf(',') === -1) {
+    // One contact, the usual case: no list to split. A '*' here would be a malformed addr-spec.
+    const na = parseNameAddr(value);
+    return na === undefined ? undefined : [na];
+  }
   const items = splitList(value);
   if (items === undefined) return undefined;
   const out: NameAddr[] = [];

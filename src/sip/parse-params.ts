@@ -4,7 +4,7 @@
  * Every function is a single forward scan over the (already unfolded) header value.
  */
 import type { SipParam } from './message.js';
-import { TOKEN, isWsp } from './charset.js';
+import { TOKEN, isWsp, lowerSlice } from './charset.js';
 
 /** Characters of a parameter value: token / host (with IPv6 brackets and colons). */
 const GEN_VALUE = (() => {
@@ -65,7 +65,7 @@ export function parseParams(s: string, i: number, stopAtComma: boolean): ParsedP
     const nameStart = i;
     while (i < n && TOKEN[s.charCodeAt(i)] === 1) i++;
     if (i === nameStart) return undefined;
-    const name = s.slice(nameStart, i).toLowerCase();
+    const name = lowerSlice(s, nameStart, i);
     i = skipWs(s, i);
     if (i < n && s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
