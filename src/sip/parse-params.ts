@@ -3,6 +3,7 @@
  * (`*( SEMI generic-param )`, §25.1), quoted strings, and comma lists that respect quotes and <>.
  * Every function is a single forward scan over the (already unfolded) header value.
  */
+import { isIPv6 } from 'node:net';
 import type { SipParam } from './message.js';
 import { TOKEN, isWsp, lowerSlice } from './charset.js';
 
@@ -74,14 +75,36 @@ export function parseParams(s: string, i: number, stopAtComma: boolean): ParsedP
         i = skipQuoted(s, i);
         if (i === -1) return undefined;
       } else {
-        while (i < n && s.charCodeAt(i) < 256 && GEN_VALUE[s.charCodeAt(i)] === 1) i++;
+        let hostish = false;
+        for (; i < n; i++) {
+          const v = s.charCodeAt(i);
+          if (v >= 256 || GEN_VALUE[v] !== 1) break;
+          if (v === 0x3a || v === 0x5b || v === 0x5d) hostish = true;
+        }
         if (i === valueStart) return undefined;
+        if (hostish && !isIPv6Value(s, valueStart, i, name)) return undefined;
       }
       params.push({ name, value: s.slice(valueStart, i) });
     } else {
       params.push({ name, value: undefined });
     }
   }
+}
+
+/**
+ * gen-value = token / host / quoted-string: a value with ':' '[' or ']' can only be an
+ * IPv6reference, or — for via-received alone (§25.1) — a bare IPv6address. The oracle tests found
+ * `;x=:aa` slipping through as "token or host".
+ */
+function isIPv6Value(s: string, from: number, to: number, name: string): boolean {
+  if (s.charCodeAt(from) === 0x5b) {
+    if (s.charCodeAt(to - 1) !== 0x5d) return false;
+    const inner = s.slice(from + 1, to - 1);
+    return inner.indexOf('%') === -1 && isIPv6(inner);
+  }
+  if (name !== 'received') return false;
+  const v = s.slice(from, to);
+  return v.indexOf('%') === -1 && v.indexOf('[') === -1 && v.indexOf(']') === -1 && isIPv6(v);
 }
 
 /**
