@@ -28,6 +28,7 @@ import { authRule } from './auth.js';
 
 /** Every rule by name, in the default order (config/default.yaml `pipeline` repeats it). */
 export const RULES: readonly Rule[] = [
+  aclRule, // 403  source networks: a denied source gets nothing else, not even OPTIONS 200
   maxForwardsRule, // 483  §16.3
   uriSchemeRule, // 416  §8.2.2.1
   loopRule, // 482  §16.3
@@ -38,7 +39,6 @@ export const RULES: readonly Rule[] = [
   customRule, // configured rules (DESIGN §6)
   methodRule, // 405 / 501  §8.2.1
   optionsRule, // 200  §11.2
-  aclRule, // 403  source networks
   authRule, // 401 / 407, 403  §22
   domainRule, // 404  §8.2.2.1
   codeInUriRule, // 4xx  sip:<code>@host

@@ -131,7 +131,7 @@ export const RULE_CASES: readonly RuleCase[] = [
     check: (res) => {
       status(200)(res);
       expect(res.get('Allow')).toBe(INTEGRATION_ALLOW.join(', '));
-      expect(res.get('Accept')).toBe('application/sdp');
+      expect(res.get('Accept')).toBe('application/sdp, text/plain');
       expect(res.get('Supported')).toBe('path, timer');
     },
   },

@@ -185,14 +185,14 @@ const ROWS: readonly Row[] = [
   { code: 414, when: 'a Request-URI over limits.maxRequestUriBytes', run: (p) => p.send({ method: 'OPTIONS', uri: `sip:${'a'.repeat(600)}@127.0.0.1` }) },
   // 415 Unsupported Media Type (§21.4.13, §8.2.3)
   ...[
-    ['a body type not in sip.accept', { 'Content-Type': 'text/plain' }],
+    ['a body type not in sip.accept', { 'Content-Type': 'application/x-sip4xx-unknown' }],
     ['a Content-Encoding not in sip.acceptEncodings', { 'Content-Type': 'application/sdp', 'Content-Encoding': 'gzip' }],
     ['a Content-Language not in sip.acceptLanguages', { 'Content-Type': 'application/sdp', 'Content-Language': 'fr' }],
   ].map(
     ([when, headers]): Row => ({
       code: 415,
       when: `${when as string} (§8.2.3)`,
-      headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity', 'Accept-Language': 'en' },
+      headers: { Accept: 'application/sdp, text/plain', 'Accept-Encoding': 'identity', 'Accept-Language': 'en' },
       run: (p) => p.send({ uri: 'sip:answer@127.0.0.1', headers: headers as Record<string, string>, body: SDP('m=audio 4000 RTP/AVP 0') }),
     }),
   ),

@@ -75,7 +75,7 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
   it.each([
     [405, 'Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE, NOTIFY, MESSAGE, INFO, UPDATE, REFER, PRACK, PUBLISH'],
     [413, 'Retry-After', '60'],
-    [415, 'Accept', 'application/sdp'],
+    [415, 'Accept', 'application/sdp, text/plain'],
     [420, 'Unsupported', 'x-sip4xx-demo'],
     [421, 'Require', '100rel'],
     [422, 'Min-SE', '90'],

@@ -7,7 +7,7 @@ import type { RequestSpec } from '../../helpers/sip-request.js';
 const ctx = ruleContext();
 const WARNING_305 = '305 127.0.0.1:5060 "Incompatible media format"';
 const ACCEPT_HEADERS = [
-  ['Accept', 'application/sdp'],
+  ['Accept', 'application/sdp, text/plain'],
   ['Accept-Encoding', 'identity'],
   ['Accept-Language', 'en'],
 ];
@@ -18,7 +18,7 @@ const check = (spec: RequestSpec, c = ctx) => contentRule.check(requestOf(spec),
 
 describe('content rule: the request body (RFC 3261 §8.2.3)', () => {
   it('answers 415 with Accept, Accept-Encoding and Accept-Language for a body type not accepted (§8.2.3)', () => {
-    expect(check({ method: 'MESSAGE', headers: { 'Content-Type': 'text/plain' }, body: 'hi' })).toEqual({ status: 415, headers: ACCEPT_HEADERS, reason: undefined });
+    expect(check({ method: 'MESSAGE', headers: { 'Content-Type': 'application/x-sip4xx-unknown' }, body: 'hi' })).toEqual({ status: 415, headers: ACCEPT_HEADERS, reason: undefined });
   });
 
   it.each([
@@ -69,8 +69,13 @@ describe('content rule: the request body (RFC 3261 §8.2.3)', () => {
   });
 
   it('uses the configured sip.accept list (§8.2.3)', () => {
-    const c = ruleContext({ config: { sip: { accept: ['application/sdp', 'text/plain'] } } });
-    expect(check({ method: 'MESSAGE', headers: { 'Content-Type': 'text/plain' }, body: 'hi' }, c)).toBeUndefined();
+    const c = ruleContext({ config: { sip: { accept: ['application/sdp', 'application/pidf+xml'] } } });
+    expect(check({ method: 'PUBLISH', headers: { 'Content-Type': 'application/pidf+xml' }, body: '<x/>' }, c)).toBeUndefined();
+    expect(check({ method: 'MESSAGE', headers: { 'Content-Type': 'text/plain' }, body: 'hi' }, c)?.status).toBe(415);
+  });
+
+  it('takes a text/plain MESSAGE by default, as softphones send them', () => {
+    expect(check({ method: 'MESSAGE', headers: { 'Content-Type': 'text/plain' }, body: 'hi' })).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@ describe('options rule (RFC 3261 §11.2)', () => {
       status: 200,
       headers: [
         ['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE, NOTIFY, MESSAGE, INFO, UPDATE, REFER, PRACK, PUBLISH'],
-        ['Accept', 'application/sdp'],
+        ['Accept', 'application/sdp, text/plain'],
         ['Accept-Encoding', 'identity'],
         ['Accept-Language', 'en'],
         ['Supported', 'path, timer'],

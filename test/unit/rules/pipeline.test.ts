@@ -57,6 +57,6 @@ describe('rule pipeline (DESIGN §5)', () => {
     expect(err).toBeInstanceOf(UnknownRuleError);
     expect((err as UnknownRuleError).code).toBe('SIP4XX_UNKNOWN_RULE');
     expect((err as UnknownRuleError).names).toEqual(['nope', 'typo-rule']);
-    expect((err as Error).message).toContain('known: max-forwards, uri-scheme');
+    expect((err as Error).message).toContain('known: acl, max-forwards, uri-scheme');
   });
 });
