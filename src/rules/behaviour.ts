@@ -28,7 +28,12 @@ export const behaviourRule: Rule = {
         // 180 (with our To tag, so it is an early dialog, §13.3.1.1), then 480 unless CANCELled
         // first — the CANCEL then gets 200 and the INVITE 487 (§9.2).
         if (!invite) return { status: 480, headers: requiredHeaders(480, req, ctx) };
-        return { status: 480, headers: requiredHeaders(480, req, ctx), provisional: [{ status: 180 }], delayMs: calls.ringMs };
+        return {
+          status: 480,
+          headers: requiredHeaders(480, req, ctx),
+          provisional: [{ status: 180, headers: dialogHeaders(req, ctx) }],
+          delayMs: calls.ringMs,
+        };
       case 'slow': // §21.4.9 408: no answer in time; 100 Trying goes out first (§17.2.1)
         return { status: 408, delayMs: calls.slowMs };
       case 'answer':
@@ -39,12 +44,21 @@ export const behaviourRule: Rule = {
   },
 };
 
-/** 2xx to an INVITE: a dialog (§12.1.1) — Contact, Record-Route copied, and an SDP answer. */
-function answer(req: SipRequest, ctx: RuleContext): Decision {
+/**
+ * §12.1.1, for any response that establishes a dialog — a 2xx, or a 1xx with our To tag (an early
+ * dialog, §12.1): "the UAS MUST copy all Record-Route header field values from the request into
+ * the response … and MUST add a Contact header field to the response."
+ */
+function dialogHeaders(req: SipRequest, ctx: RuleContext): HeaderPair[] {
   const headers: HeaderPair[] = [];
-  // §12.1.1: "the UAS MUST copy all Record-Route header field values from the request into the response"
   for (const h of req.headers) if (h.name === 'record-route') headers.push(['Record-Route', h.value]);
   headers.push(['Contact', ctx.contact(req)]);
+  return headers;
+}
+
+/** 2xx to an INVITE: a dialog (§12.1.1) and an SDP answer. */
+function answer(req: SipRequest, ctx: RuleContext): Decision {
+  const headers = dialogHeaders(req, ctx);
   headers.push(['Allow', ctx.config.sip.allow.join(', ')]);
   headers.push(['Supported', ctx.config.sip.supported.join(', ')]);
   return { status: 200, headers, body: sdpBodyFor(req, ctx), dialog: 'create' };
