@@ -26,24 +26,50 @@ const COMPACT: Readonly<Record<string, string>> = {
 };
 
 /**
- * The spellings found on nearly every request, mapped straight to their canonical name: a hit skips
- * `toLowerCase` and the token check (measured: ~5% of a plain INVITE's parse time).
+ * Canonical name of s[from, to) when it is one of the spellings found on nearly every request, or
+ * undefined (the caller then checks and lower-cases it). Compared in place, so the common case
+ * slices nothing, hashes nothing and lower-cases nothing: a Map lookup on the sliced name cost ~8%
+ * of a plain INVITE's parse, the slice-and-toLowerCase before it ~5%.
  */
-const COMMON: ReadonlyMap<string, string> = new Map(
-  [
-    'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Contact', 'Content-Type', 'Content-Length',
-    'Allow', 'Supported', 'Require', 'Proxy-Require', 'User-Agent', 'Expires', 'Route', 'Record-Route',
-    'Accept', 'Authorization', 'Proxy-Authorization', 'Subject', 'Date', 'Event', 'Session-Expires',
-    'Min-SE', 'Allow-Events', 'Call-Id', 'Cseq',
-  ].flatMap((n) => [[n, n.toLowerCase()] as const, [n.toLowerCase(), n.toLowerCase()] as const])
-    .concat(Object.entries(COMPACT))
-    .concat(Object.entries(COMPACT).map(([k, v]) => [k.toUpperCase(), v] as const)),
-);
-
-/** Canonical name of a common exact spelling, or undefined: the caller then checks and lowers it. */
-export function commonHeaderName(raw: string): string | undefined {
-  return COMMON.get(raw);
+export function commonHeaderName(s: string, from: number, to: number): string | undefined {
+  switch (to - from) {
+    case 1: {
+      const c = s.charCodeAt(from) | 0x20;
+      return c >= 0x61 && c <= 0x7a ? COMPACT_BY_LETTER[c - 0x61] : undefined;
+    }
+    case 2:
+      return s.startsWith('To', from) ? 'to' : undefined;
+    case 3:
+      return s.startsWith('Via', from) ? 'via' : undefined;
+    case 4:
+      return s.startsWith('From', from) ? 'from' : s.startsWith('CSeq', from) ? 'cseq' : undefined;
+    case 5:
+      return s.startsWith('Allow', from) ? 'allow' : s.startsWith('Route', from) ? 'route' : undefined;
+    case 6:
+      return s.startsWith('Accept', from) ? 'accept' : undefined;
+    case 7:
+      if (s.startsWith('Call-ID', from)) return 'call-id';
+      if (s.startsWith('Contact', from)) return 'contact';
+      if (s.startsWith('Expires', from)) return 'expires';
+      return s.startsWith('Subject', from) ? 'subject' : undefined;
+    case 9:
+      return s.startsWith('Supported', from) ? 'supported' : undefined;
+    case 10:
+      return s.startsWith('User-Agent', from) ? 'user-agent' : undefined;
+    case 12:
+      if (s.startsWith('Max-Forwards', from)) return 'max-forwards';
+      return s.startsWith('Content-Type', from) ? 'content-type' : undefined;
+    case 14:
+      return s.startsWith('Content-Length', from) ? 'content-length' : undefined;
+    default:
+      return undefined;
+  }
 }
+
+const COMPACT_BY_LETTER: readonly (string | undefined)[] = Array.from({ length: 26 }, (_v, i) => {
+  const letter = String.fromCharCode(0x61 + i);
+  return COMPACT[letter] ?? letter;
+});
 
 export function canonicalHeaderName(name: string): string {
   const lower = name.toLowerCase();

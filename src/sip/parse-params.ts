@@ -16,6 +16,8 @@ const GEN_VALUE = (() => {
   return t;
 })();
 
+const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
+
 export function skipWs(s: string, i: number): number {
   while (i < s.length && isWsp(s.charCodeAt(i))) i++;
   return i;
@@ -43,7 +45,7 @@ export function skipQuoted(s: string, i: number): number {
 }
 
 export interface ParsedParams {
-  readonly params: SipParam[];
+  readonly params: readonly SipParam[];
   /** Index after the last parameter (the end of the value, or a ',' when `stopAtComma`). */
   readonly end: number;
 }
@@ -54,8 +56,11 @@ export interface ParsedParams {
  * (quoted strings keep their quotes). Returns undefined on any deviation from the grammar.
  */
 export function parseParams(s: string, i: number, stopAtComma: boolean): ParsedParams | undefined {
-  const params: SipParam[] = [];
   const n = s.length;
+  i = skipWs(s, i);
+  // Most To values end here: no parameter array to allocate.
+  if (i >= n) return { params: NO_PARAMS, end: i };
+  const params: SipParam[] = [];
   for (;;) {
     i = skipWs(s, i);
     if (i >= n) return { params, end: i };

@@ -181,22 +181,22 @@ export function parseHostPort(s: string, from: number, to: number): HostPort | u
 /** IPv4address = dec-octet "." dec-octet "." dec-octet "." dec-octet (0–255 each). */
 export function isIPv4(s: string, from: number, to: number): boolean {
   let octets = 0;
-  let i = from;
-  while (i <= to) {
-    let v = 0;
-    let digits = 0;
-    while (i < to && isDigit(s.charCodeAt(i))) {
-      v = v * 10 + (s.charCodeAt(i) - 0x30);
-      digits++;
-      i++;
+  let v = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      v = v * 10 + (c - 0x30);
+      if (++digits > 3 || v > 255) return false;
+    } else if (c === 0x2e && digits > 0 && octets < 3) {
+      octets++;
+      v = 0;
+      digits = 0;
+    } else {
+      return false;
     }
-    if (digits === 0 || digits > 3 || v > 255) return false;
-    octets++;
-    if (i === to) return octets === 4;
-    if (s.charCodeAt(i) !== 0x2e || octets === 4) return false;
-    i++;
   }
-  return false;
+  return octets === 3 && digits > 0;
 }
 
 /**

@@ -64,7 +64,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   let viaCount = 0;
   let contactCount = 0;
   // Option-tag lists are only scanned when present (most requests carry Supported only).
-  let optionTags = 0;
+  let optionTags = 0; // bits: 1 Require, 2 Proxy-Require, 4 Supported
   let pos = lineEnd + 2;
   while (pos < headLength) {
     const end = physicalLineEnd(head, pos, headLength);
@@ -82,15 +82,14 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
       pos = next;
       continue;
     }
-    const rawName = head.slice(pos, nameEnd);
-    let name = commonHeaderName(rawName);
+    let name = commonHeaderName(head, pos, nameEnd);
     if (name === undefined) {
       if (!allIn(head, pos, nameEnd, TOKEN, false)) {
         fault ??= isWspCode(head.charCodeAt(pos)) ? 'Malformed header folding' : 'Malformed header field line';
         pos = next;
         continue;
       }
-      name = canonicalHeaderName(rawName);
+      name = canonicalHeaderName(head.slice(pos, nameEnd));
     }
     let value: string;
     if (next < headLength && isWspCode(head.charCodeAt(next))) {
@@ -162,9 +161,13 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
         dateRaw = value;
         break;
       case 'require':
+        optionTags |= 1;
+        break;
       case 'proxy-require':
+        optionTags |= 2;
+        break;
       case 'supported':
-        optionTags++;
+        optionTags |= 4;
         break;
     }
   }
@@ -267,20 +270,12 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     if (maxForwards === undefined || maxForwards > 255) return reject(basis, 400, 'Malformed Max-Forwards header field');
   }
 
-  let require = NO_TAGS;
-  let proxyRequire = NO_TAGS;
-  let supported = NO_TAGS;
-  if (optionTags > 0) {
-    const r = tokenList(headers, 'require', true);
-    if (r === undefined) return reject(basis, 400, 'Malformed Require header field');
-    const p = tokenList(headers, 'proxy-require', true);
-    if (p === undefined) return reject(basis, 400, 'Malformed Proxy-Require header field');
-    const s = tokenList(headers, 'supported', false);
-    if (s === undefined) return reject(basis, 400, 'Malformed Supported header field');
-    require = r;
-    proxyRequire = p;
-    supported = s;
-  }
+  const require = (optionTags & 1) === 0 ? NO_TAGS : tokenList(headers, 'require', true);
+  if (require === undefined) return reject(basis, 400, 'Malformed Require header field');
+  const proxyRequire = (optionTags & 2) === 0 ? NO_TAGS : tokenList(headers, 'proxy-require', true);
+  if (proxyRequire === undefined) return reject(basis, 400, 'Malformed Proxy-Require header field');
+  const supported = (optionTags & 4) === 0 ? NO_TAGS : tokenList(headers, 'supported', false);
+  if (supported === undefined) return reject(basis, 400, 'Malformed Supported header field');
 
   let contentType: string | undefined;
   if (ctRaw !== undefined) {
