@@ -111,11 +111,7 @@ cleanup() {
       podman image exists "$COMPOSE_APP_IMAGE" 2>/dev/null && timeout 60 podman rmi -f "$COMPOSE_APP_IMAGE" >/dev/null 2>&1
     fi
     local ids
-    ids="$( (podman ps -aq --filter "label=$LABEL"
-      podman ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT") 2>/dev/null)"
-    # shellcheck disable=SC2086 # one id per word
-    [[ -n "$ids" ]] && timeout 60 podman rm -f -t 0 $ids >/dev/null 2>&1
-    podman image exists "$IMAGE" 2>/dev/null && timeout 60 podman rmi -f "$IMAGE" >/dev/null 2>&1
+    timeout 120 bash -c "$(declare -f reap_leftovers); reap_leftovers"
     # Build cache from old source trees is never reused; keep a week of it.
     timeout 60 podman image prune -f --filter until=168h >/dev/null 2>&1
   fi
@@ -124,7 +120,41 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM HUP
+
+# Long steps run in the background and are waited for: bash runs a trap only once the foreground
+# command ends, but `wait` returns at once on a signal. So SIGTERM from a CI timeout or ^C stops
+# the step now and still leaves time for cleanup. The log redirection belongs to the step alone:
+# on the caller it would also swallow what the trap prints.
+CHILD_PID=""
+interruptible() { # LOG COMMAND...
+  local log="$1"
+  shift
+  "$@" >"$log" 2>&1 9>&- &
+  CHILD_PID=$!
+  wait "$CHILD_PID"
+  local rc=$?
+  CHILD_PID=""
+  return "$rc"
+}
+# The step's whole process tree, deepest first: some tools (mmdebstrap during apt) ignore SIGTERM
+# themselves and stop only when their children do, as they would on ^C at a terminal.
+descendants() {
+  local c
+  for c in $(pgrep -P "$1"); do
+    descendants "$c"
+    echo "$c"
+  done
+}
+on_signal() {
+  echo "interrupted" >&2
+  if [[ -n "$CHILD_PID" ]]; then
+    # shellcheck disable=SC2046 # one pid per word
+    kill -TERM $(descendants "$CHILD_PID") "$CHILD_PID" 2>/dev/null
+    wait "$CHILD_PID" 2>/dev/null
+  fi
+  exit 130
+}
+trap on_signal INT TERM HUP
 
 finish() {
   end_step
@@ -252,6 +282,40 @@ run_lints() {
   fi
 }
 
+base_image_to() { sip4xx_ensure_base_image >"$1"; }
+
+# One run per cache directory at a time: runs share its storage, and this makes anything of ours
+# found there at start a leftover. Background children do not inherit the lock (9>&-), so a
+# stray one cannot hold it after the run is gone.
+take_lock() {
+  mkdir -p "$SIP4XX_CONTAINER_CACHE"
+  exec 9>"$SIP4XX_CONTAINER_CACHE/run.lock"
+  if ! flock -n 9; then
+    echo "  waiting for another container test run using $SIP4XX_CONTAINER_CACHE ..."
+    flock -w 600 9 || return 1
+  fi
+}
+
+# Leftovers of a run killed before its cleanup (SIGKILL, power loss, CI runner reset).
+reap_leftovers() {
+  local ids
+  ids="$( (podman ps -aq --filter label=sip4xx-ctest
+    podman ps -aq --filter label=com.docker.compose.project | while read -r id; do
+      [[ "$(podman inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$id")" == sip4xxctest* ]] && echo "$id"
+    done
+    # buildah working containers of an interrupted build (podman ps shows them only with --external)
+    podman ps -a --external --format '{{.ID}} {{.Command}} {{.Status}}' | awk '$2 == "buildah" && $3 == "Storage" { print $1 }'
+  ) 2>/dev/null | sort -u)"
+  # shellcheck disable=SC2086 # one id per word
+  [[ -n "$ids" ]] && podman rm -f -t 0 $ids >/dev/null 2>&1
+  podman images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |
+    grep -E '^(localhost/sip4xx-ctest:|docker\.io/library/[0-9a-f]{64}-tmp:)' |
+    xargs -r podman rmi -f >/dev/null 2>&1
+  podman network ls --format '{{.Name}}' 2>/dev/null | grep '^sip4xxctest' |
+    xargs -r podman network rm -f >/dev/null 2>&1
+  return 0
+}
+
 prepare_podman() {
   step "podman storage and base image"
   if ! sip4xx_podman_setup >"$WORK/podman-setup.log" 2>&1; then
@@ -259,7 +323,9 @@ prepare_podman() {
     return 1
   fi
   pass "podman ready (storage driver $SIP4XX_PODMAN_DRIVER, cache $SIP4XX_CONTAINER_CACHE)"
-  if BASE_IMAGE="$(sip4xx_ensure_base_image 2>"$WORK/base.log")"; then
+  reap_leftovers
+  if interruptible "$WORK/base.log" base_image_to "$WORK/base.ref"; then
+    BASE_IMAGE="$(cat "$WORK/base.ref")"
     sed 's/^/        /' "$WORK/base.log"
     pass "base image $BASE_IMAGE"
   else
@@ -271,8 +337,8 @@ prepare_podman() {
 build_image() {
   step "build"
   # docker format: OCI image configs cannot carry HEALTHCHECK. --pull=never: nothing from a registry.
-  if timeout 900 podman build --pull=never --format docker --layers \
-    --build-arg BASE_IMAGE="$BASE_IMAGE" --label "$LABEL" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1; then
+  if interruptible "$WORK/build.log" timeout 900 podman build --pull=never --format docker --layers \
+    --build-arg BASE_IMAGE="$BASE_IMAGE" --label "$LABEL" -t "$IMAGE" "$ROOT"; then
     pass "image builds from the Dockerfile ($(podman image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1 / 1e6 }'))"
   else
     fail "image builds from the Dockerfile" "$(grep -v '^\(--> \|STEP\)' "$WORK/build.log" | tail -n 30)"
@@ -460,7 +526,7 @@ compose() { # TIMEOUT_S ARGS...
 }
 
 start_podman_service() {
-  podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/podman-service.log" 2>&1 &
+  podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/podman-service.log" 2>&1 9>&- &
   PODMAN_SERVICE_PID=$!
   local i
   for ((i = 0; i < 50; i++)); do
@@ -497,7 +563,7 @@ check_compose() {
     SIP4XX_PUBLISH_IP=127.0.0.1 SIP4XX_SIP_PORT="$sip_port" SIP4XX_ADMIN_PORT_HOST="$admin_port"
   local t0
   t0="$(now)"
-  if ! compose 900 up -d --build sip4xx >"$WORK/compose-up.log" 2>&1; then
+  if ! interruptible "$WORK/compose-up.log" compose 900 up -d --build sip4xx; then
     fail "compose up --build sip4xx" "$(grep -v '^\(--> \|STEP\|\[\)' "$WORK/compose-up.log" | tail -n 30)"
     return
   fi
@@ -509,10 +575,10 @@ check_compose() {
       probe_health "${COMPOSE_PROJECT}_sip4xx_1"
       sleep 1
     done
-  ) &
+  ) 9>&- &
   HEALTH_DRIVER_PID=$!
   t0="$(now)"
-  if compose 900 --profile sipp build sipp >"$WORK/compose-build-sipp.log" 2>&1; then
+  if interruptible "$WORK/compose-build-sipp.log" compose 900 --profile sipp build sipp; then
     pass "compose --profile sipp build sipp (SIPp from Debian's sip-tester)$(took "$t0")"
     check "compose --profile sipp run sipp: SIPp in its own container reaches service sip4xx (4 checks)" \
       compose 900 --profile sipp run --rm -T sipp
@@ -529,6 +595,10 @@ check_compose() {
 main() {
   echo "sip4xx container tests (run $RUN_ID)"
   install_prerequisites
+  if ! take_lock; then
+    fail "lock $SIP4XX_CONTAINER_CACHE/run.lock within 600s (another run holds it)"
+    finish
+  fi
   run_lints
   if prepare_podman && build_image; then
     check_image_config
