@@ -110,7 +110,6 @@ cleanup() {
       wait "$PODMAN_SERVICE_PID" 2>/dev/null
       podman image exists "$COMPOSE_APP_IMAGE" 2>/dev/null && timeout 60 podman rmi -f "$COMPOSE_APP_IMAGE" >/dev/null 2>&1
     fi
-    local ids
     timeout 120 bash -c "$(declare -f reap_leftovers); reap_leftovers"
     # Build cache from old source trees is never reused; keep a week of it.
     timeout 60 podman image prune -f --filter until=168h >/dev/null 2>&1
@@ -251,10 +250,11 @@ install_dockerfile_utils() {
 
 lint_dockerfile() { # FILE
   local out
-  out="$("$DOCKERFILE_UTILS_BIN" lint --json "$1")" || { printf '%s\n' "$out"; return 1; }
-  # Warnings count too: the exit code alone only reflects errors.
+  out="$("$DOCKERFILE_UTILS_BIN" lint --json "$1" 2>&1)"
+  # Warnings count too: its exit code reflects errors only.
   node -e '
-    const d = JSON.parse(process.argv[1]);
+    let d;
+    try { d = JSON.parse(process.argv[1]); } catch { console.log(process.argv[1]); process.exit(1); }
     for (const x of d) console.log(`line ${x.range.start.line + 1}: ${x.severity}: ${x.message}`);
     process.exit(d.length ? 1 : 0);' "$out"
 }
