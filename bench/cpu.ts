@@ -45,6 +45,8 @@ export function childPids(pid: number): number[] {
 }
 
 export interface CpuReport {
+  /** Wall-clock length of the measurement, ms. */
+  readonly wallMs: number;
   /** Percent of one core over the run. */
   readonly generatorPct: number;
   /** Undefined when the target is not a process we know. */
@@ -79,6 +81,7 @@ export class CpuMeter {
       stealPct = (100 * (m1.steal - this.machine0.steal)) / wall;
     }
     return {
+      wallMs: wall,
       generatorPct: (100 * genMs) / wall,
       targetPct: targetMs === undefined ? undefined : (100 * targetMs) / wall,
       otherPct,
