@@ -28,6 +28,12 @@ SIPP_CHECK="$ROOT/test/container/sipp/sipp-check.sh"
 source "$HERE/podman-env.sh"
 # shellcheck source=scripts/container/base-image.sh
 source "$HERE/base-image.sh"
+# shellcheck source=scripts/container/harness.sh
+source "$HERE/harness.sh"
+# shellcheck source=scripts/container/lint.sh
+source "$HERE/lint.sh"
+# shellcheck source=scripts/container/compose-check.sh
+source "$HERE/compose-check.sh"
 
 RUN_ID="$$-$RANDOM"
 COMPOSE_PROJECT="sip4xxctest${RUN_ID//-/x}"
@@ -40,62 +46,11 @@ HEALTH_DRIVER_PID=""
 IMAGE="localhost/sip4xx-ctest:$RUN_ID"
 LABEL="sip4xx-ctest=$RUN_ID"
 WORK="$(mktemp -d /tmp/sip4xx-ctest.XXXXXX)"
-DOCKERFILE_UTILS="dockerfile-utils@0.16.3"
 SIP_CONTAINER_PORT=5060
 ADMIN_CONTAINER_PORT=8080
 HEALTHY_TIMEOUT_S=30 # from `podman run` to the first healthy probe
 NOBIND_WATCH_S=8     # how long a server that could not bind is watched for a false "healthy"
 STOP_GRACE_S=15      # SIGTERM → SIGKILL; the server must exit well before
-
-passed=0
-failed=0
-declare -a failures=() timings=()
-
-now() { printf '%s' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-T_ALL="$(now)"
-T_STEP=""
-STEP_NAME=""
-step() {
-  end_step
-  STEP_NAME="$1"
-  T_STEP="$(now)"
-  printf '\n== %s\n' "$STEP_NAME"
-}
-end_step() {
-  if [[ -n "$STEP_NAME" ]]; then
-    local secs
-    secs="$(elapsed "$T_STEP")"
-    timings+=("$(printf '%6ss  %s' "$secs" "$STEP_NAME")")
-    printf -- '-- %s: %ss\n' "$STEP_NAME" "$secs"
-    STEP_NAME=""
-  fi
-}
-
-pass() {
-  passed=$((passed + 1))
-  printf '  ok    %s\n' "$1"
-}
-fail() {
-  failed=$((failed + 1))
-  failures+=("$1")
-  printf '  FAIL  %s\n' "$1"
-  [[ $# -gt 1 && -n "$2" ]] && printf '%s\n' "$2" | sed 's/^/        /'
-  return 0
-}
-# check NAME COMMAND...: pass if COMMAND succeeds; its output is shown only on failure.
-check() {
-  local name="$1" out t0
-  shift
-  t0="$(now)"
-  if out="$("$@" 2>&1)"; then
-    pass "$name$(took "$t0")"
-  else
-    fail "$name$(took "$t0")" "$(printf '%s\n' "$out" | tail -n 25)"
-  fi
-}
-took() { awk -v a="$1" -v b="$(now)" 'BEGIN { if (b - a >= 0.3) printf " (%.1fs)", b - a }'; }
 
 cleanup() {
   local rc=$?
@@ -119,54 +74,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-
-# Long steps run in the background and are waited for: bash runs a trap only once the foreground
-# command ends, but `wait` returns at once on a signal. So SIGTERM from a CI timeout or ^C stops
-# the step now and still leaves time for cleanup. The log redirection belongs to the step alone:
-# on the caller it would also swallow what the trap prints.
-CHILD_PID=""
-interruptible() { # LOG COMMAND...
-  local log="$1"
-  shift
-  "$@" >"$log" 2>&1 9>&- &
-  CHILD_PID=$!
-  wait "$CHILD_PID"
-  local rc=$?
-  CHILD_PID=""
-  return "$rc"
-}
-# The step's whole process tree, deepest first: some tools (mmdebstrap during apt) ignore SIGTERM
-# themselves and stop only when their children do, as they would on ^C at a terminal.
-descendants() {
-  local c
-  for c in $(pgrep -P "$1"); do
-    descendants "$c"
-    echo "$c"
-  done
-}
-on_signal() {
-  echo "interrupted" >&2
-  if [[ -n "$CHILD_PID" ]]; then
-    # shellcheck disable=SC2046 # one pid per word
-    kill -TERM $(descendants "$CHILD_PID") "$CHILD_PID" 2>/dev/null
-    wait "$CHILD_PID" 2>/dev/null
-  fi
-  exit 130
-}
 trap on_signal INT TERM HUP
-
-finish() {
-  end_step
-  printf '\n== timings\n'
-  printf '%s\n' "${timings[@]}"
-  printf '%6ss  total\n' "$(elapsed "$T_ALL")"
-  if ((failed > 0)); then
-    printf '\nfailed:\n'
-    printf '  - %s\n' "${failures[@]}"
-  fi
-  printf '\n%d passed, %d failed\n' "$passed" "$failed"
-  exit $((failed == 0 ? 0 : 1))
-}
 
 # A port free for both TCP and UDP on 127.0.0.1, chosen by the kernel, never 5060.
 free_port() {
@@ -231,55 +139,6 @@ install_prerequisites() {
     fi
   fi
   command -v node >/dev/null || fail "node on PATH (needed for the port and HTTP helpers)"
-}
-
-# dockerfile-utils is the Dockerfile validator behind VS Code's Docker support (rcjsuen); hadolint
-# is not packaged for Debian 12 and its npm wrappers only call a binary that must already exist.
-# Installed once into the cache so warm runs need no registry round trip.
-install_dockerfile_utils() {
-  local dir="$SIP4XX_CONTAINER_CACHE/tools/$DOCKERFILE_UTILS"
-  DOCKERFILE_UTILS_BIN="$dir/node_modules/.bin/dockerfile-utils"
-  [[ -x "$DOCKERFILE_UTILS_BIN" ]] && return 0
-  mkdir -p "$dir"
-  if ! npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "$DOCKERFILE_UTILS" \
-    >"$WORK/npm-install.log" 2>&1; then
-    cat "$WORK/npm-install.log"
-    return 1
-  fi
-}
-
-lint_dockerfile() { # FILE
-  local out
-  out="$("$DOCKERFILE_UTILS_BIN" lint --json "$1" 2>&1)"
-  # Warnings count too: its exit code reflects errors only.
-  node -e '
-    let d;
-    try { d = JSON.parse(process.argv[1]); } catch { console.log(process.argv[1]); process.exit(1); }
-    for (const x of d) console.log(`line ${x.range.start.line + 1}: ${x.severity}: ${x.message}`);
-    process.exit(d.length ? 1 : 0);' "$out"
-}
-
-run_lints() {
-  step "lint"
-  if install_dockerfile_utils >"$WORK/lint-install.log" 2>&1; then
-    check "Dockerfile passes dockerfile-utils lint" lint_dockerfile "$ROOT/Dockerfile"
-    check "test/container/sipp/Dockerfile passes dockerfile-utils lint" lint_dockerfile "$ROOT/test/container/sipp/Dockerfile"
-  else
-    fail "install $DOCKERFILE_UTILS" "$(tail -n 20 "$WORK/lint-install.log")"
-  fi
-  if command -v hadolint >/dev/null; then
-    check "Dockerfiles pass hadolint" hadolint "$ROOT/Dockerfile" "$ROOT/test/container/sipp/Dockerfile"
-  else
-    echo "  skip  hadolint (not installed; Debian 12 does not package it)"
-  fi
-  check "docker-compose.yml is valid (docker-compose config -q)" \
-    docker-compose --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" config -q
-  if command -v shellcheck >/dev/null; then
-    check "container scripts pass shellcheck" shellcheck -x -P "$ROOT" \
-      "$HERE"/*.sh "$ROOT"/test/container/sipp/*.sh
-  else
-    fail "shellcheck available"
-  fi
 }
 
 base_image_to() { sip4xx_ensure_base_image >"$1"; }
@@ -514,82 +373,6 @@ $(grep -v 'systemd connection' "$WORK/stop.log")
 logs:
 $(container_logs "$MAIN")"
   fi
-}
-
-# docker-compose (v1, Debian's) speaks the Docker API; podman serves the same API on a socket,
-# so the real compose file is built, started and torn down without a Docker engine.
-compose() { # TIMEOUT_S ARGS...
-  local limit="$1"
-  shift
-  DOCKER_HOST="unix://$WORK/podman.sock" timeout "$limit" docker-compose \
-    --project-directory "$ROOT" -f "$ROOT/docker-compose.yml" -p "$COMPOSE_PROJECT" "$@"
-}
-
-start_podman_service() {
-  podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/podman-service.log" 2>&1 9>&- &
-  PODMAN_SERVICE_PID=$!
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ -S "$WORK/podman.sock" ]] && return 0
-    sleep 0.2
-  done
-  cat "$WORK/podman-service.log"
-  return 1
-}
-
-compose_stop_exit_code() {
-  local c="${COMPOSE_PROJECT}_sip4xx_1" code
-  compose $((STOP_GRACE_S + 30)) stop sip4xx >/dev/null 2>&1
-  code="$(podman inspect -f '{{.State.ExitCode}}' "$c" 2>&1)"
-  [[ "$code" == 0 ]] || { echo "exit code $code"; container_logs "$c"; return 1; }
-}
-
-check_compose() {
-  step "docker-compose.yml for real (docker-compose → podman API)"
-  if [[ "${SIP4XX_SKIP_COMPOSE:-}" == 1 ]]; then
-    echo "  skip  SIP4XX_SKIP_COMPOSE=1"
-    return
-  fi
-  if ! start_podman_service >"$WORK/service-start.log" 2>&1; then
-    fail "podman API service starts" "$(cat "$WORK/service-start.log")"
-    return
-  fi
-  local sip_port admin_port
-  if ! sip_port="$(free_port)" || ! admin_port="$(free_port)"; then
-    fail "free local ports"
-    return
-  fi
-  export SIP4XX_BASE_IMAGE="$BASE_IMAGE" SIP4XX_SIPP_BASE_IMAGE="$BASE_IMAGE" \
-    SIP4XX_PUBLISH_IP=127.0.0.1 SIP4XX_SIP_PORT="$sip_port" SIP4XX_ADMIN_PORT_HOST="$admin_port"
-  local t0
-  t0="$(now)"
-  if ! interruptible "$WORK/compose-up.log" compose 900 up -d --build sip4xx; then
-    fail "compose up --build sip4xx" "$(grep -v '^\(--> \|STEP\|\[\)' "$WORK/compose-up.log" | tail -n 30)"
-    return
-  fi
-  pass "compose up --build sip4xx (config/container.yaml mounted)$(took "$t0")"
-  # No systemd, so nothing runs the health probe on its schedule; do it, or `depends_on:
-  # condition: service_healthy` would wait forever.
-  (
-    for ((i = 0; i < 300; i++)); do
-      probe_health "${COMPOSE_PROJECT}_sip4xx_1"
-      sleep 1
-    done
-  ) 9>&- &
-  HEALTH_DRIVER_PID=$!
-  t0="$(now)"
-  if interruptible "$WORK/compose-build-sipp.log" compose 900 --profile sipp build sipp; then
-    pass "compose --profile sipp build sipp (SIPp from Debian's sip-tester)$(took "$t0")"
-    check "compose --profile sipp run sipp: SIPp in its own container reaches service sip4xx (4 checks)" \
-      compose 900 --profile sipp run --rm -T sipp
-  else
-    fail "compose --profile sipp build sipp" "$(tail -n 30 "$WORK/compose-build-sipp.log")"
-  fi
-  kill "$HEALTH_DRIVER_PID" 2>/dev/null
-  HEALTH_DRIVER_PID=""
-  check "compose stop: sip4xx exits 0" compose_stop_exit_code
-  check "compose down removes containers and network" \
-    compose 120 --profile sipp down --volumes --remove-orphans
 }
 
 main() {
