@@ -1,7 +1,7 @@
 # sip4xx container image.
 #
 #   docker build -t sip4xx .
-#   docker run --rm -p 5060:5060/udp -p 5060:5060/tcp -p 8080:8080 sip4xx
+#   docker run --rm -p 5060:5060/udp -p 5060:5060/tcp -p 127.0.0.1:8080:8080 sip4xx
 #
 # Configuration: the image starts with the embedded defaults (config/default.yaml), so no file is
 # required. To use your own, mount it read-only at /etc/sip4xx/config.yaml and name it, either with
