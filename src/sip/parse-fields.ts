@@ -1,0 +1,100 @@
+/**
+ * The grammar of single header fields the parser validates (§25.1): SIP-Version, Date, Call-ID,
+ * CSeq, option-tag lists and media types. Each is a forward scan, no regular expressions.
+ */
+import type { CSeq, SipHeader } from './message.js';
+import { TOKEN, WORD, allIn, isToken, parseDigits } from './charset.js';
+import { parseParams, skipWs } from './parse-params.js';
+
+export const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive literal). */
+export function isSipVersion(v: string): boolean {
+  if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return false;
+  const dot = v.indexOf('.', 4);
+  return dot > 4 && parseDigits(v.slice(4, dot), 9) !== undefined && parseDigits(v.slice(dot + 1), 9) !== undefined;
+}
+
+const WKDAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTH = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * SIP-date = rfc1123-date = wkday "," SP date1 SP time SP "GMT"; date1 = 2DIGIT SP month SP 4DIGIT;
+ * time = 2DIGIT ":" 2DIGIT ":" 2DIGIT. The names are case-sensitive in RFC 2616 §3.3.1.
+ */
+export function isSipDate(v: string): boolean {
+  // "Sat, 15 Oct 2005 04:44:56 GMT" is exactly 29 characters.
+  if (v.length !== 29 || v.slice(25) !== ' GMT' || v.slice(3, 5) !== ', ') return false;
+  if (!WKDAY.includes(v.slice(0, 3)) || !MONTH.includes(v.slice(8, 11))) return false;
+  const pattern = 'DD MMM DDDD DD:DD:DD';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = v.charCodeAt(5 + i);
+    const p = pattern[i];
+    if (p === 'D' ? c < 0x30 || c > 0x39 : p !== 'M' && c !== pattern.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** callid = word [ "@" word ] */
+export function isCallId(v: string): boolean {
+  const at = v.indexOf('@');
+  if (at === -1) return allIn(v, 0, v.length, WORD, false);
+  return allIn(v, 0, at, WORD, false) && allIn(v, at + 1, v.length, WORD, false);
+}
+
+/** CSeq = 1*DIGIT LWS Method; the number is below 2**31 (§8.1.1.5). */
+export function parseCSeq(v: string): CSeq | undefined {
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
+  const seq = parseDigits(v.slice(0, i), 10);
+  if (seq === undefined || seq >= 2 ** 31) return undefined;
+  const j = skipWs(v, i);
+  if (j === i) return undefined;
+  const method = v.slice(j);
+  return isToken(method) ? { seq, method } : undefined;
+}
+
+/**
+ * Option-tag lists (Require, Proxy-Require, Supported; §20.32, §20.29, §20.37):
+ * option-tag *(COMMA option-tag), COMMA = SWS "," SWS. `atLeastOne`: the grammar of Require and
+ * Proxy-Require needs a tag; Supported may be empty.
+ */
+export function tokenList(headers: readonly SipHeader[], name: string, atLeastOne: boolean): readonly string[] | undefined {
+  let out: string[] | undefined;
+  for (let k = 0; k < headers.length; k++) {
+    const h = headers[k] as SipHeader;
+    if (h.name !== name) continue;
+    const v = h.value;
+    if (v === '') {
+      if (atLeastOne) return undefined;
+      continue;
+    }
+    let i = 0;
+    for (;;) {
+      const tagStart = i;
+      while (i < v.length && TOKEN[v.charCodeAt(i)] === 1) i++;
+      if (i === tagStart) return undefined;
+      (out ??= []).push(v.slice(tagStart, i));
+      i = skipWs(v, i);
+      if (i === v.length) break;
+      if (v.charCodeAt(i) !== 0x2c) return undefined;
+      i = skipWs(v, i + 1);
+    }
+  }
+  return out ?? NO_TAGS;
+}
+
+/** media-type = m-type SLASH m-subtype *(SEMI m-parameter); returns "type/subtype" lower-cased. */
+export function parseMediaType(v: string): string | undefined {
+  if (v === 'application/sdp') return v; // nearly every body
+  const slash = v.indexOf('/');
+  if (slash <= 0) return undefined;
+  const type = v.slice(0, slash).trim();
+  let i = skipWs(v, slash + 1);
+  const subStart = i;
+  while (i < v.length && TOKEN[v.charCodeAt(i)] === 1) i++;
+  if (i === subStart || !isToken(type)) return undefined;
+  if (parseParams(v, i, false) === undefined) return undefined;
+  return `${type}/${v.slice(subStart, i)}`.toLowerCase();
+}
+
