@@ -199,30 +199,49 @@ export function isIPv4(s: string, from: number, to: number): boolean {
   return octets === 3 && digits > 0;
 }
 
+/** Host character classes: letter, digit, hyphen, dot; 0 = not allowed in a hostname. */
+const H_ALPHA = 1;
+const H_DIGIT = 2;
+const H_HYPHEN = 3;
+const H_DOT = 4;
+const HOST_CLASS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = H_ALPHA;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = H_ALPHA;
+  for (let c = 0x30; c <= 0x39; c++) t[c] = H_DIGIT;
+  t[0x2d] = H_HYPHEN;
+  t[0x2e] = H_DOT;
+  return t;
+})();
+
 /**
  * hostname = *( domainlabel "." ) toplabel [ "." ]
  * domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
  * toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum
+ *
+ * One pass with a class table: this runs on five hosts of every INVITE (Request-URI, Via, From,
+ * To, Contact) and was the parser's largest single cost as a two-pass label check.
  */
 export function isHostname(s: string, from: number, to: number): boolean {
   if (from >= to) return false;
   let end = to;
   if (s.charCodeAt(end - 1) === 0x2e) end--; // the optional trailing dot
-  let labelStart = from;
-  for (let i = from; i <= end; i++) {
-    if (i < end && s.charCodeAt(i) !== 0x2e) continue;
-    if (i === labelStart) return false; // empty label
-    const first = s.charCodeAt(labelStart);
-    const last = s.charCodeAt(i - 1);
-    if (!(isAlpha(first) || isDigit(first)) || !(isAlpha(last) || isDigit(last))) return false;
-    for (let j = labelStart + 1; j < i - 1; j++) {
-      const c = s.charCodeAt(j);
-      if (!(isAlpha(c) || isDigit(c) || c === 0x2d)) return false;
+  let prev = H_DOT; // class of the previous char; a label starts after a dot
+  let labelFirst = 0; // class of the current label's first char
+  for (let i = from; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const k = c < 128 ? (HOST_CLASS[c] as number) : 0;
+    if (k === 0) return false;
+    if (k === H_DOT) {
+      if (prev === H_DOT || prev === H_HYPHEN) return false; // empty label, or one ending in "-"
+    } else if (prev === H_DOT) {
+      if (k === H_HYPHEN) return false; // a label starting with "-"
+      labelFirst = k;
     }
-    if (i === end && !isAlpha(first)) return false; // the top label starts with a letter
-    labelStart = i + 1;
+    prev = k;
   }
-  return true;
+  // The last label ends alphanumeric and, as the top label, starts with a letter.
+  return prev !== H_DOT && prev !== H_HYPHEN && labelFirst === H_ALPHA;
 }
 
 /** Find a URI parameter by (lower-case) name. */
