@@ -55,10 +55,14 @@ export class TransactionUser {
     return { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
   }
 
+  /** The request being handled and its keys, so the merged rule need not build them again. */
+  private current: { req: SipRequest; key: string; merge: string | undefined } | undefined;
+
   /** §8.2.2.2 view for the merged rule: someone else holds this From tag + Call-ID + CSeq. */
   isMerged(req: SipRequest): boolean {
-    const other = this.transactions.keyForMerge(mergeKey(req));
-    return other !== undefined && other !== transactionKey(req);
+    const known = this.current !== undefined && this.current.req === req ? this.current : undefined;
+    const other = this.transactions.keyForMerge(known?.merge ?? mergeKey(req));
+    return other !== undefined && other !== (known?.key ?? transactionKey(req));
   }
 
   handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
@@ -71,7 +75,9 @@ export class TransactionUser {
       existing.onRetransmission();
       return;
     }
-    const tx = this.create(req, basis, flow, key, config);
+    const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
+    this.current = { req, key, merge };
+    const tx = this.create(req, basis, flow, key, merge, config);
     if (this.draining && req.method !== 'CANCEL' && req.to.tag === undefined) {
       // §21.5.4: 503 while shutting down; Retry-After tells the client when to try elsewhere/again.
       this.play(tx, { decision: { status: 503, headers: [['Retry-After', '5']] }, rule: 'draining' });
@@ -82,10 +88,12 @@ export class TransactionUser {
       if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
     }
     const ctx = this.deps.context(req, flow, config);
-    this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
+    const verdict = runPipeline(this.deps.rules(config), req, ctx);
+    this.current = undefined;
+    this.play(tx, verdict);
   }
 
-  private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, config: Readonly<Config>): Tx {
+  private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {
     const dest = responseDestination(basis, flow.remote);
     // The callbacks capture two strings, not the request: see ServerTransaction.releaseContext.
     const { callId, method } = req;
@@ -99,10 +107,10 @@ export class TransactionUser {
         this.transactions.remove(k);
         if (why.startsWith('timer H')) this.deps.logger.info({ callId, method }, 'no ACK before Timer H');
       },
-      context: { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) },
     };
-    const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps) : new NonInviteServerTransaction(deps);
-    this.transactions.add(tx, req.to.tag === undefined ? mergeKey(req) : undefined);
+    const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) };
+    const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps, context) : new NonInviteServerTransaction(deps, context);
+    this.transactions.add(tx, merge);
     return tx;
   }
 

@@ -9,9 +9,8 @@ type AnyTx = ServerTransaction<string, unknown>;
 
 export class TransactionTable<T extends AnyTx> {
   private readonly byKey = new Map<string, T>();
-  /** mergeKey → transaction key, for §8.2.2.2. */
+  /** mergeKey → transaction key, for §8.2.2.2; each transaction remembers its own merge key. */
   private readonly byMerge = new Map<string, string>();
-  private readonly mergeOf = new Map<string, string>();
   evictions = 0;
 
   constructor(private readonly max: number) {}
@@ -40,17 +39,16 @@ export class TransactionTable<T extends AnyTx> {
     this.byKey.set(tx.key, tx);
     if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
       this.byMerge.set(mergeKey, tx.key);
-      this.mergeOf.set(tx.key, mergeKey);
+      tx.mergeKey = mergeKey;
     }
   }
 
   remove(key: string): void {
+    const tx = this.byKey.get(key);
+    if (tx === undefined) return;
     this.byKey.delete(key);
-    const m = this.mergeOf.get(key);
-    if (m !== undefined) {
-      this.mergeOf.delete(key);
-      if (this.byMerge.get(m) === key) this.byMerge.delete(m);
-    }
+    const m = tx.mergeKey;
+    if (m !== undefined && this.byMerge.get(m) === key) this.byMerge.delete(m);
   }
 
   /** End every transaction (shutdown). */
@@ -58,7 +56,6 @@ export class TransactionTable<T extends AnyTx> {
     for (const tx of [...this.byKey.values()]) tx.terminate('shutdown');
     this.byKey.clear();
     this.byMerge.clear();
-    this.mergeOf.clear();
   }
 
   values(): IterableIterator<T> {

@@ -66,7 +66,9 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     // A udp6 socket cannot address an IPv4 destination directly: use its IPv4-mapped form.
     const address = ipv6 && net.isIPv4(to.address) ? IPV4_MAPPED_PREFIX + to.address : to.address;
     try {
-      socket.send(data, to.port, address, onSent);
+      // No per-datagram callback: it costs an allocation and a callback per response at 20k/s,
+      // and a failed send is reported on the socket's 'error' event, which is logged below.
+      socket.send(data, to.port, address);
       counters.sent++;
     } catch (err) {
       // Thrown synchronously for a closed socket or an invalid port.
@@ -104,7 +106,11 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     socket.bind({ address: opts.host, port: opts.port, exclusive: true }, () => {
       socket.off('error', onBindError);
       // After bind, errors (ICMP unreachable, ENOBUFS…) concern one packet: log, never throw.
-      socket.on('error', (err) => logger.warn({ err }, 'udp socket error'));
+      socket.on('error', (err) => {
+        // Sends carry no callback, so an asynchronous send failure surfaces here.
+        counters.sendErrors++;
+        logger.warn({ err }, 'udp socket error');
+      });
       setBufferSizes(socket, logger);
       const a = socket.address();
       local = toEndpoint(a.address, a.port);

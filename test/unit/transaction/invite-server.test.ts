@@ -16,8 +16,7 @@ function setup(reliable = false) {
     clock,
     send: (b) => sent.push({ at: clock.now(), text: b.toString() }),
     onTerminated: (_k, why) => ended.push(why),
-    context: {},
-  });
+  }, {});
   return { clock, sent, ended, tx };
 }
 

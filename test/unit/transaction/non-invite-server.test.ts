@@ -13,8 +13,7 @@ function setup(reliable = false) {
     clock,
     send: (b) => sent.push(b.toString()),
     onTerminated: (_k, why) => ended.push(why),
-    context: {},
-  });
+  }, {});
   return { clock, sent, ended, tx };
 }
 
