@@ -283,7 +283,7 @@ async function buildForProfile(): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  progress('--profile: compiling src/ with tsc (line-accurate source maps)…');
+  progress('compiling src/ with tsc (line-accurate source maps)…');
   // Type errors in work-in-progress files do not stop tsc from emitting; only a missing output does.
   await runCommand(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'src'), '--sourceMap'], 120_000);
   await runCommand(
@@ -301,13 +301,15 @@ async function buildForProfile(): Promise<string> {
 async function spawnServer(a: Args, profileDir: string | undefined): Promise<Child> {
   const host = '127.0.0.1';
   const port = await freePort(host);
-  let nodeArgs = ['--import', 'tsx', 'src/main.ts'];
+  // The server runs as tsc compiled it, as in the container image — not under tsx, whose
+  // keepNames transform gives every closure a property array (measured: +45% heap per transaction).
+  const build = await buildForProfile();
+  let nodeArgs = [path.join(build, 'src', 'main.js')];
   if (profileDir !== undefined) {
     // The hook profiles in-process and maps frames back to the .ts sources (needs source maps on).
-    const build = await buildForProfile();
     nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
   }
-  const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', ...a.serverArgs];
+  const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0', ...a.serverArgs];
   // `timeout` bounds the server's life even if this process dies without cleaning up.
   const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), process.execPath, ...args], {
     cwd: ROOT,
