@@ -9,7 +9,10 @@
  *
  * Loopback only; bounded in count and time (the child server is killed after MAX_SECONDS).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -75,12 +78,23 @@ function fmt(s: Snapshot): string {
   return `RSS ${s.rssMiB.toFixed(1)} MiB, heap used ${s.heapMiB.toFixed(1)} MiB, transactions ${s.transactions}, dialogs ${s.dialogs}`;
 }
 
+/** Compile src/ with tsc into a scratch dir laid out like the repository (as the image runs it). */
+function build(): string {
+  const dir = path.join(os.tmpdir(), `sip4xx-soak-build-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'src')], { cwd: ROOT });
+  for (const name of ['config', 'package.json', 'node_modules']) symlinkSync(path.join(ROOT, name), path.join(dir, name));
+  return dir;
+}
+
 async function main(): Promise<number> {
+  const dir = build();
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawn(
     'timeout',
-    ['-k', '5', String(MAX_SECONDS), process.execPath, '--import', 'tsx', 'src/main.ts', '--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
+    ['-k', '5', String(MAX_SECONDS), process.execPath, path.join(dir, 'src', 'main.js'), '--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   try {
@@ -143,6 +157,7 @@ async function main(): Promise<number> {
     return after.transactions <= 10 && after.dialogs === 0 && lost === 0 ? 0 : 1;
   } finally {
     child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
