@@ -122,6 +122,37 @@ describe('server transactions over UDP (§17.2)', () => {
   });
 });
 
+describe('RFC 2543 peers: transactions matched without the magic cookie (§17.2.3)', () => {
+  // No branch at all, as an RFC 2543 client sends: matching falls back to Request-URI, From tag,
+  // Call-ID, CSeq number and the top Via.
+  const via2543 = () => `SIP/2.0/UDP 127.0.0.1:${client.port}`;
+
+  it('answers a retransmitted INVITE with identical bytes and stops retransmitting after the ACK', async () => {
+    const callId = uniqueCallId();
+    const from = `<sip:carol@127.0.0.1>;tag=old${callId.split('@')[0]}`;
+    const invite = buildRequest({ uri: 'sip:486@127.0.0.1', via: via2543(), callId, from });
+    const first = await client.request(invite);
+    const again = await client.request(invite);
+    expect(first.status).toBe(486);
+    expect(again.text).toBe(first.text);
+    const to = `<sip:486@127.0.0.1>;tag=${tagOf(first.get('to'))}`;
+    client.send(buildRequest({ method: 'ACK', uri: 'sip:486@127.0.0.1', via: via2543(), callId, from, to, cseq: '1 ACK' }));
+    await expectSilenceAfterAck();
+  });
+
+  it('matches a CANCEL to its INVITE: 200 to the CANCEL and 487 to the INVITE (§9.2)', async () => {
+    const callId = uniqueCallId();
+    const from = `<sip:carol@127.0.0.1>;tag=oldc${callId.split('@')[0]}`;
+    const ringing = await client.request(buildRequest({ uri: 'sip:ringing@127.0.0.1', via: via2543(), callId, from }));
+    expect(ringing.status).toBe(180);
+    const answers = [await client.request(buildRequest({ method: 'CANCEL', uri: 'sip:ringing@127.0.0.1', via: via2543(), callId, from, cseq: '1 CANCEL' })), await client.receive()];
+    expect(answers.map((r) => `${r.status} ${r.get('cseq')}`).sort()).toEqual(['200 1 CANCEL', '487 1 INVITE']);
+    const to = `<sip:ringing@127.0.0.1>;tag=${tagOf(ringing.get('to'))}`;
+    client.send(buildRequest({ method: 'ACK', uri: 'sip:ringing@127.0.0.1', via: via2543(), callId, from, to, cseq: '1 ACK' }));
+    await expectSilenceAfterAck();
+  });
+});
+
 describe('dialogs over UDP (§12, §14.2)', () => {
   it('answers a BYE with a made-up To tag with 481 (§12.2.2)', async () => {
     const r = await client.request(buildRequest({ method: 'BYE', uri: 'sip:answer@127.0.0.1', via: via(uniqueBranch()), to: '<sip:answer@127.0.0.1>;tag=made-up' }));
