@@ -12,6 +12,11 @@
 #   peers-transports: udp              run it over these transports only (default: udp tcp)
 #   peers-check: 2_486_Retrans == 2    after SIPp succeeds, compare a column of its -trace_counts
 #                                      CSV (message index_name_counter) with == != >= <= > <
+#   peers-args: -au alice -ap secret   extra SIPp arguments (split on blanks, no globbing)
+#   peers-server-args: --auth.algorithms [MD5]
+#                                      run it against a second sip4xx started with these extra flags
+#                                      (split likewise) on its own free port; scenarios naming the
+#                                      same flags share that server
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,7 +55,15 @@ fi
 # ---- server ------------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/sip4xx-peers.XXXXXX")
 server_pid=""
+declare -A alt_pid=() alt_port=() alt_log=() # per peers-server-args: the extra servers
 cleanup() {
+  local pid
+  for pid in "${alt_pid[@]}"; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null
     for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -108,19 +121,56 @@ record() {
 
 server_alive() { kill -0 "$server_pid" 2>/dev/null; }
 
+# directive SCENARIO NAME: the rest of the scenario's first "NAME:" line (empty if none).
+directive() {
+  sed -n "s/.*$2: *\(.*[^ ]\) *\$/\1/p" "$1" | sed 's/ *-->.*//' | head -n 1
+}
+
+# server_for SCENARIO: set target_port / target_pid / target_log to the server the scenario runs
+# against: the main one, or (peers-server-args) a second one started on first use. Returns 1 if
+# that server cannot be started.
+server_for() {
+  local extra ports p flags=()
+  extra=$(directive "$1" peers-server-args)
+  if [[ -z "$extra" ]]; then
+    target_port=$port target_pid=$server_pid target_log="$work/server.log"
+    return 0
+  fi
+  if [[ -z "${alt_pid[$extra]:-}" ]]; then
+    read -r -a flags <<<"$extra"
+    ports=$(node "$here/net.mjs" free-ports 3) || return 1
+    for p in $ports; do [[ "$p" != "$port" && "$p" != "$sipp_port" ]] && break; done
+    alt_port[$extra]=$p
+    alt_log[$extra]="$work/server-${#alt_pid[@]}.log"
+    # --admin.port 0: the main server may hold the admin port.
+    node --import tsx src/main.ts --host 127.0.0.1 --port "$p" --log-level warn --admin.port 0 \
+      --calls.slowMs 1000 "${flags[@]}" >"${alt_log[$extra]}" 2>&1 </dev/null &
+    alt_pid[$extra]=$!
+    if ! node "$here/net.mjs" wait-ready "$p" 20000 "${alt_pid[$extra]}"; then
+      echo "server with '$extra' did not answer on 127.0.0.1:$p within 20s (or exited)" >&2
+      return 1
+    fi
+    echo "sip4xx with '$extra' listening on 127.0.0.1:$p (UDP+TCP)"
+  fi
+  target_port=${alt_port[$extra]} target_pid=${alt_pid[$extra]} target_log=${alt_log[$extra]}
+  kill -0 "$target_pid" 2>/dev/null
+}
+
 run_sipp() { # run_sipp SCENARIO_FILE TRANSPORT(udp|tcp)
-  local scenario=$1 transport=$2 flag name dir status
+  local scenario=$1 transport=$2 flag name dir status target_port target_pid target_log extra_args=()
   name="sipp  $transport  $(basename "$scenario" .xml)"
   case "$transport" in udp) flag=u1 ;; tcp) flag=t1 ;; esac
   if ! server_alive; then record "$name" "server-died"; return; fi
+  if ! server_for "$scenario"; then record "$name" "server-for-scenario" "${target_log:-}"; return; fi
+  read -r -a extra_args <<<"$(directive "$scenario" peers-args)"
   dir="$work/$(basename "$scenario" .xml)-$transport"
   mkdir -p "$dir"
   # -m 1: one call; -timeout 20s -timeout_error: a hung run fails instead of waiting;
   # SIPp's exit status is 0 only when every call succeeded (all <recv> and check_it ereg passed).
-  (cd "$dir" && timeout 30 sipp "127.0.0.1:$port" -sf "$scenario" -t "$flag" \
+  (cd "$dir" && timeout 30 sipp "127.0.0.1:$target_port" -sf "$scenario" -t "$flag" \
     -i 127.0.0.1 -p "$sipp_port" -m 1 -timeout 20s -timeout_error -nostdin \
     -trace_msg -message_file messages.log -trace_err -error_file errors.log \
-    -trace_logs -log_file actions.log -trace_counts >screen.log 2>&1 </dev/null)
+    -trace_logs -log_file actions.log -trace_counts "${extra_args[@]}" >screen.log 2>&1 </dev/null)
   status=$?
   if [[ "$status" == 0 ]]; then check_counts "$scenario" "$dir" || status=count-check; fi
   record "$name" "$status" "$dir/errors.log" "$dir/counts-check.log" "$dir/actions.log" "$dir/messages.log"
@@ -184,6 +234,10 @@ if ! server_alive; then
   tail -n 40 "$work/server.log" | sed 's/^/  | /' >&2
   record "server  still running after all cases" "died"
 fi
+for extra in "${!alt_pid[@]}"; do
+  kill -0 "${alt_pid[$extra]}" 2>/dev/null && continue
+  record "server ($extra)  still running after all cases" "died" "${alt_log[$extra]}"
+done
 
 summary
 ((failed == 0))
