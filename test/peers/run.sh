@@ -85,7 +85,7 @@ sipp_port=$(sed -n 2p <<<"$ports") # SIPp's local port (-p), reused by the seque
 
 # One process (node --import tsx), so its pid is the server's pid and the trap can stop it.
 # calls.slowMs: the `slow` user's 408 comes after 1 s, so invite-slow-100-408 stays quick.
-node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --log-level warn --calls.slowMs 1000 \
+node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --admin.port 0 --log-level warn --calls.slowMs 1000 \
   >"$work/server.log" 2>&1 </dev/null &
 server_pid=$!
 
