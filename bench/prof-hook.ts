@@ -11,29 +11,8 @@ import inspector from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Profile } from './cpu-profile.js';
 
-interface CallFrame {
-  functionName: string;
-  scriptId: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-  children?: number[];
-  /** Ticks per source line (1-based) inside this function. */
-  positionTicks?: { line: number; ticks: number }[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples?: number[];
-  timeDeltas?: number[];
-}
 
 const dir = process.env['SIP4XX_BENCH_PROF_DIR'] ?? path.join(process.cwd(), '.bench', 'prof');
 const intervalUs = Number(process.env['SIP4XX_BENCH_PROF_INTERVAL_US'] ?? '200');
