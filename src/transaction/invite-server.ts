@@ -100,6 +100,9 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     this.stopTimer('G');
     this.stopTimer('H');
     this.moveTo('confirmed');
+    // Confirmed absorbs everything and sends nothing more (§17.2.1): the cached response is dead
+    // weight for the T4 it still lives — most of a busy server's live INVITE transactions.
+    this.lastResponse = undefined;
     // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable"
     if (this.deps.reliable) this.terminate('confirmed');
     else this.startTimer('I', this.deps.timers.t4, () => this.terminate('timer I'));
