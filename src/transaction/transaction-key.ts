@@ -22,9 +22,11 @@ export const MAGIC_COOKIE = 'z9hG4bK';
  * the slices. Measured with a heap snapshot: 20,000 transactions kept 20,000 header texts before.
  */
 export function detached(key: string): string {
-  if (key.charCodeAt(0) !== key.codePointAt(0)) return key; // never true for our keys; keeps the read
+  // The read goes to a module-level sink so the optimiser cannot drop it.
+  _flattenSink ^= key.charCodeAt(0);
   return key;
 }
+let _flattenSink = 0;
 
 function sentBy(via: Via): string {
   return via.port === undefined ? via.host.toLowerCase() : `${via.host.toLowerCase()}:${via.port}`;
