@@ -260,22 +260,28 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
 }
 
-/** Whether this host can bind ::1 (containers often have IPv6 disabled). */
+/** Whether this host can bind ::1 for both UDP and TCP (containers often have IPv6 disabled). */
 export async function canBindIpv6Loopback(): Promise<boolean> {
-  const s = dgram.createSocket('udp6');
+  const udp = dgram.createSocket('udp6');
+  const tcp = net.createServer();
   try {
     await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(0, '::1', () => resolve());
+      udp.once('error', reject);
+      udp.bind(0, '::1', () => resolve());
+    });
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '::1', () => resolve());
     });
     return true;
   } catch {
     return false;
   } finally {
     try {
-      s.close();
+      udp.close();
     } catch {
       // never bound
     }
+    tcp.close();
   }
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { pino } from 'pino';
+import { canBindIpv6Loopback } from '../helpers/test-server.js';
+import { memoryLogger } from '../helpers/memory-logger.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/transport/flow.js';
 import { startTcp, type TcpOptions, type TcpTransport } from '../../src/transport/tcp.js';
@@ -11,18 +12,7 @@ function request(body = '', cl = `Content-Length: ${Buffer.byteLength(body)}`): 
   return `OPTIONS sip:486@example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n${cl}\r\n\r\n${body}`;
 }
 
-async function ipv6Available(): Promise<boolean> {
-  const s = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => s.once('error', reject).listen(0, '::1', resolve));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    s.close();
-  }
-}
-const hasIpv6 = await ipv6Available();
+const hasIpv6 = await canBindIpv6Loopback();
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -32,7 +22,8 @@ afterEach(async () => {
 interface Server {
   transport: TcpTransport;
   received: { data: string; flow: Flow }[];
-  lines: Record<string, unknown>[];
+  /** What the transport logged so far. */
+  lines(): Record<string, unknown>[];
   /** Resolves once the handler has seen `n` messages in all. */
   messages(n: number): Promise<void>;
 }
@@ -42,8 +33,7 @@ interface Server {
  * a header block announcing an over-limit body with 413 and closes (§21.4.11), and REPLY otherwise.
  */
 async function sipServer(host: string, overrides: Partial<TcpOptions> = {}): Promise<Server> {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const { logger, lines } = memoryLogger();
   const received: Server['received'] = [];
   const waiters: (() => void)[] = [];
   const transport = await startTcp({
@@ -165,7 +155,7 @@ describe('TCP transport', () => {
     await client.write('OPTIONS sip:a@b SIP/2.0\r\nX-Filler: ' + 'a'.repeat(300));
     await client.closed;
     expect(server.received).toEqual([]);
-    expect(server.lines).toContainEqual(expect.objectContaining({ msg: 'tcp framing lost, closing', reason: 'header block exceeds 200 bytes' }));
+    expect(server.lines()).toContainEqual(expect.objectContaining({ msg: 'tcp framing lost, closing', reason: 'header block exceeds 200 bytes' }));
   });
 
   it('keeps the connection and the server up when the handler throws', async () => {
@@ -174,7 +164,7 @@ describe('TCP transport', () => {
     await client.write(request('boom') + request());
     await client.reads(REPLY);
     expect(server.received).toHaveLength(2);
-    expect(server.lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'tcp message handler threw' }));
+    expect(server.lines()).toContainEqual(expect.objectContaining({ level: 50, msg: 'tcp message handler threw' }));
   });
 
   it('refuses connections beyond maxConnections and keeps serving the others', async () => {
@@ -189,7 +179,7 @@ describe('TCP transport', () => {
     expect(server.transport.connectionCount()).toBe(1);
     await first.write(request());
     await first.reads(REPLY + REPLY);
-    expect(server.lines).toContainEqual(expect.objectContaining({ msg: 'tcp connection refused: maxConnections reached' }));
+    expect(server.lines()).toContainEqual(expect.objectContaining({ msg: 'tcp connection refused: maxConnections reached' }));
   });
 
   it('closes a connection idle for idleTimeoutMs', async () => {
@@ -235,7 +225,7 @@ describe('TCP transport', () => {
     const second = startTcp({
       host: '127.0.0.1',
       port: server.transport.address().port,
-      logger: pino({ level: 'silent' }),
+      logger: memoryLogger('silent').logger,
       handler: () => {},
       maxConnections: 1,
       idleTimeoutMs: 1000,

@@ -1,34 +1,14 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { pino } from 'pino';
+import { canBindIpv6Loopback } from '../helpers/test-server.js';
+import { memoryLogger } from '../helpers/memory-logger.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/transport/flow.js';
 import { startUdp, type UdpTransport } from '../../src/transport/udp.js';
 
 const REPLY = Buffer.from('SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n', 'latin1');
 
-/** A pino logger writing into an array, so tests can assert on what was logged. */
-function memoryLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  return { logger, lines };
-}
-
-async function ipv6Available(): Promise<boolean> {
-  const s = dgram.createSocket('udp6');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(0, '::1', resolve);
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    s.close();
-  }
-}
-const hasIpv6 = await ipv6Available();
+const hasIpv6 = await canBindIpv6Loopback();
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -38,7 +18,8 @@ afterEach(async () => {
 interface Server {
   transport: UdpTransport;
   received: { data: string; flow: Flow }[];
-  lines: Record<string, unknown>[];
+  /** What the transport logged so far. */
+  lines(): Record<string, unknown>[];
 }
 
 /** A server whose handler records each datagram and answers REPLY to its source. */
@@ -120,7 +101,7 @@ describe('UDP transport', () => {
     expect(await exchange(socket, 'after', port, '127.0.0.1')).toBe(REPLY.toString('latin1'));
     expect(server.received.map((r) => r.data)).toEqual(['boom', 'after']);
     expect(server.transport.counters.handlerErrors).toBe(1);
-    expect(server.lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'udp message handler threw' }));
+    expect(server.lines()).toContainEqual(expect.objectContaining({ level: 50, msg: 'udp message handler threw' }));
   });
 
   it('drops a datagram over maxMessageBytes before the core sees it', async () => {
