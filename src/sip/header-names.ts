@@ -76,17 +76,3 @@ export function canonicalHeaderName(name: string): string {
   if (lower.length === 1) return COMPACT[lower] ?? lower;
   return lower;
 }
-
-/** How a canonical name is written in the responses we generate. */
-const PRETTY: Readonly<Record<string, string>> = {
-  'call-id': 'Call-ID',
-  cseq: 'CSeq',
-  'www-authenticate': 'WWW-Authenticate',
-  'min-se': 'Min-SE',
-};
-
-export function prettyHeaderName(canonical: string): string {
-  const p = PRETTY[canonical];
-  if (p !== undefined) return p;
-  return canonical.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
-}
