@@ -30,8 +30,6 @@ export const PASSWORD = table(MARK + '&=+$,', true);
 export const PARAMCHAR = table(MARK + '[]/:&+$', true);
 /** hname / hvalue chars: hnv-unreserved / unreserved / escaped; hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$" */
 export const HNVCHAR = table(MARK + '[]/?:+$', true);
-/** Characters of a hostname (letters, digits, "-" and "."); label rules are checked separately. */
-export const HOSTCHAR = table('-.', true);
 /** Characters allowed in a tel URI (RFC 3966) number and its parameters, checked loosely. */
 export const TELCHAR = table(MARK + '+#;=%[]/:&$,?*', true);
 /** Every char of an absoluteURI (RFC 2396) after the scheme: uric plus "/" and "#" is not allowed. */

@@ -243,9 +243,3 @@ export function isHostname(s: string, from: number, to: number): boolean {
   // The last label ends alphanumeric and, as the top label, starts with a letter.
   return prev !== H_DOT && prev !== H_HYPHEN && labelFirst === H_ALPHA;
 }
-
-/** Find a URI parameter by (lower-case) name. */
-export function uriParam(uri: SipUri, name: string): SipParam | undefined {
-  for (const p of uri.params) if (p.name === name) return p;
-  return undefined;
-}

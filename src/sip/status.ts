@@ -71,8 +71,3 @@ const CLASS_PHRASES = ['', 'Provisional', 'Success', 'Redirection', 'Client Erro
 export function reasonPhrase(status: number): string {
   return REASON_PHRASES[status] ?? CLASS_PHRASES[Math.floor(status / 100)] ?? 'Unknown';
 }
-
-/** Codes with a registered meaning in the 4xx class (what `sip:<code>@host` answers by name). */
-export function isKnown4xx(status: number): boolean {
-  return status >= 400 && status <= 499 && REASON_PHRASES[status] !== undefined;
-}
