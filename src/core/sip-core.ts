@@ -103,12 +103,12 @@ export function createCore(deps: CoreDeps): SipCore {
     toTag: (basis) => tag(tagKey(basis)),
     counters: stats,
     observer,
-    context: (req, flow, config): RuleContext => ({
+    context: (_req, flow, config, merged): RuleContext => ({
       config,
       flow,
       identities: deps.identities(),
       dialogs: tu.dialogs,
-      transactions: tu,
+      merged,
       contact: (r) => contactFor(r, flow),
       services,
       challenge: deps.challenge ?? ((realm) => services.auth.challenges(realm)),

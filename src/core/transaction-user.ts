@@ -33,7 +33,7 @@ export interface TransactionUserDeps {
   readonly clock: Clock;
   readonly config: () => Readonly<Config>;
   readonly rules: (config: Readonly<Config>) => readonly Rule[];
-  readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>) => RuleContext;
+  readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>, merged: boolean) => RuleContext;
   readonly toTag: (basis: ResponseBasis) => string;
   readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
   readonly observer: { answered(code: number, rule: string): void };
@@ -55,16 +55,6 @@ export class TransactionUser {
     return { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
   }
 
-  /** The request being handled and its keys, so the merged rule need not build them again. */
-  private current: { req: SipRequest; key: string; merge: string | undefined } | undefined;
-
-  /** §8.2.2.2 view for the merged rule: someone else holds this From tag + Call-ID + CSeq. */
-  isMerged(req: SipRequest): boolean {
-    const known = this.current !== undefined && this.current.req === req ? this.current : undefined;
-    const other = this.transactions.keyForMerge(known?.merge ?? mergeKey(req));
-    return other !== undefined && other !== (known?.key ?? transactionKey(req));
-  }
-
   handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
     if (req.method === 'ACK') return this.ack(req, flow);
     const key = transactionKey(req);
@@ -76,7 +66,9 @@ export class TransactionUser {
       return;
     }
     const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
-    this.current = { req, key, merge };
+    // §8.2.2.2: a live transaction already holds this From tag, Call-ID and CSeq under another key.
+    const holder = merge === undefined ? undefined : this.transactions.keyForMerge(merge);
+    const merged = holder !== undefined && holder !== key;
     const tx = this.create(req, basis, flow, key, merge, config);
     if (this.draining && req.method !== 'CANCEL' && req.to.tag === undefined) {
       // §21.5.4: 503 while shutting down; Retry-After tells the client when to try elsewhere/again.
@@ -87,10 +79,8 @@ export class TransactionUser {
       const invite = this.transactions.get(transactionKey(req, 'INVITE'));
       if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
     }
-    const ctx = this.deps.context(req, flow, config);
-    const verdict = runPipeline(this.deps.rules(config), req, ctx);
-    this.current = undefined;
-    this.play(tx, verdict);
+    const ctx = this.deps.context(req, flow, config, merged);
+    this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
   }
 
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {

@@ -11,8 +11,7 @@ import { reject } from './rule.js';
 export const mergedRule: Rule = {
   name: 'merged',
   section: 'RFC 3261 §8.2.2.2',
-  check(req, ctx) {
-    if (req.to.tag !== undefined) return undefined;
-    return ctx.transactions.isMerged(req) ? reject(482) : undefined;
+  check(_req, ctx) {
+    return ctx.merged ? reject(482) : undefined;
   },
 };

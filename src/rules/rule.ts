@@ -32,8 +32,11 @@ export interface RuleContext {
   /** Host names and addresses that mean "this server" (loop detection, OPTIONS to us). */
   readonly identities: ReadonlySet<string>;
   readonly dialogs: DialogView;
-  /** Live transactions, for merged-request detection (§8.2.2.2). */
-  readonly transactions: { isMerged(req: SipRequest): boolean };
+  /**
+   * §8.2.2.2: the request (without To tag) has the From tag, Call-ID and CSeq of another live
+   * transaction — decided by the transaction layer, which holds that table.
+   */
+  readonly merged: boolean;
   /** Our Contact for a dialog-creating response (§12.1.1), reachable on the request's transport. */
   readonly contact: (req: SipRequest) => string;
   /** Stateful services (digest nonces, registrar bindings…), see core/services.ts. */

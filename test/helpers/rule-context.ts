@@ -45,7 +45,7 @@ export function ruleContext(opts: ContextOptions = {}): RuleContext {
     flow: fakeFlow(opts.flow),
     identities: new Set(opts.identities ?? ['127.0.0.1']),
     dialogs: { has: () => false, get: () => undefined, ...opts.dialogs },
-    transactions: { isMerged: () => false },
+    merged: false,
     contact: () => '<sip:127.0.0.1:5060>',
     challenge: opts.challenge ?? FAKE_CHALLENGE,
     ...opts.extra,
