@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../transaction/clock.js';
 import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
 import { closeServices, createServices } from './services.js';
+import { answerReporter } from './answered.js';
 
 /** What the core reports as it works (metrics); every method must be cheap and never throw. */
 export interface CoreObserver {
@@ -95,6 +96,7 @@ export function createCore(deps: CoreDeps): SipCore {
   }
 
   const services = createServices({ clock, config: deps.config });
+  const report = answerReporter(deps.logger, observer);
   const tu: TransactionUser = new TransactionUser({
     logger: deps.logger,
     clock,
@@ -102,7 +104,7 @@ export function createCore(deps: CoreDeps): SipCore {
     rules,
     toTag: (basis) => tag(tagKey(basis)),
     counters: stats,
-    observer,
+    report,
     context: (_req, flow, config, merged): RuleContext => ({
       config,
       flow,
@@ -122,7 +124,9 @@ export function createCore(deps: CoreDeps): SipCore {
     if (outcome.kind === 'drop') {
       stats.dropped++;
       observer.dropped();
-      deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: outcome.why }, 'dropped');
+      if (deps.logger.isLevelEnabled('debug')) {
+        deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: outcome.why }, 'dropped');
+      }
       return;
     }
     stats.requests++;
@@ -136,10 +140,9 @@ export function createCore(deps: CoreDeps): SipCore {
     stats.parseErrors++;
     const { basis, status, reason } = outcome;
     observer.parseError(status);
-    const src = `${flow.remote.address}:${flow.remote.port}`;
     // §17: an ACK is never answered, however broken.
     if (basis.method === 'ACK') {
-      deps.logger.debug({ src, transport: flow.transport, why: reason }, 'malformed ACK dropped');
+      deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: reason }, 'malformed ACK dropped');
       return;
     }
     const toTag = basis.toHasTag ? '' : tag(tagKey(basis));
@@ -150,8 +153,7 @@ export function createCore(deps: CoreDeps): SipCore {
     const bytes = buildResponse(basis, { status, reason, headers }, { toTag, server: config.server.serverHeader, remote: flow.remote });
     flow.send(bytes, responseDestination(basis, flow.remote));
     stats.responses++;
-    observer.answered(status, 'parser');
-    deps.logger.info({ method: basis.method, callId: basis.callId, src, transport: flow.transport, code: status, reason, rule: 'parser' }, 'answered');
+    report(basis.method, basis.callId, flow, status, 'parser', reason);
     // A body over the limit on a stream leaves the framing unusable: close after the 413.
     if (status === 413 && stream) flow.close();
   }

@@ -16,6 +16,7 @@ import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
 import { TransactionTable } from '../transaction/transaction-table.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
+import type { ReportAnswer } from './answered.js';
 
 /** What a transaction keeps for the transaction user while it may still answer. */
 export interface TxContext {
@@ -36,7 +37,7 @@ export interface TransactionUserDeps {
   readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>, merged: boolean) => RuleContext;
   readonly toTag: (basis: ResponseBasis) => string;
   readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
-  readonly observer: { answered(code: number, rule: string): void };
+  readonly report: ReportAnswer;
 }
 
 export class TransactionUser {
@@ -130,12 +131,8 @@ export class TransactionUser {
 
   private final(tx: Tx, d: Decision, rule: string): void {
     if (!this.respond(tx, d)) return;
-    this.deps.observer.answered(d.status, rule);
     const { req, flow } = tx.context;
-    this.deps.logger.info(
-      { method: req.method, callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, code: d.status, rule },
-      'answered',
-    );
+    this.deps.report(req.method, req.callId, flow, d.status, rule);
     this.applyDialogEffect(tx, d);
     tx.releaseContext();
   }
@@ -170,14 +167,11 @@ export class TransactionUser {
    */
   private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
     this.respond(tx, { status: 200 });
-    this.deps.observer.answered(200, 'cancel');
     const { req, flow } = tx.context;
-    const src = `${flow.remote.address}:${flow.remote.port}`;
-    this.deps.logger.info({ method: 'CANCEL', callId: req.callId, src, transport: flow.transport, code: 200, rule: 'cancel' }, 'answered');
+    this.deps.report('CANCEL', req.callId, flow, 200, 'cancel');
     if (!invite.finalSent) {
       this.respond(invite, { status: 487 });
-      this.deps.observer.answered(487, 'cancel');
-      this.deps.logger.info({ method: 'INVITE', callId: req.callId, src, transport: flow.transport, code: 487, rule: 'cancel' }, 'answered');
+      this.deps.report('INVITE', req.callId, flow, 487, 'cancel');
       invite.releaseContext();
     }
     tx.releaseContext();
@@ -196,7 +190,9 @@ export class TransactionUser {
       return;
     }
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '')) return;
-    this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
+    if (this.deps.logger.isLevelEnabled('debug')) {
+      this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
+    }
   }
 
   startDraining(): void {
