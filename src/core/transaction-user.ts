@@ -51,9 +51,17 @@ export class TransactionUser {
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock);
   }
 
+  private timersFor: Readonly<Config> | undefined;
+  private timerValues: TimerValues = { t1: 0, t2: 0, t4: 0 };
+
+  /** T1/T2/T4 of the current config: one object per config, shared by its transactions. */
   private timers(config: Readonly<Config>): TimerValues {
-    const t = config.transactions;
-    return { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
+    if (this.timersFor !== config) {
+      const t = config.transactions;
+      this.timerValues = { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
+      this.timersFor = config;
+    }
+    return this.timerValues;
   }
 
   handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
