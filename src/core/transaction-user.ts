@@ -10,6 +10,7 @@ import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
 import type { Clock, TimerValues } from '../transaction/clock.js';
+import type { Replay } from '../transaction/server-transaction.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
@@ -47,9 +48,12 @@ export class TransactionUser {
 
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
-    this.transactions = new TransactionTable<Tx>(t.maxTransactions);
+    this.transactions = new TransactionTable<Tx>(t.maxTransactions, deps.clock);
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock);
   }
+
+  /** One function for every transaction: hands its passive end to the table (lingering.ts). */
+  private readonly retire = (key: string, ms: number, replay: Replay | undefined): void => this.transactions.retire(key, ms, replay);
 
   private timersFor: Readonly<Config> | undefined;
   private timerValues: TimerValues = { t1: 0, t2: 0, t4: 0 };
@@ -74,6 +78,14 @@ export class TransactionUser {
       existing.onRetransmission();
       return;
     }
+    const passive = this.transactions.lingering(key);
+    if (passive !== undefined) {
+      // The same, for a transaction past its final response: Confirmed absorbs (§17.2.1),
+      // Completed resends the final response (§17.2.2).
+      this.deps.counters.retransmissions++;
+      if (passive !== 'absorb') passive.send(passive.bytes);
+      return;
+    }
     const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
     // §8.2.2.2: a live transaction already holds this From tag, Call-ID and CSeq under another key.
     const holder = merge === undefined ? undefined : this.transactions.keyForMerge(merge);
@@ -85,8 +97,11 @@ export class TransactionUser {
       return;
     }
     if (req.method === 'CANCEL') {
-      const invite = this.transactions.get(transactionKey(req, 'INVITE'));
+      const inviteKey = transactionKey(req, 'INVITE');
+      const invite = this.transactions.get(inviteKey);
       if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
+      // An INVITE transaction in Confirmed still exists (§9.2): the CANCEL gets 200 and changes nothing.
+      if (this.transactions.lingering(inviteKey) === 'absorb') return this.cancel(tx, undefined);
     }
     const ctx = this.deps.context(req, flow, config, merged);
     this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
@@ -102,6 +117,7 @@ export class TransactionUser {
       timers: this.timers(config),
       clock: this.deps.clock,
       send: (bytes: Buffer) => flow.send(bytes, dest),
+      retire: this.retire,
       onTerminated: (k: string, why: string) => {
         this.transactions.remove(k);
         // The key holds the branch, sent-by and method (transaction-key.ts).
@@ -173,11 +189,11 @@ export class TransactionUser {
    * with a 200 (OK)"; if no final response was sent "the UAS SHOULD immediately respond to the
    * INVITE with a 487 (Request Terminated)"; otherwise the CANCEL changes nothing.
    */
-  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
+  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext> | undefined): void {
     this.respond(tx, { status: 200 });
     const { req, flow } = tx.context;
     this.deps.report('CANCEL', req.callId, flow, 200, 'cancel');
-    if (!invite.finalSent) {
+    if (invite !== undefined && !invite.finalSent) {
       this.respond(invite, { status: 487 });
       this.deps.report('INVITE', req.callId, flow, 487, 'cancel');
       invite.releaseContext();
@@ -191,12 +207,15 @@ export class TransactionUser {
    * (§13.3.1.4, §17.1.1.3) and ends the 2xx retransmissions.
    */
   private ack(req: SipRequest, flow: Flow): void {
-    const tx = this.transactions.get(transactionKey(req));
+    const key = transactionKey(req);
+    const tx = this.transactions.get(key);
     this.deps.counters.absorbedAcks++;
     if (tx !== undefined && tx.kind === 'invite') {
       tx.onAck();
       return;
     }
+    // Confirmed (§17.2.1): "absorb any additional ACK messages".
+    if (tx === undefined && this.transactions.lingering(key) === 'absorb') return;
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '')) return;
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');

@@ -105,7 +105,7 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     this.lastResponse = undefined;
     // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable"
     if (this.deps.reliable) this.terminate('confirmed');
-    else this.startTimer('I', this.deps.timers.t4, () => this.terminate('timer I'));
+    else if (!this.handOver(this.deps.timers.t4, undefined)) this.startTimer('I', this.deps.timers.t4, () => this.terminate('timer I'));
   }
 
   /** The ACK for our 2xx arrived (matched through the dialog): stop retransmitting it. */

@@ -16,6 +16,19 @@ export interface TransactionDeps {
   readonly send: (bytes: Buffer) => void;
   /** Called once, when the transaction reaches Terminated (for any reason). */
   readonly onTerminated: (key: string, why: string) => void;
+  /**
+   * Takes over the passive end of an unreliable transaction — INVITE Confirmed (absorb for T4) or
+   * non-INVITE Completed (replay the final response for 64·T1) — as a compact record that enforces
+   * the same timer (lingering.ts). The object then leaves the table without a timer of its own.
+   * Without it, the object runs Timer I / J itself: the state machine is complete either way.
+   */
+  readonly retire?: ((key: string, ms: number, replay: Replay | undefined) => void) | undefined;
+}
+
+/** What a retired non-INVITE transaction resends to a retransmission, and how. */
+export interface Replay {
+  readonly bytes: Buffer;
+  readonly send: (bytes: Buffer) => void;
 }
 
 /**
@@ -92,6 +105,15 @@ export abstract class ServerTransaction<S extends string, C> {
     this.lastResponse = bytes;
     this.lastStatus = status;
     this.deps.send(bytes);
+  }
+
+  /** Hand the passive end to `deps.retire` when there is one; false when the object must run it. */
+  protected handOver(ms: number, replay: Replay | undefined): boolean {
+    const retire = this.deps.retire;
+    if (retire === undefined) return false;
+    this.dispose();
+    retire(this.key, ms, replay);
+    return true;
   }
 
   protected resend(): void {

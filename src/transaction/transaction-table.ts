@@ -1,8 +1,11 @@
 /**
- * The live server transactions, bounded. When full, the oldest transaction is ended to make room:
- * under a flood we lose retransmission absorption for the oldest requests rather than memory
- * without bound. Entries leave the table when their transaction terminates (its timers end it).
+ * The server transactions, bounded: live ones as state machines, and those past their final
+ * response that only absorb or replay (lingering.ts) as compact records. When full, the oldest
+ * lingering record goes first, then the oldest live transaction: under a flood we lose
+ * retransmission absorption for the oldest requests rather than memory without bound.
  */
+import type { Clock } from './clock.js';
+import { LingeringTransactions, type Lingering } from './lingering.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
@@ -11,16 +14,29 @@ export class TransactionTable<T extends AnyTx> {
   private readonly byKey = new Map<string, T>();
   /** mergeKey → transaction key, for §8.2.2.2; each transaction remembers its own merge key. */
   private readonly byMerge = new Map<string, string>();
+  private readonly passive: LingeringTransactions;
   evictions = 0;
 
-  constructor(private readonly max: number) {}
-
-  get size(): number {
-    return this.byKey.size;
+  constructor(
+    private readonly max: number,
+    clock: Clock,
+  ) {
+    this.passive = new LingeringTransactions(clock);
   }
 
+  /** Live and lingering transactions. */
+  get size(): number {
+    return this.byKey.size + this.passive.size;
+  }
+
+  /** The live transaction with this key (lingering ones are found with `lingering`). */
   get(key: string): T | undefined {
     return this.byKey.get(key);
+  }
+
+  /** The lingering transaction with this key: absorbs, or replays its final response. */
+  lingering(key: string): Lingering | undefined {
+    return this.passive.size === 0 ? undefined : this.passive.get(key);
   }
 
   /** The transaction key already using this From tag + Call-ID + CSeq, if any. */
@@ -29,18 +45,32 @@ export class TransactionTable<T extends AnyTx> {
   }
 
   add(tx: T, mergeKey: string | undefined): void {
-    while (this.byKey.size >= this.max) {
+    while (this.size >= this.max) {
+      this.evictions++;
+      if (this.passive.evictOne()) continue;
       const oldest = this.byKey.values().next().value as T | undefined;
       if (oldest === undefined) break;
-      this.evictions++;
       oldest.terminate('evicted: transaction table full');
       this.remove(oldest.key); // terminate normally removes it; this covers a callback that did not
     }
+    this.passive.delete(tx.key);
     this.byKey.set(tx.key, tx);
     if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
       this.byMerge.set(mergeKey, tx.key);
       tx.mergeKey = mergeKey;
     }
+  }
+
+  /**
+   * The live transaction `key` hands the rest of its life to a compact record: it absorbs (INVITE
+   * Confirmed, Timer I) or replays `bytes` (non-INVITE Completed, Timer J) for `ms`. Its merge key
+   * goes with the object: a request merged with one already answered and acknowledged arrives
+   * after the fact, and is answered as the new request it then is.
+   */
+  retire(key: string, ms: number, replay: { bytes: Buffer; send: (bytes: Buffer) => void } | undefined): void {
+    this.remove(key);
+    if (replay === undefined) this.passive.absorb(key, ms);
+    else this.passive.replay(key, ms, replay.bytes, replay.send);
   }
 
   remove(key: string): void {
@@ -56,8 +86,10 @@ export class TransactionTable<T extends AnyTx> {
     for (const tx of [...this.byKey.values()]) tx.terminate('shutdown');
     this.byKey.clear();
     this.byMerge.clear();
+    this.passive.clear();
   }
 
+  /** The live transactions. */
   values(): IterableIterator<T> {
     return this.byKey.values();
   }

@@ -167,4 +167,25 @@ describe('transition tables', () => {
     // Confirmed → Accepted is not in the table: reach it through the private mover.
     expect(() => (tx as unknown as { moveTo(s: string): void }).moveTo('accepted')).toThrow(IllegalTransitionError);
   });
+
+  it('hands Confirmed to the table when it can (retire): Timer I = T4, no timer of its own, not terminated', () => {
+    const clock = new FakeClock();
+    const retired: [string, number, unknown][] = [];
+    const ended: string[] = [];
+    const tx = new InviteServerTransaction({
+      key: 'k',
+      reliable: false,
+      timers: T,
+      clock,
+      send: () => undefined,
+      onTerminated: (_k, why) => ended.push(why),
+      retire: (key, ms, replay) => retired.push([key, ms, replay]),
+    }, {});
+    tx.respond(R486, 486);
+    tx.onAck();
+    expect(tx.state).toBe('confirmed');
+    expect(retired).toEqual([['k', 5000, undefined]]);
+    expect(clock.pending).toBe(0);
+    expect(ended).toEqual([]);
+  });
 });

@@ -70,4 +70,39 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(tx.respond(R100, 100)).toBe(false);
     expect(sent).toHaveLength(1);
   });
+
+  it('hands Completed to the table when it can (retire): replay the final for Timer J = 64·T1, no timer of its own', () => {
+    const clock = new FakeClock();
+    const retired: [string, number, string | undefined][] = [];
+    const tx = new NonInviteServerTransaction({
+      key: 'k',
+      reliable: false,
+      timers: { t1: 500, t2: 4000, t4: 5000 },
+      clock,
+      send: () => undefined,
+      onTerminated: () => undefined,
+      retire: (key, ms, replay) => retired.push([key, ms, replay?.bytes.toString()]),
+    }, {});
+    tx.respond(R404, 404);
+    expect(tx.state).toBe('completed');
+    expect(retired).toEqual([['k', 32_000, R404.toString()]]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('keeps Timer J 0 over TCP even when it could retire', () => {
+    const retired: string[] = [];
+    const ended: string[] = [];
+    const tx = new NonInviteServerTransaction({
+      key: 'k',
+      reliable: true,
+      timers: { t1: 500, t2: 4000, t4: 5000 },
+      clock: new FakeClock(),
+      send: () => undefined,
+      onTerminated: (_k, why) => ended.push(why),
+      retire: (key) => retired.push(key),
+    }, {});
+    tx.respond(R404, 404);
+    expect(retired).toEqual([]);
+    expect(ended).toEqual(['timer J (reliable)']);
+  });
 });

@@ -1,0 +1,89 @@
+/**
+ * The passive end of server transactions through the core, on a fake clock: INVITE Confirmed
+ * absorbs for T4 (§17.2.1), non-INVITE Completed replays its final response for 64·T1 (§17.2.2),
+ * both as compact records (src/transaction/lingering.ts), counted and bounded with the live ones.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore, type SipCore } from '../../../src/core/sip-core.js';
+import { testConfig, type ConfigOverrides } from '../../helpers/config.js';
+import { fakeFlow } from '../../helpers/fake-flow.js';
+import { memoryLogger } from '../../helpers/memory-logger.js';
+import { buildRequest, defaultVia, uniqueCallId, uniqueToken } from '../../helpers/sip-request.js';
+import { tagOf } from '../../helpers/sip-response.js';
+import { FakeClock } from '../transaction/fake-clock.js';
+
+const cores: SipCore[] = [];
+afterEach(() => {
+  for (const c of cores.splice(0)) c.close();
+});
+
+function setup(overrides: ConfigOverrides = {}) {
+  const clock = new FakeClock();
+  const config = testConfig(overrides);
+  const core = createCore({ config: () => config, logger: memoryLogger('warn').logger, identities: () => new Set(['127.0.0.1']), clock, tagSalt: 7 });
+  cores.push(core);
+  const flow = fakeFlow();
+  return { clock, core, flow, send: (b: Buffer) => core.handle(b, flow) };
+}
+
+/** An INVITE to sip:486@ and its ACK (§17.1.1.3: same branch, the response's To tag). */
+function inviteAndAck(toTag: () => string | undefined) {
+  const via = defaultVia();
+  const common = { uri: 'sip:486@127.0.0.1', via, callId: uniqueCallId(), from: `<sip:carol@127.0.0.1>;tag=${uniqueToken('f')}` };
+  const invite = buildRequest({ ...common, method: 'INVITE', to: '<sip:486@127.0.0.1>' });
+  return { invite, ack: () => buildRequest({ ...common, method: 'ACK', cseq: '1 ACK', to: `<sip:486@127.0.0.1>;tag=${toTag() ?? ''}` }), common };
+}
+
+describe('transaction lifetimes past the final response', () => {
+  it('absorbs a retransmitted INVITE and ACK in Confirmed until Timer I (T4), then treats the INVITE as new (§17.2.1)', () => {
+    const { clock, core, flow, send } = setup();
+    const { invite, ack } = inviteAndAck(() => tagOf(flow.responses()[0]?.get('To')));
+    send(invite);
+    expect(flow.responses().map((r) => r.status)).toEqual([486]);
+    send(ack());
+    expect(core.tables.transactions()).toBe(1);
+    clock.tick(4_999);
+    send(invite);
+    send(ack());
+    expect(flow.sent).toHaveLength(1); // no Timer G retransmission after the ACK, nothing for the copies
+    expect(core.stats.retransmissions).toBe(1);
+    clock.tick(1);
+    send(invite);
+    expect(flow.responses().map((r) => r.status)).toEqual([486, 486]);
+  });
+
+  it('answers a CANCEL of a Confirmed INVITE with 200 and nothing else (§9.2)', () => {
+    const { flow, send } = setup();
+    const { invite, ack, common } = inviteAndAck(() => tagOf(flow.responses()[0]?.get('To')));
+    send(invite);
+    send(ack());
+    send(buildRequest({ ...common, method: 'CANCEL', to: '<sip:486@127.0.0.1>' }));
+    expect(flow.responses().map((r) => [r.status, r.get('CSeq')])).toEqual([
+      [486, '1 INVITE'],
+      [200, '1 CANCEL'],
+    ]);
+  });
+
+  it('replays the final response byte for byte in Completed until Timer J (64·T1), then answers anew (§17.2.2)', () => {
+    const { clock, core, flow, send } = setup();
+    const options = buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1' });
+    send(options);
+    clock.tick(31_999);
+    send(options);
+    expect(flow.sent).toHaveLength(2);
+    expect((flow.sent[1] as { data: Buffer }).data.equals((flow.sent[0] as { data: Buffer }).data)).toBe(true);
+    expect(core.stats.retransmissions).toBe(1);
+    clock.tick(1);
+    send(options);
+    expect(flow.sent).toHaveLength(3);
+    expect(core.stats.retransmissions).toBe(1);
+  });
+
+  it('frees lingering records after their timers, and counts them in the bounded table', () => {
+    const { clock, core, send } = setup({ transactions: { maxTransactions: 50 } });
+    for (let i = 0; i < 200; i++) send(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1' }));
+    expect(core.tables.transactions()).toBe(50);
+    clock.tick(33_000);
+    expect(core.tables.transactions()).toBe(0);
+  });
+});
