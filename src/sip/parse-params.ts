@@ -3,9 +3,9 @@
  * (`*( SEMI generic-param )`, §25.1), quoted strings, and comma lists that respect quotes and <>.
  * Every function is a single forward scan over the (already unfolded) header value.
  */
-import { isIPv6 } from 'node:net';
 import type { SipParam } from './message.js';
 import { TOKEN, isWsp, lowerSlice } from './charset.js';
+import { isIPv6Address } from './ipv6.js';
 
 /** Characters of a parameter value: token / host (with IPv6 brackets and colons). */
 const GEN_VALUE = (() => {
@@ -103,13 +103,9 @@ export function parseParams(s: string, i: number, stopAtComma: boolean): ParsedP
  */
 function isIPv6Value(s: string, from: number, to: number, name: string): boolean {
   if (s.charCodeAt(from) === 0x5b) {
-    if (s.charCodeAt(to - 1) !== 0x5d) return false;
-    const inner = s.slice(from + 1, to - 1);
-    return inner.indexOf('%') === -1 && isIPv6(inner);
+    return s.charCodeAt(to - 1) === 0x5d && isIPv6Address(s, from + 1, to - 1);
   }
-  if (name !== 'received') return false;
-  const v = s.slice(from, to);
-  return v.indexOf('%') === -1 && v.indexOf('[') === -1 && v.indexOf(']') === -1 && isIPv6(v);
+  return name === 'received' && isIPv6Address(s, from, to);
 }
 
 /**

@@ -5,8 +5,8 @@
  * From, To or Contact gets a 400 naming it. Other schemes are kept as opaque absolute URIs so the
  * 416 rule, not the parser, decides about them (§8.2.2.1).
  */
-import { isIPv6 } from 'node:net';
 import type { SipParam, SipUri } from './message.js';
+import { isIPv6Address } from './ipv6.js';
 import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, allIn, isAlpha, isDigit, lowerSlice, parseDigits } from './charset.js';
 
 const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
@@ -106,9 +106,7 @@ export function isHost(s: string, from: number, to: number): boolean {
   if (from >= to) return false;
   if (s.charCodeAt(from) === 0x5b) {
     if (s.charCodeAt(to - 1) !== 0x5d) return false;
-    const inner = s.slice(from + 1, to - 1);
-    // RFC 3261 IPv6reference has no zone index ("%eth0"), which net.isIPv6 would accept.
-    return inner.indexOf('%') === -1 && isIPv6(inner);
+    return isIPv6Address(s, from + 1, to - 1);
   }
   // A hostname's top label starts with a letter, so a host starting with a digit is most likely IPv4.
   if (isDigit(s.charCodeAt(from)) && isIPv4(s, from, to)) return true;

@@ -10,7 +10,7 @@ import type { SipParam, Via } from './message.js';
 import { TOKEN, isDigit, parseDigits, upperSlice } from './charset.js';
 import { parseParams, skipWs } from './parse-params.js';
 import { isHost, isIPv4 } from './parse-uri.js';
-import { isIPv6 } from 'node:net';
+import { isIPv6Address } from './ipv6.js';
 
 /** Parse every via-parm of one Via header value; undefined if any of them is malformed. */
 export function parseViaList(value: string): Via[] | undefined {
@@ -175,5 +175,6 @@ function isTokenValue(v: string): boolean {
 }
 
 function isAddress(v: string): boolean {
-  return isIPv4(v, 0, v.length) || (v.indexOf('%') === -1 && isIPv6(v.charCodeAt(0) === 0x5b ? v.slice(1, -1) : v));
+  if (v.charCodeAt(0) === 0x5b) return v.charCodeAt(v.length - 1) === 0x5d && isIPv6Address(v, 1, v.length - 1);
+  return isIPv4(v, 0, v.length) || isIPv6Address(v, 0, v.length);
 }
