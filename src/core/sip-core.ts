@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { ResponseBasis } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
 import { buildResponse, responseDestination } from '../sip/response.js';
-import { makeTagger } from '../sip/to-tag.js';
+import { makeTagger, type Tagger } from '../sip/to-tag.js';
 import type { Flow } from '../transport/flow.js';
 import { buildPipeline } from '../rules/pipeline.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
@@ -73,10 +73,10 @@ export interface SipCore {
  * gets the same tag, and so does the CANCEL of an INVITE, as §9.2 asks ("The To tag of the
  * response to the CANCEL and the response to the original request SHOULD be the same").
  */
-function tagKey(basis: ResponseBasis): string {
+function toTagOf(tag: Tagger, basis: ResponseBasis): string {
   const cseq = basis.cseq ?? '';
   const sp = cseq.indexOf(' ');
-  return `${basis.callId ?? ''}|${basis.from ?? ''}|${basis.topVia?.branch ?? ''}|${sp === -1 ? cseq : cseq.slice(0, sp)}`;
+  return tag(basis.callId ?? '', basis.from ?? '', basis.topVia?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
 }
 
 export function createCore(deps: CoreDeps): SipCore {
@@ -102,7 +102,7 @@ export function createCore(deps: CoreDeps): SipCore {
     clock,
     config: deps.config,
     rules,
-    toTag: (basis) => tag(tagKey(basis)),
+    toTag: (basis) => toTagOf(tag, basis),
     counters: stats,
     report,
     context: (_req, flow, config, merged): RuleContext => ({
@@ -145,7 +145,7 @@ export function createCore(deps: CoreDeps): SipCore {
       deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: reason }, 'malformed ACK dropped');
       return;
     }
-    const toTag = basis.toHasTag ? '' : tag(tagKey(basis));
+    const toTag = basis.toHasTag ? '' : toTagOf(tag, basis);
     // §21.4.11 413: "If the condition is temporary, the server SHOULD include a Retry-After header
     // field to indicate that it is temporary and after what time the client MAY try again."
     const retry = config.limits.tooLargeRetryAfter;
