@@ -44,11 +44,21 @@ export function makeTagger(salt: number = randomBytes(4).readUInt32LE(0)): Tagge
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
     }
-    return hex8(a >>> 0) + hex8(b >>> 0);
+    return hex16(a, b);
   };
 }
 
-function hex8(n: number): string {
-  const s = n.toString(16);
-  return s.length === 8 ? s : s.padStart(8, '0');
+/** Hex digit codes: Number#toString(16) takes V8's generic radix path, ~1 µs a tag here. */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+function hx(n: number, shift: number): number {
+  return HEX[(n >>> shift) & 15] as number;
+}
+
+/** `a` and `b` as 16 lower-case hex digits, in one flat string. */
+function hex16(a: number, b: number): string {
+  return String.fromCharCode(
+    hx(a, 28), hx(a, 24), hx(a, 20), hx(a, 16), hx(a, 12), hx(a, 8), hx(a, 4), hx(a, 0),
+    hx(b, 28), hx(b, 24), hx(b, 20), hx(b, 16), hx(b, 12), hx(b, 8), hx(b, 4), hx(b, 0),
+  );
 }

@@ -65,16 +65,16 @@ export class LingeringTransactions {
 
   /** The lingering transaction `key` names, if its timer has not run out. */
   get(key: string): Lingering | undefined {
-    const now = this.clock.now() - this.epoch;
+    // Most lookups are new requests and miss: the clock is read only on a hit.
     const until = this.absorbing.get(key);
     if (until !== undefined) {
-      if (now < until) return 'absorb';
+      if (this.clock.now() - this.epoch < until) return 'absorb';
       this.absorbing.delete(key);
       return undefined;
     }
     const replay = this.replaying.get(key);
     if (replay === undefined) return undefined;
-    if (now < replay.until) return replay;
+    if (this.clock.now() - this.epoch < replay.until) return replay;
     this.replaying.delete(key);
     return undefined;
   }
