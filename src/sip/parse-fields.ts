@@ -4,7 +4,7 @@
  */
 import type { CSeq, SipHeader } from './message.js';
 import { TOKEN, WORD, allIn, isToken, parseDigits } from './charset.js';
-import { parseParams, skipWs } from './parse-params.js';
+import { parseParams, skipWs, skipWsTo } from './parse-params.js';
 
 export const NO_TAGS: readonly string[] = Object.freeze([]);
 
@@ -37,21 +37,57 @@ export function isSipDate(v: string): boolean {
 
 /** callid = word [ "@" word ] */
 export function isCallId(v: string): boolean {
-  const at = v.indexOf('@');
-  if (at === -1) return allIn(v, 0, v.length, WORD, false);
-  return allIn(v, 0, at, WORD, false) && allIn(v, at + 1, v.length, WORD, false);
+  return isCallIdIn(v, 0, v.length);
+}
+
+/** isCallId on s[from, to). */
+export function isCallIdIn(s: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to && WORD[s.charCodeAt(i)] === 1) i++;
+  if (i === from) return false;
+  if (i === to) return true;
+  if (s.charCodeAt(i) !== 0x40) return false;
+  return allIn(s, i + 1, to, WORD, false);
 }
 
 /** CSeq = 1*DIGIT LWS Method; the number is below 2**31 (§8.1.1.5). */
 export function parseCSeq(v: string): CSeq | undefined {
-  let i = 0;
-  while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
-  const seq = parseDigits(v.slice(0, i), 10);
-  if (seq === undefined || seq >= 2 ** 31) return undefined;
-  const j = skipWs(v, i);
-  if (j === i) return undefined;
-  const method = v.slice(j);
-  return isToken(method) ? { seq, method } : undefined;
+  return parseCSeqIn(v, 0, v.length);
+}
+
+/** parseCSeq on s[from, to). */
+export function parseCSeqIn(s: string, from: number, to: number): CSeq | undefined {
+  let i = from;
+  let seq = 0;
+  let significant = 0;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    if (seq !== 0 || c !== 0x30) significant++;
+    seq = seq * 10 + (c - 0x30);
+  }
+  // As parseDigits(…, 10): leading zeros are allowed and do not count.
+  if (i === from || significant > 10 || seq >= 2 ** 31) return undefined;
+  const j = skipWsTo(s, i, to);
+  if (j === i || j === to) return undefined;
+  const method = commonMethod(s, j, to) ?? s.slice(j, to);
+  return allIn(s, j, to, TOKEN, false) ? { seq, method } : undefined;
+}
+
+/** The method s[from, to) as a constant when it is one of the usual ones (no string to build). */
+function commonMethod(s: string, from: number, to: number): string | undefined {
+  switch (to - from) {
+    case 3:
+      return s.startsWith('BYE', from) ? 'BYE' : s.startsWith('ACK', from) ? 'ACK' : undefined;
+    case 6:
+      return s.startsWith('INVITE', from) ? 'INVITE' : s.startsWith('CANCEL', from) ? 'CANCEL' : undefined;
+    case 7:
+      return s.startsWith('OPTIONS', from) ? 'OPTIONS' : undefined;
+    case 8:
+      return s.startsWith('REGISTER', from) ? 'REGISTER' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**

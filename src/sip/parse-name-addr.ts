@@ -6,41 +6,50 @@
  * An addr-spec without <> cannot contain ',', '?' or ';' — everything after the first ';' is a
  * header parameter (§20.10), so `sip:a@b;tag=1` is a URI plus a tag.
  */
-import type { NameAddr } from './message.js';
-import { TOKEN } from './charset.js';
-import { findParam, parseParams, skipQuoted, skipWs, splitList } from './parse-params.js';
-import { parseUri } from './parse-uri.js';
+import type { NameAddr, SipParam } from './message.js';
+import { TOKEN, isWsp } from './charset.js';
+import { NO_PARAMS, scanParams, skipQuoted, skipWsTo, splitList } from './parse-params.js';
+import { parseUriIn } from './parse-uri.js';
 
 export function parseNameAddr(value: string): NameAddr | undefined {
-  const s = value;
-  const i = skipWs(s, 0);
+  return parseNameAddrIn(value, 0, value.length, value);
+}
+
+/**
+ * The name-addr / addr-spec with its parameters in s[from, to); `raw` is that text (the caller
+ * usually holds it already as the header value).
+ */
+export function parseNameAddrIn(s: string, from: number, to: number, raw: string): NameAddr | undefined {
+  const i = skipWsTo(s, from, to);
   let displayName: string | undefined;
   let uriStart: number;
   let uriEnd: number;
   let after: number;
-  const lt = findUnquoted(s, i, 0x3c);
+  const lt = s.charCodeAt(i) === 0x3c ? i : findUnquoted(s, i, to, 0x3c);
   if (lt !== -1) {
     // name-addr: the display name is a quoted string or tokens separated by whitespace.
     if (s.charCodeAt(i) === 0x22) {
-      const q = skipQuoted(s, i);
+      const q = skipQuoted(s, i, to);
       if (q === -1) return undefined;
       displayName = s.slice(i, q);
-      if (skipWs(s, q) !== lt) return undefined;
+      if (skipWsTo(s, q, to) !== lt) return undefined;
     } else if (lt > i) {
+      let end = i;
       for (let j = i; j < lt; j++) {
         const c = s.charCodeAt(j);
-        if (c !== 0x20 && c !== 0x09 && TOKEN[c] !== 1) return undefined;
+        if (TOKEN[c] === 1) end = j + 1;
+        else if (!isWsp(c)) return undefined;
       }
-      displayName = s.slice(i, lt).trim();
+      displayName = s.slice(i, end);
     }
     uriStart = lt + 1;
     uriEnd = s.indexOf('>', uriStart);
-    if (uriEnd === -1) return undefined;
+    if (uriEnd === -1 || uriEnd >= to) return undefined;
     after = uriEnd + 1;
   } else {
     uriStart = i;
     uriEnd = uriStart;
-    while (uriEnd < s.length) {
+    while (uriEnd < to) {
       const c = s.charCodeAt(uriEnd);
       if (c === 0x3b || c === 0x20 || c === 0x09) break;
       if (c === 0x2c || c === 0x3f || c === 0x22) return undefined; // RFC 4475 §3.1.2.11 badaspec
@@ -48,22 +57,40 @@ export function parseNameAddr(value: string): NameAddr | undefined {
     }
     after = uriEnd;
   }
-  const uri = parseUri(s.slice(uriStart, uriEnd));
+  const uri = parseUriIn(s, uriStart, uriEnd);
   if (uri === undefined) return undefined;
-  const parsed = parseParams(s, after, false);
-  if (parsed === undefined) return undefined;
-  const tag = findParam(parsed.params, 'tag');
-  if (tag !== undefined && (tag.value === undefined || tag.value.charCodeAt(0) === 0x22)) return undefined;
-  return { displayName, uri, tag: tag?.value, params: parsed.params, raw: value };
+  let params = NO_PARAMS;
+  let tag: string | undefined;
+  after = skipWsTo(s, after, to);
+  if (after < to) {
+    const out: SipParam[] = [];
+    if (scanParams(s, after, to, false, out) !== to) return undefined;
+    params = out;
+    for (let k = 0; k < out.length; k++) {
+      const p = out[k] as SipParam;
+      if (p.name !== 'tag') continue;
+      // tag-param = "tag" EQUAL token
+      if (p.value === undefined || p.value.charCodeAt(0) === 0x22) return undefined;
+      tag = p.value;
+      break;
+    }
+  }
+  return { displayName, uri, tag, params, raw };
 }
 
 /** Contact: "*" or a comma list of name-addr / addr-spec (§20.10). */
 export function parseContactList(value: string): NameAddr[] | '*' | undefined {
-  const first = skipWs(value, 0);
-  if (value.charCodeAt(first) === 0x2a && skipWs(value, first + 1) === value.length) return '*';
-  if (value.indexOf(',') === -1) {
+  return parseContactListIn(value, 0, value.length, value);
+}
+
+/** parseContactList on s[from, to), whose text is `value`. */
+export function parseContactListIn(s: string, from: number, to: number, value: string): NameAddr[] | '*' | undefined {
+  const first = skipWsTo(s, from, to);
+  if (s.charCodeAt(first) === 0x2a && skipWsTo(s, first + 1, to) === to) return '*';
+  const comma = s.indexOf(',', from);
+  if (comma === -1 || comma >= to) {
     // One contact, the usual case: no list to split. A '*' here would be a malformed addr-spec.
-    const na = parseNameAddr(value);
+    const na = parseNameAddrIn(s, from, to, value);
     return na === undefined ? undefined : [na];
   }
   const items = splitList(value);
@@ -77,13 +104,13 @@ export function parseContactList(value: string): NameAddr[] | '*' | undefined {
   return out;
 }
 
-/** Index of `ch` outside quoted strings, or -1. */
-function findUnquoted(s: string, i: number, ch: number): number {
-  for (; i < s.length; i++) {
+/** Index of `ch` in s[i, to) outside quoted strings, or -1. */
+function findUnquoted(s: string, i: number, to: number, ch: number): number {
+  for (; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c === ch) return i;
     if (c === 0x22) {
-      const q = skipQuoted(s, i);
+      const q = skipQuoted(s, i, to);
       if (q === -1) return -1;
       i = q - 1;
     }

@@ -1,10 +1,11 @@
 /**
  * Header-level scanning shared by the Via and name-addr parsers: generic parameters
  * (`*( SEMI generic-param )`, §25.1), quoted strings, and comma lists that respect quotes and <>.
- * Every function is a single forward scan over the (already unfolded) header value.
+ * Every function is a single forward scan over s[from, to) — usually the whole message head, so the
+ * scan never re-reads a sliced copy of a header value.
  */
 import type { SipParam } from './message.js';
-import { TOKEN, isWsp, lowerSlice } from './charset.js';
+import { TOKEN, isWsp } from './charset.js';
 import { isIPv6Address } from './ipv6.js';
 
 /** Characters of a parameter value: token / host (with IPv6 brackets and colons). */
@@ -16,24 +17,31 @@ const GEN_VALUE = (() => {
   return t;
 })();
 
-const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
+export const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
 
 export function skipWs(s: string, i: number): number {
   while (i < s.length && isWsp(s.charCodeAt(i))) i++;
   return i;
 }
 
+/** skipWs that stops at `to`. */
+export function skipWsTo(s: string, i: number, to: number): number {
+  while (i < to && isWsp(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /**
  * quoted-string = SWS DQUOTE *(qdtext / quoted-pair ) DQUOTE, starting at the DQUOTE at `i`.
- * Returns the index after the closing quote, or -1 when it never closes (RFC 4475 §3.1.2.6).
+ * Returns the index after the closing quote, or -1 when it never closes before `to` (RFC 4475
+ * §3.1.2.6).
  */
-export function skipQuoted(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
+export function skipQuoted(s: string, i: number, to: number = s.length): number {
+  for (let j = i + 1; j < to; j++) {
     const c = s.charCodeAt(j);
     if (c === 0x5c) {
       // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
       const n = s.charCodeAt(j + 1);
-      if (j + 1 >= s.length || n === 0x0a || n === 0x0d || n > 0x7f) return -1;
+      if (j + 1 >= to || n === 0x0a || n === 0x0d || n > 0x7f) return -1;
       j++;
     } else if (c === 0x22) {
       return j + 1;
@@ -44,55 +52,135 @@ export function skipQuoted(s: string, i: number): number {
   return -1;
 }
 
+/**
+ * What `scanParam` found: the lower-cased name and where the value lies in the scanned string.
+ * Callers keep one cursor and read it after each call, so scanning a parameter allocates nothing
+ * but its name (and not even that for the common names).
+ */
+export class ParamCursor {
+  name = '';
+  /** -1 for a parameter without "=" (a flag such as `;lr` or `;rport`). */
+  valueStart = -1;
+  valueEnd = -1;
+  /** The value is a token: not a quoted-string and without the ':' '[' ']' of a host. */
+  tokenValue = false;
+
+  value(s: string): string | undefined {
+    return this.valueStart === -1 ? undefined : s.slice(this.valueStart, this.valueEnd);
+  }
+}
+
+/**
+ * generic-param = token [ EQUAL gen-value ], gen-value = token / host / quoted-string, at `i`
+ * (just after SEMI and its whitespace). Fills `cur`; returns the index after the parameter, or -1
+ * when it deviates from the grammar. Names are lower-cased; values are kept as written (quoted
+ * strings keep their quotes).
+ */
+export function scanParam(s: string, i: number, to: number, cur: ParamCursor): number {
+  const nameStart = i;
+  let upper = false;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (TOKEN[c] !== 1) break;
+    if (c <= 0x5a && c >= 0x41) upper = true;
+  }
+  if (i === nameStart) return -1;
+  cur.name = upper ? s.slice(nameStart, i).toLowerCase() : paramName(s, nameStart, i);
+  i = skipWsTo(s, i, to);
+  if (i >= to || s.charCodeAt(i) !== 0x3d) {
+    cur.valueStart = -1;
+    cur.valueEnd = -1;
+    cur.tokenValue = false;
+    return i;
+  }
+  i = skipWsTo(s, i + 1, to);
+  const valueStart = i;
+  if (i < to && s.charCodeAt(i) === 0x22) {
+    i = skipQuoted(s, i, to);
+    if (i === -1) return -1;
+    cur.tokenValue = false;
+  } else {
+    let hostish = false;
+    for (; i < to; i++) {
+      const v = s.charCodeAt(i);
+      if (GEN_VALUE[v] !== 1) break;
+      if (v === 0x3a || v === 0x5b || v === 0x5d) hostish = true;
+    }
+    if (i === valueStart) return -1;
+    if (hostish && !isIPv6Value(s, valueStart, i, cur.name)) return -1;
+    cur.tokenValue = !hostish;
+  }
+  cur.valueStart = valueStart;
+  cur.valueEnd = i;
+  return i;
+}
+
+/**
+ * The lower-case name s[from, to) (already known to hold no upper-case letter): the names found on
+ * nearly every request are returned as constants, so they cost no string and compare by identity.
+ */
+function paramName(s: string, from: number, to: number): string {
+  switch (to - from) {
+    case 2:
+      if (s.startsWith('lr', from)) return 'lr';
+      break;
+    case 3:
+      if (s.startsWith('tag', from)) return 'tag';
+      if (s.startsWith('ttl', from)) return 'ttl';
+      break;
+    case 5:
+      if (s.startsWith('rport', from)) return 'rport';
+      if (s.startsWith('maddr', from)) return 'maddr';
+      break;
+    case 6:
+      if (s.startsWith('branch', from)) return 'branch';
+      break;
+    case 7:
+      if (s.startsWith('expires', from)) return 'expires';
+      break;
+    case 8:
+      if (s.startsWith('received', from)) return 'received';
+      break;
+    case 9:
+      if (s.startsWith('transport', from)) return 'transport';
+      break;
+  }
+  return s.slice(from, to);
+}
+
 export interface ParsedParams {
   readonly params: readonly SipParam[];
   /** Index after the last parameter (the end of the value, or a ',' when `stopAtComma`). */
   readonly end: number;
 }
 
+const cursor = new ParamCursor();
+
 /**
- * *( SEMI generic-param ) from `i`; generic-param = token [ EQUAL gen-value ],
- * gen-value = token / host / quoted-string. Names are lower-cased; values are kept as written
- * (quoted strings keep their quotes). Returns undefined on any deviation from the grammar.
+ * *( SEMI generic-param ) from `i` to the end of `s`; see `scanParam`. Returns undefined on any
+ * deviation from the grammar.
  */
 export function parseParams(s: string, i: number, stopAtComma: boolean): ParsedParams | undefined {
-  const n = s.length;
-  i = skipWs(s, i);
-  // Most To values end here: no parameter array to allocate.
-  if (i >= n) return { params: NO_PARAMS, end: i };
-  const params: SipParam[] = [];
+  const out: SipParam[] = [];
+  const end = scanParams(s, i, s.length, stopAtComma, out);
+  return end === -1 ? undefined : { params: out.length === 0 ? NO_PARAMS : out, end };
+}
+
+/**
+ * *( SEMI generic-param ) in s[i, to), each appended to `out`; the index where they end (`to`, or a
+ * ',' when `stopAtComma`), or -1 when malformed.
+ */
+export function scanParams(s: string, i: number, to: number, stopAtComma: boolean, out: SipParam[]): number {
+  const cur = cursor;
   for (;;) {
-    i = skipWs(s, i);
-    if (i >= n) return { params, end: i };
+    i = skipWsTo(s, i, to);
+    if (i >= to) return i;
     const c = s.charCodeAt(i);
-    if (c === 0x2c && stopAtComma) return { params, end: i };
-    if (c !== 0x3b) return undefined;
-    i = skipWs(s, i + 1);
-    const nameStart = i;
-    while (i < n && TOKEN[s.charCodeAt(i)] === 1) i++;
-    if (i === nameStart) return undefined;
-    const name = lowerSlice(s, nameStart, i);
-    i = skipWs(s, i);
-    if (i < n && s.charCodeAt(i) === 0x3d) {
-      i = skipWs(s, i + 1);
-      const valueStart = i;
-      if (i < n && s.charCodeAt(i) === 0x22) {
-        i = skipQuoted(s, i);
-        if (i === -1) return undefined;
-      } else {
-        let hostish = false;
-        for (; i < n; i++) {
-          const v = s.charCodeAt(i);
-          if (v >= 256 || GEN_VALUE[v] !== 1) break;
-          if (v === 0x3a || v === 0x5b || v === 0x5d) hostish = true;
-        }
-        if (i === valueStart) return undefined;
-        if (hostish && !isIPv6Value(s, valueStart, i, name)) return undefined;
-      }
-      params.push({ name, value: s.slice(valueStart, i) });
-    } else {
-      params.push({ name, value: undefined });
-    }
+    if (c === 0x2c && stopAtComma) return i;
+    if (c !== 0x3b) return -1;
+    i = scanParam(s, skipWsTo(s, i + 1, to), to, cur);
+    if (i === -1) return -1;
+    out.push({ name: cur.name, value: cur.value(s) });
   }
 }
 

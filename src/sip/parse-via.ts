@@ -4,12 +4,12 @@
  *   sent-protocol = protocol-name SLASH protocol-version SLASH transport   (SLASH = SWS "/" SWS)
  *   sent-by = host [ COLON port ]
  * plus RFC 3581 `rport`. One call parses one via-parm; a header line may hold several, which
- * `parseViaList` separates.
+ * `parseViaInto` separates.
  */
 import type { SipParam, Via } from './message.js';
-import { TOKEN, isDigit, parseDigits, upperSlice } from './charset.js';
-import { parseParams, skipWs } from './parse-params.js';
-import { isHost, isIPv4 } from './parse-uri.js';
+import { TOKEN, isWsp, parseDigits, upperSlice } from './charset.js';
+import { ParamCursor, scanParam, skipWsTo } from './parse-params.js';
+import { digitsEnd, isIPv4, portAt, scanHost } from './parse-host.js';
 import { isIPv6Address } from './ipv6.js';
 
 /** Parse every via-parm of one Via header value; undefined if any of them is malformed. */
@@ -20,146 +20,177 @@ export function parseViaList(value: string): Via[] | undefined {
 
 /** Append every via-parm of one Via header value to `out`; false if any of them is malformed. */
 export function parseViaInto(value: string, out: Via[]): boolean {
-  let i = 0;
+  return parseViaIn(value, 0, value.length, out);
+}
+
+/** Append every via-parm of the Via header value s[from, to) to `out`; false if any is malformed. */
+export function parseViaIn(s: string, from: number, to: number, out: Via[]): boolean {
+  let i = from;
   for (;;) {
-    const end = parseViaAt(value, i, out);
+    const end = parseViaAt(s, i, to, out);
     if (end === -1) return false;
-    i = skipWs(value, end);
-    if (i >= value.length) return true;
-    if (value.charCodeAt(i) !== 0x2c) return false;
-    i = skipWs(value, i + 1);
+    i = skipWsTo(s, end, to);
+    if (i >= to) return true;
+    if (s.charCodeAt(i) !== 0x2c) return false;
+    i = skipWsTo(s, i + 1, to);
   }
 }
 
 /** Parse a single via-parm (the whole string). */
 export function parseVia(value: string): Via | undefined {
   const out: Via[] = [];
-  const end = parseViaAt(value, 0, out);
-  return end !== -1 && skipWs(value, end) === value.length ? out[0] : undefined;
+  const end = parseViaAt(value, 0, value.length, out);
+  return end !== -1 && skipWsTo(value, end, value.length) === value.length ? out[0] : undefined;
 }
 
-function token(s: string, i: number): number {
-  while (i < s.length && TOKEN[s.charCodeAt(i)] === 1) i++;
+function token(s: string, i: number, to: number): number {
+  while (i < to && TOKEN[s.charCodeAt(i)] === 1) i++;
   return i;
 }
 
-function slash(s: string, i: number): number {
-  i = skipWs(s, i);
-  if (s.charCodeAt(i) !== 0x2f) return -1;
-  return skipWs(s, i + 1);
+function slash(s: string, i: number, to: number): number {
+  i = skipWsTo(s, i, to);
+  if (i >= to || s.charCodeAt(i) !== 0x2f) return -1;
+  return skipWsTo(s, i + 1, to);
 }
 
+/** The transport of "SIP/2.0/<transport> " as everybody writes it, or undefined. */
+function commonSentProtocol(s: string, i: number, to: number): string | undefined {
+  if (i + 12 > to || !s.startsWith('SIP/2.0/', i) || !isWsp(s.charCodeAt(i + 11))) return undefined;
+  if (s.startsWith('UDP', i + 8)) return 'UDP';
+  if (s.startsWith('TCP', i + 8)) return 'TCP';
+  if (s.startsWith('TLS', i + 8)) return 'TLS';
+  return undefined;
+}
+
+const cursor = new ParamCursor();
+
 /** Parse the via-parm at `start`, push it to `out`; the index after it, or -1 when malformed. */
-function parseViaAt(s: string, start: number, out: Via[]): number {
-  let i = skipWs(s, start);
+function parseViaAt(s: string, start: number, to: number, out: Via[]): number {
+  let i = skipWsTo(s, start, to);
   const nameStart = i;
-  i = token(s, i);
-  if (i === nameStart) return -1;
-  const nameEnd = i;
-  i = slash(s, i);
-  if (i === -1) return -1;
-  const verStart = i;
-  i = token(s, i);
-  if (i === verStart) return -1;
-  const verEnd = i;
-  i = slash(s, i);
-  if (i === -1) return -1;
-  const trStart = i;
-  i = token(s, i);
-  if (i === trStart) return -1;
-  const transport = upperSlice(s, trStart, i);
+  let protocol = 'SIP/2.0';
+  let transport = commonSentProtocol(s, i, to);
+  if (transport !== undefined) {
+    i += 11;
+  } else {
+    i = token(s, i, to);
+    if (i === nameStart) return -1;
+    const nameEnd = i;
+    i = slash(s, i, to);
+    if (i === -1) return -1;
+    const verStart = i;
+    i = token(s, i, to);
+    if (i === verStart) return -1;
+    const verEnd = i;
+    i = slash(s, i, to);
+    if (i === -1) return -1;
+    const trStart = i;
+    i = token(s, i, to);
+    if (i === trStart) return -1;
+    transport = upperSlice(s, trStart, i);
+    protocol = protocolOf(s, nameStart, nameEnd, verStart, verEnd);
+  }
   // LWS = [*WSP CRLF] 1*WSP: at least one blank before sent-by.
   const wsStart = i;
-  i = skipWs(s, i);
+  i = skipWsTo(s, i, to);
   if (i === wsStart) return -1;
   // sent-by ends at ';', ',' or whitespace; COLON may carry whitespace around it.
   const hostStart = i;
-  let hostEnd = i;
-  if (s.charCodeAt(i) === 0x5b) {
-    hostEnd = s.indexOf(']', i);
-    if (hostEnd === -1) return -1;
-    hostEnd++;
-  } else {
-    while (hostEnd < s.length) {
-      const c = s.charCodeAt(hostEnd);
-      if (c === 0x3b || c === 0x2c || c === 0x3a || c === 0x20 || c === 0x09) break;
-      hostEnd++;
-    }
-  }
-  if (!isHost(s, hostStart, hostEnd)) return -1;
+  const hostEnd = scanHost(s, hostStart, to);
+  if (hostEnd === -1) return -1;
   let port: number | undefined;
-  let j = skipWs(s, hostEnd);
-  if (s.charCodeAt(j) === 0x3a) {
-    j = skipWs(s, j + 1);
-    const ps = j;
-    while (j < s.length && isDigit(s.charCodeAt(j))) j++;
-    port = parseDigits(s.slice(ps, j), 5);
-    if (port === undefined || port > 65535) return -1;
+  let j = skipWsTo(s, hostEnd, to);
+  if (j < to && s.charCodeAt(j) === 0x3a) {
+    j = skipWsTo(s, j + 1, to);
+    const portEnd = digitsEnd(s, j, to);
+    const p = portAt(s, j, portEnd);
+    if (p === -1) return -1;
+    port = p;
+    j = portEnd;
   } else {
     j = hostEnd;
   }
-  const parsed = parseParams(s, j, true);
-  if (parsed === undefined) return -1;
-  const params = parsed.params;
-  // One pass over the parameters instead of a findParam per name (first occurrence wins).
-  let branch: SipParam | undefined;
-  let rportParam: SipParam | undefined;
-  let received: SipParam | undefined;
-  let ttl: SipParam | undefined;
-  let maddr: SipParam | undefined;
-  for (let k = 0; k < params.length; k++) {
-    const p = params[k] as SipParam;
-    switch (p.name) {
+  // *( SEMI via-params ), one pass: the fields we model are picked out as the parameters are read
+  // (first occurrence wins).
+  const cur = cursor;
+  let params: SipParam[] | undefined;
+  let branch: string | undefined;
+  let hasBranch = false;
+  let rport: number | true | undefined;
+  let received: string | undefined;
+  let hasReceived = false;
+  let hasTtl = false;
+  let maddr: string | undefined;
+  let hasMaddr = false;
+  for (;;) {
+    j = skipWsTo(s, j, to);
+    if (j >= to) break;
+    const c = s.charCodeAt(j);
+    if (c === 0x2c) break;
+    if (c !== 0x3b) return -1;
+    j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
+    if (j === -1) return -1;
+    const name = cur.name;
+    const value = cur.value(s);
+    (params ??= []).push({ name, value });
+    switch (name) {
       case 'branch':
-        branch ??= p;
+        if (hasBranch) break;
+        hasBranch = true;
+        // via-branch = "branch" EQUAL token
+        if (!cur.tokenValue) return -1;
+        branch = value;
         break;
       case 'rport':
-        rportParam ??= p;
+        if (rport !== undefined) break;
+        if (value === undefined) rport = true;
+        else {
+          const p = portAt(s, cur.valueStart, cur.valueEnd);
+          if (p === -1) return -1;
+          rport = p;
+        }
         break;
       case 'received':
-        received ??= p;
+        if (hasReceived) break;
+        hasReceived = true;
+        // via-received = "received" EQUAL (IPv4address / IPv6address)
+        if (value === undefined || !isAddress(value)) return -1;
+        received = value;
         break;
-      case 'ttl':
-        ttl ??= p;
+      case 'ttl': {
+        if (hasTtl) break;
+        hasTtl = true;
+        const t = value === undefined ? undefined : parseDigits(value, 3);
+        if (t === undefined || t > 255) return -1;
         break;
+      }
       case 'maddr':
-        maddr ??= p;
+        if (hasMaddr) break;
+        hasMaddr = true;
+        if (value === undefined) return -1;
+        maddr = value;
         break;
     }
   }
-  if (branch !== undefined && (branch.value === undefined || !isTokenValue(branch.value))) return -1;
-  let rport: number | true | undefined;
-  if (rportParam !== undefined) {
-    if (rportParam.value === undefined) rport = true;
-    else {
-      const p = parseDigits(rportParam.value, 5);
-      if (p === undefined || p > 65535) return -1;
-      rport = p;
-    }
-  }
-  // via-received = "received" EQUAL (IPv4address / IPv6address)
-  if (received !== undefined && (received.value === undefined || !isAddress(received.value))) return -1;
-  if (ttl !== undefined) {
-    const t = ttl.value === undefined ? undefined : parseDigits(ttl.value, 3);
-    if (t === undefined || t > 255) return -1;
-  }
-  if (maddr !== undefined && maddr.value === undefined) return -1;
-  let rawEnd = parsed.end;
-  while (rawEnd > nameStart && (s.charCodeAt(rawEnd - 1) === 0x20 || s.charCodeAt(rawEnd - 1) === 0x09)) rawEnd--;
+  let rawEnd = j;
+  while (rawEnd > nameStart && isWsp(s.charCodeAt(rawEnd - 1))) rawEnd--;
   out.push({
-    protocol: protocolOf(s, nameStart, nameEnd, verStart, verEnd),
+    protocol,
     transport,
     host: s.slice(hostStart, hostEnd),
     port,
-    branch: branch?.value,
+    branch,
     rport,
-    received: received?.value,
-    maddr: maddr?.value,
-    params,
+    received,
+    maddr,
+    params: params ?? NO_VIA_PARAMS,
     raw: s.slice(nameStart, rawEnd),
   });
-  return parsed.end;
+  return j;
 }
+
+const NO_VIA_PARAMS: readonly SipParam[] = Object.freeze([]);
 
 /** "SIP/2.0" without building it for the one protocol everybody sends. */
 function protocolOf(s: string, nameStart: number, nameEnd: number, verStart: number, verEnd: number): string {
@@ -167,11 +198,6 @@ function protocolOf(s: string, nameStart: number, nameEnd: number, verStart: num
     return 'SIP/2.0';
   }
   return `${s.slice(nameStart, nameEnd)}/${s.slice(verStart, verEnd)}`;
-}
-
-function isTokenValue(v: string): boolean {
-  for (let i = 0; i < v.length; i++) if (TOKEN[v.charCodeAt(i)] !== 1) return false;
-  return v.length > 0;
 }
 
 function isAddress(v: string): boolean {

@@ -12,10 +12,10 @@ import type { NameAddr, ResponseBasis, SipHeader, SipRequest, Via } from './mess
 import type { ParseLimits, ParseOutcome } from './parse-outcome.js';
 import { TOKEN, allIn, isToken, parseDigits } from './charset.js';
 import { canonicalHeaderName, commonHeaderName } from './header-names.js';
-import { parseContactList, parseNameAddr } from './parse-name-addr.js';
-import { parseUri } from './parse-uri.js';
-import { parseViaInto } from './parse-via.js';
-import { NO_TAGS, isCallId, isSipDate, isSipVersion, parseCSeq, parseMediaType, tokenList } from './parse-fields.js';
+import { parseContactListIn, parseNameAddrIn } from './parse-name-addr.js';
+import { parseUriIn } from './parse-uri.js';
+import { parseViaIn } from './parse-via.js';
+import { NO_TAGS, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenList } from './parse-fields.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -38,30 +38,48 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   const headLength = head.length;
 
   let lineEnd = head.indexOf('\r\n');
-  if (lineEnd === -1) lineEnd = headLength;
+  if (lineEnd === -1 || lineEnd > headLength) lineEnd = headLength;
   if (isSipSlash(head)) {
     // §18.2.1: responses reaching a server are not its business; we send no requests.
     return { kind: 'drop', why: 'response received' };
   }
-  const startLine = head.slice(0, lineEnd);
 
   // ── Header fields: unfold, name, split; the fields the server reads are picked out in the same
   // pass. Errors are recorded, not returned, until we know whether and where we can answer.
   // The scan works on indices into `head` and slices only the name and the trimmed value: slicing
-  // each line first and trimming it again cost ~10% of a plain INVITE's parse.
+  // each line first and trimming it again cost ~10% of a plain INVITE's parse. The fields read
+  // later are remembered by where their value lies (`…Src` is `head`, or the unfolded copy of a
+  // folded line), so their parsers read `head` in place: re-reading the sliced values cost about
+  // as much again as reading `head`, and a sliced string is slower to read than `head` itself.
   const headers: SipHeader[] = [];
   let fault: string | undefined;
   let duplicate: string | undefined;
   let fromRaw: string | undefined;
+  let fromSrc = head;
+  let fromAt = 0;
   let toRaw: string | undefined;
+  let toSrc = head;
+  let toAt = 0;
   let callIdRaw: string | undefined;
+  let callIdSrc = head;
+  let callIdAt = 0;
   let cseqRaw: string | undefined;
+  let cseqSrc = head;
+  let cseqAt = 0;
   let mfRaw: string | undefined;
   let clRaw: string | undefined;
   let ctRaw: string | undefined;
   let dateRaw: string | undefined;
   let viaCount = 0;
-  let contactCount = 0;
+  // §8.2.6.2: what a response must copy. Without a usable top Via there is nowhere to answer over
+  // UDP (§18.2.2), so the message is dropped; a stream answers on its own connection. A malformed
+  // lower Via still leaves the top one to answer the 400 to.
+  const viaValues: string[] = [];
+  const viaList: Via[] = [];
+  let viaOk = true;
+  let topVia: Via | undefined;
+  let contact: NameAddr[] | '*' | undefined;
+  let contactOk = true;
   // Option-tag lists are only scanned when present (most requests carry Supported only).
   let optionTags = 0; // bits: 1 Require, 2 Proxy-Require, 4 Supported
   let pos = lineEnd + 2;
@@ -91,6 +109,8 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
       name = canonicalHeaderName(head.slice(pos, nameEnd));
     }
     let value: string;
+    let src = head;
+    let at: number;
     if (next < headLength && isWspCode(head.charCodeAt(next))) {
       // §7.3.1: a line starting with whitespace continues the previous one (folding); each fold
       // becomes a single space.
@@ -112,37 +132,63 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
         continue;
       }
       value = folded.trim();
+      src = value;
+      at = 0;
     } else {
       let vs = colon + 1;
       while (vs < end && isWspCode(head.charCodeAt(vs))) vs++;
       let ve = end;
       while (ve > vs && isWspCode(head.charCodeAt(ve - 1))) ve--;
       value = head.slice(vs, ve);
+      at = vs;
       pos = next;
     }
     headers.push({ name, value });
     switch (name) {
       case 'via':
         viaCount++;
+        if (viaOk) {
+          const before = viaList.length;
+          if (parseViaIn(src, at, at + value.length, viaList)) {
+            for (let v = before; v < viaList.length; v++) viaValues.push((viaList[v] as Via).raw);
+            topVia ??= viaList[0];
+            break;
+          }
+          viaOk = false;
+        }
+        viaValues.push(value);
         break;
-      case 'contact':
-        contactCount++;
+      case 'contact': {
+        if (!contactOk) break;
+        const list = parseContactListIn(src, at, at + value.length, value);
+        if (list === undefined || ((list === '*' || contact === '*') && contact !== undefined)) contactOk = false;
+        else if (contact === undefined || list === '*') contact = list;
+        else contact = (contact as NameAddr[]).concat(list);
         break;
+      }
       case 'from':
         if (fromRaw !== undefined) duplicate ??= 'From';
         fromRaw = value;
+        fromSrc = src;
+        fromAt = at;
         break;
       case 'to':
         if (toRaw !== undefined) duplicate ??= 'To';
         toRaw = value;
+        toSrc = src;
+        toAt = at;
         break;
       case 'call-id':
         if (callIdRaw !== undefined) duplicate ??= 'Call-ID';
         callIdRaw = value;
+        callIdSrc = src;
+        callIdAt = at;
         break;
       case 'cseq':
         if (cseqRaw !== undefined) duplicate ??= 'CSeq';
         cseqRaw = value;
+        cseqSrc = src;
+        cseqAt = at;
         break;
       case 'max-forwards':
         if (mfRaw !== undefined) duplicate ??= 'Max-Forwards';
@@ -171,34 +217,15 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     }
   }
 
-  // ── What a response must copy (§8.2.6.2). Without a usable top Via there is nowhere to answer
-  // over UDP (§18.2.2), so the message is dropped; a stream answers on its own connection. A
-  // malformed lower Via still leaves the top one to answer the 400 to.
-  const viaValues: string[] = [];
-  const viaList: Via[] = [];
-  let viaOk = true;
-  let topVia: Via | undefined;
-  for (let k = 0; viaCount > 0 && k < headers.length; k++) {
-    const h = headers[k] as SipHeader;
-    if (h.name !== 'via') continue;
-    if (viaOk) {
-      const before = viaList.length;
-      if (parseViaInto(h.value, viaList)) {
-        for (let v = before; v < viaList.length; v++) viaValues.push((viaList[v] as Via).raw);
-        topVia ??= viaList[0];
-        continue;
-      }
-      viaOk = false;
-    }
-    viaValues.push(h.value);
-  }
   if (topVia === undefined && !stream) return { kind: 'drop', why: viaCount === 0 ? 'no Via' : 'malformed top Via' };
 
-  const sp1 = startLine.indexOf(' ');
-  const sp2 = sp1 === -1 ? -1 : startLine.indexOf(' ', sp1 + 1);
-  const method = sp1 > 0 ? startLine.slice(0, sp1) : startLine;
+  let sp1 = head.indexOf(' ');
+  if (sp1 >= lineEnd) sp1 = -1;
+  let sp2 = sp1 === -1 ? -1 : head.indexOf(' ', sp1 + 1);
+  if (sp2 >= lineEnd) sp2 = -1;
+  const method = sp1 > 0 ? requestMethod(head, sp1) : head.slice(0, lineEnd);
   // The To tag decides whether the response adds one; a To we cannot parse gets none added.
-  const to = toRaw === undefined ? undefined : parseNameAddr(toRaw);
+  const to = toRaw === undefined ? undefined : parseNameAddrIn(toSrc, toAt, toAt + toRaw.length, toRaw);
   const basis: ResponseBasis = {
     via: viaValues,
     topVia,
@@ -211,11 +238,12 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   };
 
   // ── Request-Line (§7.1): Method SP Request-URI SP SIP-Version, single spaces, nothing more.
-  if (sp1 <= 0 || sp2 === -1 || startLine.indexOf(' ', sp2 + 1) !== -1 || !isToken(method)) {
+  const sp3 = sp2 === -1 ? -1 : head.indexOf(' ', sp2 + 1);
+  if (sp1 <= 0 || sp2 === -1 || (sp3 !== -1 && sp3 < lineEnd) || !isToken(method)) {
     return reject(basis, 400, 'Malformed Request-Line');
   }
-  const version = startLine.slice(sp2 + 1);
-  if (version !== 'SIP/2.0') {
+  if (lineEnd - sp2 - 1 !== 7 || !head.startsWith('SIP/2.0', sp2 + 1)) {
+    const version = head.slice(sp2 + 1, lineEnd);
     if (!isSipVersion(version)) return reject(basis, 400, 'Malformed SIP-Version');
     if (version.toUpperCase() !== 'SIP/2.0') return reject(basis, 505, 'Version Not Supported');
   }
@@ -253,12 +281,12 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     body = data.subarray(bodyStart);
   }
 
-  const from = parseNameAddr(fromRaw);
+  const from = parseNameAddrIn(fromSrc, fromAt, fromAt + fromRaw.length, fromRaw);
   if (from === undefined) return reject(basis, 400, 'Malformed From header field');
   if (to === undefined) return reject(basis, 400, 'Malformed To header field');
   const callId = callIdRaw;
-  if (!isCallId(callId)) return reject(basis, 400, 'Malformed Call-ID header field');
-  const cseq = parseCSeq(cseqRaw);
+  if (!isCallIdIn(callIdSrc, callIdAt, callIdAt + callId.length)) return reject(basis, 400, 'Malformed Call-ID header field');
+  const cseq = parseCSeqIn(cseqSrc, cseqAt, cseqAt + cseqRaw.length);
   if (cseq === undefined) return reject(basis, 400, 'Malformed CSeq header field');
   if (cseq.method !== method) return reject(basis, 400, 'CSeq method does not match request method');
 
@@ -285,21 +313,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   // §20.17: SIP-date is rfc1123-date in GMT only (RFC 4475 §3.1.2.12 baddate sends "EST").
   if (dateRaw !== undefined && !isSipDate(dateRaw)) return reject(basis, 400, 'Malformed Date header field');
 
-  let contact: NameAddr[] | '*' | undefined;
-  for (let k = 0; contactCount > 0 && k < headers.length; k++) {
-    const h = headers[k] as SipHeader;
-    if (h.name !== 'contact') continue;
-    const list = parseContactList(h.value);
-    if (list === undefined) return reject(basis, 400, 'Malformed Contact header field');
-    if (list === '*' || contact === '*') {
-      if (contact !== undefined) return reject(basis, 400, 'Malformed Contact header field');
-      contact = list;
-    } else {
-      contact = contact === undefined ? list : contact.concat(list);
-    }
-  }
+  if (!contactOk) return reject(basis, 400, 'Malformed Contact header field');
 
-  const uri = parseUri(startLine.slice(sp1 + 1, sp2));
+  const uri = parseUriIn(head, sp1 + 1, sp2);
   if (uri === undefined) return reject(basis, 400, 'Malformed Request-URI');
   // §19.1.1 (table of URI components): headers are not allowed in a Request-URI; RFC 4475 §3.1.2.11
   // lets the element refuse such a request with 400 rather than guess what the headers mean.
@@ -332,14 +348,18 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
  */
 function physicalLineEnd(head: string, pos: number, headLength: number): number {
   const lf = head.indexOf('\n', pos);
-  if (lf === -1) return head.indexOf('\r', pos) === -1 ? headLength : -1;
+  if (lf === -1 || lf > headLength) {
+    // The last line: no LF before the empty line (whose CR is at headLength, if there is one).
+    const cr = head.indexOf('\r', pos);
+    return cr === -1 || cr >= headLength ? headLength : -1;
+  }
   return head.charCodeAt(lf - 1) === 0x0d && head.indexOf('\r', pos) === lf - 1 ? lf - 1 : -1;
 }
 
 /** Start of the line after the next CRLF: where to resume after a broken line. */
 function nextCrlf(head: string, pos: number, headLength: number): number {
   const e = head.indexOf('\r\n', pos);
-  return e === -1 ? headLength : e + 2;
+  return e === -1 || e >= headLength ? headLength : e + 2;
 }
 
 /** The start line begins with "SIP/" (any case): a Status-Line, so a response (§7.2). */
@@ -351,6 +371,27 @@ function isSipSlash(head: string): boolean {
     (head.charCodeAt(2) | 0x20) === 0x70 &&
     head.charCodeAt(3) === 0x2f
   );
+}
+
+/** The method of the request line head[0, sp1), as a constant for the usual ones. */
+function requestMethod(head: string, sp1: number): string {
+  switch (sp1) {
+    case 3:
+      if (head.startsWith('ACK', 0)) return 'ACK';
+      if (head.startsWith('BYE', 0)) return 'BYE';
+      break;
+    case 6:
+      if (head.startsWith('INVITE', 0)) return 'INVITE';
+      if (head.startsWith('CANCEL', 0)) return 'CANCEL';
+      break;
+    case 7:
+      if (head.startsWith('OPTIONS', 0)) return 'OPTIONS';
+      break;
+    case 8:
+      if (head.startsWith('REGISTER', 0)) return 'REGISTER';
+      break;
+  }
+  return head.slice(0, sp1);
 }
 
 function reject(basis: ResponseBasis, status: number, reason: string): ParseOutcome {
