@@ -10,7 +10,7 @@ import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
 import type { Clock, TimerValues } from '../transaction/clock.js';
-import type { Replay } from '../transaction/server-transaction.js';
+import type { Replay } from '../transaction/lingering.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';

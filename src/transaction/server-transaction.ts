@@ -4,6 +4,7 @@
  * transaction, and one callback upward when it ends.
  */
 import type { Clock, TimerHandle, TimerValues } from './clock.js';
+import type { Replay } from './lingering.js';
 
 export interface TransactionDeps {
   /** The §17.2.3 matching key (see transaction-key.ts). */
@@ -25,11 +26,6 @@ export interface TransactionDeps {
   readonly retire?: ((key: string, ms: number, replay: Replay | undefined) => void) | undefined;
 }
 
-/** What a retired non-INVITE transaction resends to a retransmission, and how. */
-export interface Replay {
-  readonly bytes: Buffer;
-  readonly send: (bytes: Buffer) => void;
-}
 
 /**
  * Timer names by slot. A transaction runs at most one retransmission timer (G, or the 2xx timer),

@@ -5,7 +5,7 @@
  * retransmission absorption for the oldest requests rather than memory without bound.
  */
 import type { Clock } from './clock.js';
-import { LingeringTransactions, type Lingering } from './lingering.js';
+import { LingeringTransactions, type Lingering, type Replay } from './lingering.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
@@ -21,7 +21,9 @@ export class TransactionTable<T extends AnyTx> {
     private readonly max: number,
     clock: Clock,
   ) {
-    this.passive = new LingeringTransactions(clock);
+    this.passive = new LingeringTransactions(clock, (key, merge) => {
+      if (merge !== undefined && this.byMerge.get(merge) === key) this.byMerge.delete(merge);
+    });
   }
 
   /** Live and lingering transactions. */
@@ -39,9 +41,12 @@ export class TransactionTable<T extends AnyTx> {
     return this.passive.size === 0 ? undefined : this.passive.get(key);
   }
 
-  /** The transaction key already using this From tag + Call-ID + CSeq, if any. */
+  /** The transaction key already using this From tag + Call-ID + CSeq, if any (live or lingering). */
   keyForMerge(mergeKey: string): string | undefined {
-    return this.byMerge.get(mergeKey);
+    const key = this.byMerge.get(mergeKey);
+    if (key === undefined || this.byKey.has(key)) return key;
+    // A lingering holder counts until its deadline; the lookup drops it (and this index entry) after.
+    return this.passive.get(key) === undefined ? undefined : key;
   }
 
   add(tx: T, mergeKey: string | undefined): void {
@@ -63,14 +68,16 @@ export class TransactionTable<T extends AnyTx> {
 
   /**
    * The live transaction `key` hands the rest of its life to a compact record: it absorbs (INVITE
-   * Confirmed, Timer I) or replays `bytes` (non-INVITE Completed, Timer J) for `ms`. Its merge key
-   * goes with the object: a request merged with one already answered and acknowledged arrives
-   * after the fact, and is answered as the new request it then is.
+   * Confirmed, Timer I) or replays `bytes` (non-INVITE Completed, Timer J) for `ms`, and still
+   * holds its merge key (§8.2.2.2: a merged request is checked against "ongoing transactions").
    */
-  retire(key: string, ms: number, replay: { bytes: Buffer; send: (bytes: Buffer) => void } | undefined): void {
-    this.remove(key);
-    if (replay === undefined) this.passive.absorb(key, ms);
-    else this.passive.replay(key, ms, replay.bytes, replay.send);
+  retire(key: string, ms: number, replay: Replay | undefined): void {
+    const tx = this.byKey.get(key);
+    if (tx === undefined) return;
+    this.byKey.delete(key);
+    const merge = tx.mergeKey !== undefined && this.byMerge.get(tx.mergeKey) === key ? tx.mergeKey : undefined;
+    if (replay === undefined) this.passive.absorb(key, ms, merge);
+    else this.passive.replay(key, ms, merge, replay);
   }
 
   remove(key: string): void {

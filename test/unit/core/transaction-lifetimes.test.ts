@@ -86,4 +86,14 @@ describe('transaction lifetimes past the final response', () => {
     clock.tick(33_000);
     expect(core.tables.transactions()).toBe(0);
   });
+
+  it('still answers 482 to a request merged with a Completed one, until that one\'s Timer J (§8.2.2.2)', () => {
+    const { clock, flow, send } = setup();
+    const same = { method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1', callId: uniqueCallId(), from: `<sip:carol@127.0.0.1>;tag=${uniqueToken('f')}` };
+    send(buildRequest(same));
+    send(buildRequest(same)); // a new branch: another transaction with the same From tag, Call-ID, CSeq
+    clock.tick(32_000);
+    send(buildRequest(same));
+    expect(flow.responses().map((r) => r.status)).toEqual([404, 482, 404]);
+  });
 });

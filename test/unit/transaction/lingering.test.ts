@@ -16,7 +16,7 @@ function setup() {
 describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () => {
   it('absorbs until exactly its deadline (Timer I = T4), then finds nothing', () => {
     const { clock, table } = setup();
-    table.absorb('k', 5_000);
+    table.absorb('k', 5_000, undefined);
     clock.tick(4_999);
     expect(table.get('k')).toBe('absorb');
     clock.tick(1);
@@ -25,7 +25,7 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('replays the cached bytes until exactly 64·T1 (Timer J)', () => {
     const { clock, table, send } = setup();
-    table.replay('k', 32_000, BYTES, send);
+    table.replay('k', 32_000, undefined, { bytes: BYTES, send });
     clock.tick(31_999);
     const r = table.get('k');
     expect(r).not.toBe('absorb');
@@ -36,8 +36,8 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('reclaims expired entries with one sweep timer, at most SWEEP_SLACK_MS late', () => {
     const { clock, table, send } = setup();
-    for (let i = 0; i < 100; i++) table.absorb(`a${i}`, 5_000);
-    table.replay('r', 32_000, BYTES, send);
+    for (let i = 0; i < 100; i++) table.absorb(`a${i}`, 5_000, undefined);
+    table.replay('r', 32_000, undefined, { bytes: BYTES, send });
     expect(clock.pending).toBe(1);
     clock.tick(5_000 + SWEEP_SLACK_MS);
     expect(table.size).toBe(1);
@@ -48,9 +48,9 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('re-arms for later entries when the sweep finds some still live', () => {
     const { clock, table } = setup();
-    table.absorb('early', 5_000);
+    table.absorb('early', 5_000, undefined);
     clock.tick(3_000);
-    table.absorb('late', 5_000);
+    table.absorb('late', 5_000, undefined);
     clock.tick(2_000 + SWEEP_SLACK_MS);
     expect(table.get('early')).toBeUndefined();
     expect(table.get('late')).toBe('absorb');
@@ -61,8 +61,8 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('keeps one entry per key: a later absorb replaces a replay and restarts the deadline', () => {
     const { clock, table, send } = setup();
-    table.replay('k', 1_000, BYTES, send);
-    table.absorb('k', 5_000);
+    table.replay('k', 1_000, undefined, { bytes: BYTES, send });
+    table.absorb('k', 5_000, undefined);
     expect(table.size).toBe(1);
     clock.tick(4_000);
     expect(table.get('k')).toBe('absorb');
@@ -70,8 +70,8 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('evicts the entry nearest its deadline first', () => {
     const { table, send } = setup();
-    table.replay('r', 32_000, BYTES, send);
-    table.absorb('a', 5_000);
+    table.replay('r', 32_000, undefined, { bytes: BYTES, send });
+    table.absorb('a', 5_000, undefined);
     expect(table.evictOne()).toBe(true);
     expect(table.get('a')).toBeUndefined();
     expect(table.get('r')).toBeDefined();
@@ -81,9 +81,30 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
 
   it('clear() drops every entry and its sweep timer', () => {
     const { clock, table } = setup();
-    table.absorb('k', 5_000);
+    table.absorb('k', 5_000, undefined);
     table.clear();
     expect(table.size).toBe(0);
     expect(clock.pending).toBe(0);
+  });
+
+  it('tells its owner of every entry that goes, with its merge key (expiry, sweep, eviction, replacement)', () => {
+    const clock = new FakeClock();
+    const dropped: [string, string | undefined][] = [];
+    const table = new LingeringTransactions(clock, (key, merge) => dropped.push([key, merge]));
+    table.absorb('a', 1_000, 'm-a');
+    table.absorb('b', 1_000, 'm-b');
+    table.absorb('c', 9_000, undefined);
+    table.absorb('d', 9_000, 'm-d');
+    clock.tick(1_000);
+    expect(table.get('a')).toBeUndefined(); // exact expiry on lookup
+    clock.tick(SWEEP_SLACK_MS); // the sweep takes b
+    expect(table.evictOne()).toBe(true); // c, the nearest deadline
+    table.absorb('d', 9_000, 'm-d2'); // replaced
+    expect(dropped).toEqual([
+      ['a', 'm-a'],
+      ['b', 'm-b'],
+      ['c', undefined],
+      ['d', 'm-d'],
+    ]);
   });
 });
