@@ -17,7 +17,8 @@ import { parseUriIn } from './parse-uri.js';
 import { parseViaIn } from './parse-via.js';
 import { NO_TAGS, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenList } from './parse-fields.js';
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Bytes converted to text at first: header fields of any usual request fit well within. */
+const HEAD_PROBE_BYTES = 4096;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
@@ -30,12 +31,21 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   while (start + 1 < data.length && data[start] === 0x0d && data[start + 1] === 0x0a) start += 2;
   if (start >= data.length) return { kind: 'drop', why: 'empty message' };
 
-  let headEnd = data.indexOf(CRLFCRLF, start);
-  const terminated = headEnd !== -1;
-  if (!terminated) headEnd = data.length;
   // latin1: one char per byte, so copied header bytes round-trip exactly into the response.
-  const head = data.toString('latin1', start, headEnd);
-  const headLength = head.length;
+  // `head` is the text from the start line on, usually with some of the body after the header
+  // fields: one conversion and a string search for the empty line cost less than a Buffer search
+  // first (Buffer.indexOf was ~4% of a plain INVITE's parse). Everything reads `head` only up to
+  // `headLength`, where the empty line starts.
+  const probeEnd = Math.min(data.length, start + HEAD_PROBE_BYTES);
+  let head = data.toString('latin1', start, probeEnd);
+  let headLength = head.indexOf('\r\n\r\n');
+  if (headLength === -1 && probeEnd < data.length) {
+    head = data.toString('latin1', start);
+    headLength = head.indexOf('\r\n\r\n');
+  }
+  const terminated = headLength !== -1;
+  if (!terminated) headLength = head.length;
+  const headEnd = start + headLength;
 
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1 || lineEnd > headLength) lineEnd = headLength;
