@@ -46,6 +46,7 @@ const HELP = `npm run bench -- [options]
   --no-warmup        skip the unreported warm-up run
   --wait-quiet S     first wait up to S seconds for other processes to use < 25% of a core (default 0)
   --profile          CPU-profile the spawned server (bench/prof-hook.ts) and print its hot spots
+  --no-calibrate     skip the same sweep against bench/reflector.ts after the server's (the ceiling)
   --server-arg A     extra argument for src/main.ts (repeatable)
   --json             print one JSON document on stdout (progress goes to stderr)
   --verbose          echo the spawned server's output
@@ -70,6 +71,8 @@ interface Args {
   sweepSeconds: number;
   sweepWindow: number;
   warmup: boolean;
+  /** After the server's sweep, run the same sweep against the bare reflector: this machine's ceiling now. */
+  calibrate: boolean;
   waitQuietS: number;
   profile: boolean;
   serverArgs: string[];
@@ -113,6 +116,7 @@ function parseCli(argv: string[]): Args | undefined {
       'sweep-seconds': { type: 'string' },
       'sweep-window': { type: 'string' },
       'no-warmup': { type: 'boolean', default: false },
+      'no-calibrate': { type: 'boolean', default: false },
       'wait-quiet': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'server-arg': { type: 'string', multiple: true },
@@ -151,6 +155,7 @@ function parseCli(argv: string[]): Args | undefined {
     sweepSeconds: num(values['sweep-seconds'], 4, 'sweep-seconds', 0.5, 60),
     sweepWindow: Math.round(num(values['sweep-window'], 1000, 'sweep-window', 1, 100_000)),
     warmup: !values['no-warmup'],
+    calibrate: !values['no-calibrate'],
     waitQuietS: num(values['wait-quiet'], 0, 'wait-quiet', 0, 600),
     profile: values.profile,
     serverArgs: values['server-arg'] ?? [],
@@ -763,6 +768,25 @@ async function main(): Promise<number> {
 
     if (children.size > 0) {
       await stopAll();
+      if (sweepResult !== undefined && a.calibrate && !a.reflector && a.target === undefined) {
+        // The sweep's p99 is the pair's, generator included, on a shared VM: how far the same
+        // generator gets against a server that does nothing, in the same run, says how much of the
+        // figure is the machine's.
+        progress('calibration: the same sweep against bench/reflector.ts…');
+        const c = await spawnReflector(a);
+        const cal = await sweep(a, c.host, c.port, c.workPid);
+        await stopAll();
+        report['calibration'] = {
+          maxSustainableRate: cal.best,
+          steps: cal.steps.map((s) => ({ rate: s.rate, pass: s.pass, why: s.why, attempt: s.attempt, p99Ms: s.result.latencyMs.p99 })),
+        };
+        const ceiling = cal.best > 0 ? `${f0(cal.best)}/s` : 'none';
+        out(`calibration: the bare reflector (bench/reflector.ts), same generator and sweep, same run: ${ceiling}`);
+        for (const st of cal.steps) out(`  reflector ${f0(st.rate)}/s: ${st.pass ? 'PASS' : `FAIL: ${st.why}`}${st.attempt > 1 ? ' (retry)' : ''}`);
+        if (cal.best < TARGET_RPS && !cal.steps.every((st) => st.pass)) {
+          out(`  → the ${f0(TARGET_RPS)}/s target is above what this machine shows right now for any server behind this generator`);
+        }
+      }
       if (profileDir !== undefined) {
         await sleep(300);
         const prof = newestProfile(profileDir);
