@@ -132,10 +132,11 @@ interface Template {
   readonly buf: Buffer;
   /** Offsets of the 10-digit sequence placeholders in `buf`. */
   readonly seqOffsets: readonly number[];
-  /** Text pieces to rebuild the ACK: everything but To and the sequence digits. */
-  readonly viaLine: string;
-  readonly fromLine: string;
-  readonly callIdLine: string;
+  /** The ACK (§17.1.1.3) before and after its To value, as bytes with sequence placeholders. */
+  readonly ackHead: Buffer;
+  readonly ackHeadSeqOffsets: readonly number[];
+  readonly ackTail: Buffer;
+  readonly ackTailSeqOffsets: readonly number[];
 }
 
 function hostForUri(host: string): string {
@@ -180,10 +181,24 @@ function buildTemplate(
   lines.push(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`);
   const text = `${lines.join('\r\n')}\r\n\r\n${body}`;
   const buf = Buffer.from(text, 'latin1');
-  const seqOffsets: number[] = [];
-  const ph = Buffer.from(SEQ_PLACEHOLDER, 'latin1');
-  for (let at = buf.indexOf(ph); at >= 0; at = buf.indexOf(ph, at + SEQ_DIGITS)) seqOffsets.push(at);
-  return { buf, seqOffsets, viaLine, fromLine, callIdLine };
+  const ackHead = Buffer.from(`ACK ${requestUri} SIP/2.0\r\n${viaLine}\r\nMax-Forwards: 70\r\n${fromLine}\r\nTo: `, 'latin1');
+  const ackTail = Buffer.from(`\r\n${callIdLine}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+  return {
+    buf,
+    seqOffsets: placeholders(buf),
+    ackHead,
+    ackHeadSeqOffsets: placeholders(ackHead),
+    ackTail,
+    ackTailSeqOffsets: placeholders(ackTail),
+  };
+}
+
+const PLACEHOLDER_BYTES = Buffer.from(SEQ_PLACEHOLDER, 'latin1');
+
+function placeholders(buf: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = buf.indexOf(PLACEHOLDER_BYTES); at >= 0; at = buf.indexOf(PLACEHOLDER_BYTES, at + SEQ_DIGITS)) out.push(at);
+  return out;
 }
 
 function writeSeq(buf: Buffer, offset: number, n: number): void {
@@ -191,10 +206,6 @@ function writeSeq(buf: Buffer, offset: number, n: number): void {
     buf[i] = 48 + (n % 10);
     n = Math.floor(n / 10);
   }
-}
-
-function seqString(n: number): string {
-  return String(n).padStart(SEQ_DIGITS, '0');
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -222,6 +233,9 @@ export function summarize(samples: Float64Array): LatencySummary {
 }
 
 const TO_LINE = /\r\n(?:to|t)[ \t]*:[ \t]*([^\r\n]*)/i;
+/** How sip4xx writes To; anything else takes the TO_LINE path. */
+const TO_FAST = Buffer.from('\r\nTo: ', 'latin1');
+const CRLF_BYTES = Buffer.from('\r\n', 'latin1');
 
 function validate(o: LoadOptions): void {
   if (!isLoopback(o.host)) throw new Error(`refusing non-loopback target ${o.host}`);
@@ -383,20 +397,32 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
 
   const sendAck = (sock: dgram.Socket, t: Template, seq: number, response: Buffer): void => {
-    const m = TO_LINE.exec(response.toString('latin1'));
-    if (m === null) return; // no To: cannot build a matching ACK
-    const s = seqString(seq);
-    const ack =
-      `ACK ${opts.requestUri} SIP/2.0\r\n` +
-      `${t.viaLine.replace(SEQ_PLACEHOLDER, s)}\r\n` +
-      'Max-Forwards: 70\r\n' +
-      `${t.fromLine.replace(SEQ_PLACEHOLDER, s)}\r\n` +
-      `To: ${m[1]}\r\n` +
-      `${t.callIdLine.replace(SEQ_PLACEHOLDER, s)}\r\n` +
-      'CSeq: 1 ACK\r\n' +
-      'Content-Length: 0\r\n\r\n';
+    // The To value is copied from the response's bytes into one buffer with the rest of the ACK:
+    // the generator's own garbage (a string of the whole response, the ACK as text) showed up as
+    // its own GC pauses, which the latency figures include.
+    let toStart = response.indexOf(TO_FAST);
+    let toEnd = -1;
+    let toBytes: Buffer | undefined;
+    if (toStart >= 0) {
+      toStart += TO_FAST.length;
+      toEnd = response.indexOf(CRLF_BYTES, toStart);
+    }
+    if (toEnd < 0) {
+      const m = TO_LINE.exec(response.toString('latin1'));
+      if (m === null) return; // no To: cannot build a matching ACK
+      toBytes = Buffer.from(m[1] ?? '', 'latin1');
+    }
+    const toLength = toBytes === undefined ? toEnd - toStart : toBytes.length;
+    const ack = Buffer.allocUnsafe(t.ackHead.length + toLength + t.ackTail.length);
+    t.ackHead.copy(ack, 0);
+    for (const off of t.ackHeadSeqOffsets) writeSeq(ack, off, seq);
+    if (toBytes === undefined) response.copy(ack, t.ackHead.length, toStart, toEnd);
+    else toBytes.copy(ack, t.ackHead.length);
+    const tailAt = t.ackHead.length + toLength;
+    t.ackTail.copy(ack, tailAt);
+    for (const off of t.ackTailSeqOffsets) writeSeq(ack, tailAt + off, seq);
     acksSent++;
-    send(sock, Buffer.from(ack, 'latin1'));
+    send(sock, ack);
   };
 
   const onMessage = (sockIdx: number, msg: Buffer): void => {
