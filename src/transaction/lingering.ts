@@ -26,6 +26,7 @@ export interface Replay {
 export type Lingering = 'absorb' | Replay;
 
 interface Entry {
+  readonly key: string;
   /** Deadline, in ms after the table's epoch (a small integer, not a boxed number). */
   readonly until: number;
   /** The transaction's §8.2.2.2 merge key, which the owner indexes until the entry goes. */
@@ -36,11 +37,59 @@ interface Entry {
 /** Memory is reclaimed at most this long after an entry's deadline (lookups honour it exactly). */
 export const SWEEP_SLACK_MS = 200;
 
+/**
+ * Entries in insertion order, which is deadline order within one kind (they all live T4, or all
+ * 64·T1). Why not the Map's own order: finding a Map's first live entry walks past every entry
+ * deleted before it (up to half the table between V8's rehashes), and eviction under a flood
+ * asks for it on every request.
+ */
+class Fifo {
+  private items: (Entry | undefined)[] = [];
+  private head = 0;
+
+  push(e: Entry): void {
+    this.items.push(e);
+  }
+
+  peek(): Entry | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    this.items[this.head++] = undefined;
+    // Compact once the consumed prefix is most of the array: amortised O(1) per entry.
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/** One kind of lingering transaction: entries by key, and the same entries in deadline order. */
+class Lane {
+  readonly byKey = new Map<string, Entry>();
+  readonly order = new Fifo();
+
+  /** The oldest entry still current (entries replaced or dropped meanwhile are skipped and discarded). */
+  head(): Entry | undefined {
+    for (let e = this.order.peek(); e !== undefined; e = this.order.peek()) {
+      if (this.byKey.get(e.key) === e) return e;
+      this.order.shift();
+    }
+    return undefined;
+  }
+}
+
 export class LingeringTransactions {
-  /** Confirmed INVITE transactions; insertion order ≈ deadline order (they all live T4). */
-  private readonly absorbing = new Map<string, Entry>();
-  /** Completed non-INVITE transactions; insertion order ≈ deadline order (they all live 64·T1). */
-  private readonly replaying = new Map<string, Entry>();
+  /** Confirmed INVITE transactions (they all live T4). */
+  private readonly absorbing = new Lane();
+  /** Completed non-INVITE transactions (they all live 64·T1). */
+  private readonly replaying = new Lane();
   private readonly epoch: number;
   private sweepTimer: TimerHandle | undefined;
 
@@ -53,69 +102,71 @@ export class LingeringTransactions {
   }
 
   get size(): number {
-    return this.absorbing.size + this.replaying.size;
+    return this.absorbing.byKey.size + this.replaying.byKey.size;
   }
 
   /** Absorb whatever matches `key` for `ms` (Timer I). */
   absorb(key: string, ms: number, merge: string | undefined): void {
     this.delete(key);
-    this.absorbing.set(key, { until: this.deadline(ms), merge, replay: undefined });
-    this.armSweep();
+    this.add(this.absorbing, { key, until: this.deadline(ms), merge, replay: undefined });
   }
 
   /** Answer whatever matches `key` with the replay's bytes for `ms` (Timer J). */
   replay(key: string, ms: number, merge: string | undefined, replay: Replay): void {
     this.delete(key);
-    this.replaying.set(key, { until: this.deadline(ms), merge, replay });
-    this.armSweep();
+    this.add(this.replaying, { key, until: this.deadline(ms), merge, replay });
   }
 
   /** The lingering transaction `key` names, if its timer has not run out. */
   get(key: string): Lingering | undefined {
     // Most lookups are new requests and miss: the clock is read only on a hit.
-    let map = this.absorbing;
-    let e = map.get(key);
+    let lane = this.absorbing;
+    let e = lane.byKey.get(key);
     if (e === undefined) {
-      map = this.replaying;
-      e = map.get(key);
+      lane = this.replaying;
+      e = lane.byKey.get(key);
       if (e === undefined) return undefined;
     }
     if (this.clock.now() - this.epoch < e.until) return e.replay ?? 'absorb';
-    this.drop(map, key, e);
+    this.drop(lane, e);
     return undefined;
   }
 
   delete(key: string): void {
-    const a = this.absorbing.get(key);
-    if (a !== undefined) this.drop(this.absorbing, key, a);
-    const r = this.replaying.get(key);
-    if (r !== undefined) this.drop(this.replaying, key, r);
+    const a = this.absorbing.byKey.get(key);
+    if (a !== undefined) this.drop(this.absorbing, a);
+    const r = this.replaying.byKey.get(key);
+    if (r !== undefined) this.drop(this.replaying, r);
   }
 
   /** Drop the entry closest to its deadline (the table is full); false when there is none. */
   evictOne(): boolean {
-    const a = firstEntry(this.absorbing);
-    const r = firstEntry(this.replaying);
-    if (a === undefined && r === undefined) return false;
-    if (r === undefined || (a !== undefined && a[1].until <= r[1].until)) {
-      const [key, e] = a as [string, Entry];
-      this.drop(this.absorbing, key, e);
-    } else {
-      this.drop(this.replaying, r[0], r[1]);
-    }
+    const a = this.absorbing.head();
+    const r = this.replaying.head();
+    if (a !== undefined && (r === undefined || a.until <= r.until)) this.drop(this.absorbing, a);
+    else if (r !== undefined) this.drop(this.replaying, r);
+    else return false;
     return true;
   }
 
   clear(): void {
-    this.absorbing.clear();
-    this.replaying.clear();
+    for (const lane of [this.absorbing, this.replaying]) {
+      lane.byKey.clear();
+      lane.order.clear();
+    }
     if (this.sweepTimer !== undefined) this.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
   }
 
-  private drop(map: Map<string, Entry>, key: string, e: Entry): void {
-    map.delete(key);
-    this.onDrop(key, e.merge);
+  private add(lane: Lane, e: Entry): void {
+    lane.byKey.set(e.key, e);
+    lane.order.push(e);
+    this.armSweep();
+  }
+
+  private drop(lane: Lane, e: Entry): void {
+    lane.byKey.delete(e.key);
+    this.onDrop(e.key, e.merge);
   }
 
   private deadline(ms: number): number {
@@ -135,25 +186,20 @@ export class LingeringTransactions {
     }, wait);
   }
 
-  /** Remove expired entries from the front of a map (kept nearly in deadline order). */
-  private sweep(map: Map<string, Entry>): void {
+  /** Remove expired entries from the front of a lane (in deadline order). */
+  private sweep(lane: Lane): void {
     const now = this.clock.now() - this.epoch;
-    for (const [key, e] of map) {
-      if (e.until > now) break;
-      this.drop(map, key, e);
+    for (let e = lane.head(); e !== undefined && e.until <= now; e = lane.head()) {
+      lane.order.shift();
+      this.drop(lane, e);
     }
   }
 
   private nextDeadline(): number | undefined {
-    const a = firstEntry(this.absorbing);
-    const r = firstEntry(this.replaying);
-    if (a === undefined) return r?.[1].until;
-    if (r === undefined) return a[1].until;
-    return Math.min(a[1].until, r[1].until);
+    const a = this.absorbing.head();
+    const r = this.replaying.head();
+    if (a === undefined) return r?.until;
+    if (r === undefined) return a.until;
+    return Math.min(a.until, r.until);
   }
-}
-
-function firstEntry<V>(map: Map<string, V>): [string, V] | undefined {
-  for (const e of map) return e;
-  return undefined;
 }

@@ -107,4 +107,19 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
       ['d', 'm-d'],
     ]);
   });
+
+  it('evicts in deadline order across thousands of entries, skipping ones replaced or expired meanwhile', () => {
+    const { clock, table } = setup();
+    for (let i = 0; i < 5_000; i++) table.absorb(`k${i}`, 5_000, undefined);
+    table.absorb('k0', 5_000, undefined); // k0 re-armed: now the newest
+    clock.tick(1);
+    for (let i = 0; i < 2_000; i++) expect(table.evictOne()).toBe(true);
+    expect(table.get('k1999')).toBeUndefined();
+    expect(table.get('k2001')).toBe('absorb');
+    expect(table.get('k0')).toBe('absorb');
+    expect(table.size).toBe(3_000);
+    clock.tick(5_000 + SWEEP_SLACK_MS);
+    expect(table.size).toBe(0);
+    expect(table.evictOne()).toBe(false);
+  });
 });
