@@ -15,6 +15,7 @@
  * mean 20,000 timers.
  */
 import type { Clock, TimerHandle } from './clock.js';
+import { Fifo } from './fifo.js';
 
 /** What a non-INVITE transaction in Completed resends, and how. */
 export interface Replay {
@@ -38,42 +39,12 @@ interface Entry {
 export const SWEEP_SLACK_MS = 200;
 
 /**
- * Entries in insertion order, which is deadline order within one kind (they all live T4, or all
- * 64·T1). Why not the Map's own order: finding a Map's first live entry walks past every entry
- * deleted before it (up to half the table between V8's rehashes), and eviction under a flood
- * asks for it on every request.
+ * One kind of lingering transaction: entries by key, and the same entries in insertion order, which
+ * is deadline order within a kind (they all live T4, or all 64·T1).
  */
-class Fifo {
-  private items: (Entry | undefined)[] = [];
-  private head = 0;
-
-  push(e: Entry): void {
-    this.items.push(e);
-  }
-
-  peek(): Entry | undefined {
-    return this.items[this.head];
-  }
-
-  shift(): void {
-    this.items[this.head++] = undefined;
-    // Compact once the consumed prefix is most of the array: amortised O(1) per entry.
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
-
-/** One kind of lingering transaction: entries by key, and the same entries in deadline order. */
 class Lane {
   readonly byKey = new Map<string, Entry>();
-  readonly order = new Fifo();
+  readonly order = new Fifo<Entry>();
 
   /** The oldest entry still current (entries replaced or dropped meanwhile are skipped and discarded). */
   head(): Entry | undefined {
@@ -152,7 +123,7 @@ export class LingeringTransactions {
   clear(): void {
     for (const lane of [this.absorbing, this.replaying]) {
       lane.byKey.clear();
-      lane.order.clear();
+      lane.order.reset([]);
     }
     if (this.sweepTimer !== undefined) this.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;

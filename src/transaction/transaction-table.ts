@@ -5,6 +5,7 @@
  * retransmission absorption for the oldest requests rather than memory without bound.
  */
 import type { Clock } from './clock.js';
+import { Fifo } from './fifo.js';
 import { LingeringTransactions, type Lingering, type Replay } from './lingering.js';
 import type { ServerTransaction } from './server-transaction.js';
 
@@ -12,6 +13,8 @@ type AnyTx = ServerTransaction<string, unknown>;
 
 export class TransactionTable<T extends AnyTx> {
   private readonly byKey = new Map<string, T>();
+  /** The live transactions oldest first, with some already gone (skipped when reached; see fifo.ts). */
+  private readonly age = new Fifo<T>();
   /** mergeKey → transaction key, for §8.2.2.2; each transaction remembers its own merge key. */
   private readonly byMerge = new Map<string, string>();
   private readonly passive: LingeringTransactions;
@@ -53,13 +56,17 @@ export class TransactionTable<T extends AnyTx> {
     while (this.size >= this.max) {
       this.evictions++;
       if (this.passive.evictOne()) continue;
-      const oldest = this.byKey.values().next().value as T | undefined;
+      const oldest = this.oldestLive();
       if (oldest === undefined) break;
       oldest.terminate('evicted: transaction table full');
       this.remove(oldest.key); // terminate normally removes it; this covers a callback that did not
     }
     this.passive.delete(tx.key);
     this.byKey.set(tx.key, tx);
+    this.age.push(tx);
+    // Most transactions leave long before they would be evicted: rebuild the queue from the live
+    // ones once it is mostly gone ones, so it holds no dead transaction for long (amortised O(1)).
+    if (this.age.length > 2 * this.byKey.size + 1024) this.age.reset(this.byKey.values());
     if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
       this.byMerge.set(mergeKey, tx.key);
       tx.mergeKey = mergeKey;
@@ -80,6 +87,14 @@ export class TransactionTable<T extends AnyTx> {
     else this.passive.replay(key, ms, merge, replay);
   }
 
+  private oldestLive(): T | undefined {
+    for (let tx = this.age.peek(); tx !== undefined; tx = this.age.peek()) {
+      if (this.byKey.get(tx.key) === tx) return tx;
+      this.age.shift();
+    }
+    return undefined;
+  }
+
   remove(key: string): void {
     const tx = this.byKey.get(key);
     if (tx === undefined) return;
@@ -93,6 +108,7 @@ export class TransactionTable<T extends AnyTx> {
     for (const tx of [...this.byKey.values()]) tx.terminate('shutdown');
     this.byKey.clear();
     this.byMerge.clear();
+    this.age.reset([]);
     this.passive.clear();
   }
 

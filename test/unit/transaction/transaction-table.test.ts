@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { Fifo } from '../../../src/transaction/fifo.js';
+import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
+import { TransactionTable } from '../../../src/transaction/transaction-table.js';
+import { FakeClock } from './fake-clock.js';
+
+type Tx = NonInviteServerTransaction<object>;
+
+function setup(max: number) {
+  const clock = new FakeClock();
+  const table = new TransactionTable<Tx>(max, clock);
+  const ended: string[] = [];
+  const make = (key: string): Tx =>
+    new NonInviteServerTransaction(
+      {
+        key,
+        reliable: false,
+        timers: { t1: 500, t2: 4000, t4: 5000 },
+        clock,
+        send: () => undefined,
+        onTerminated: (k, why) => {
+          ended.push(`${k}: ${why}`);
+          table.remove(k);
+        },
+        retire: (k, ms, replay) => table.retire(k, ms, replay),
+      },
+      {},
+    );
+  return { clock, table, ended, make };
+}
+
+describe('transaction table (bounded, oldest first)', () => {
+  it('evicts the oldest live transaction when full, skipping those that already left', () => {
+    const { table, ended, make } = setup(3);
+    const txs = ['a', 'b', 'c'].map(make);
+    for (const tx of txs) table.add(tx, undefined);
+    (txs[0] as Tx).terminate('done'); // a leaves on its own
+    table.add(make('d'), undefined);
+    table.add(make('e'), undefined); // full again: b is now the oldest
+    expect(ended).toEqual(['a: done', 'b: evicted: transaction table full']);
+    expect(table.size).toBe(3);
+    expect(table.evictions).toBe(1);
+  });
+
+  it('evicts lingering records before live transactions', () => {
+    const { table, make } = setup(2);
+    const done = make('done');
+    table.add(done, undefined);
+    done.respond(Buffer.from('SIP/2.0 404 Not Found\r\n\r\n'), 404); // Completed: retired, replaying
+    const live = make('live');
+    table.add(live, undefined);
+    table.add(make('new'), undefined);
+    expect(table.lingering('done')).toBeUndefined();
+    expect(table.get('live')).toBe(live);
+    expect(table.size).toBe(2);
+  });
+
+  it('keeps evicting in arrival order after thousands of transactions came and went', () => {
+    const { table, ended, make } = setup(100);
+    for (let i = 0; i < 5_000; i++) {
+      const tx = make(`gone${i}`);
+      table.add(tx, undefined);
+      tx.terminate('done');
+    }
+    for (let i = 0; i < 150; i++) table.add(make(`k${i}`), undefined);
+    expect(ended.filter((e) => e.includes('evicted'))).toEqual(Array.from({ length: 50 }, (_v, i) => `k${i}: evicted: transaction table full`));
+    expect(table.get('k50')).toBeDefined();
+  });
+});
+
+describe('fifo', () => {
+  it('gives items back in order across compactions', () => {
+    const q = new Fifo<number>();
+    const out: number[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      q.push(i);
+      if (i % 2 === 1) {
+        out.push(q.peek() as number);
+        q.shift();
+      }
+    }
+    expect(out).toEqual(Array.from({ length: 2_500 }, (_v, i) => i));
+    expect(q.length).toBe(2_500);
+    expect(q.peek()).toBe(2_500);
+  });
+});
