@@ -3,11 +3,22 @@
  * nc is not above the last accepted one for its nonce is a replay. Bounded — when full, the nonce
  * first seen longest ago is forgotten — and each entry lasts as long as its nonce can be valid.
  *
- * A Map keeps insertion order, so the oldest entry is always first: eviction and expiry both take
- * from the front, O(1) per entry, with no timers to clear.
+ * Entries are kept in a queue in the order first seen, which is also expiry order (one TTL for
+ * all): eviction and expiry both take from its front, O(1) per entry, with no timers to clear. (A
+ * Map's own order would do the same in principle, but reaching its first live entry walks past
+ * every deleted one: see transaction/fifo.ts.)
  */
+import { Fifo } from '../transaction/fifo.js';
+
+interface Entry {
+  readonly nonce: string;
+  nc: number;
+  readonly expiresAt: number;
+}
+
 export class NonceCountTable {
-  private readonly entries = new Map<string, { nc: number; expiresAt: number }>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly order = new Fifo<Entry>();
 
   /**
    * Record `nc` for `nonce` if it is above the last one seen; false means a replay.
@@ -22,11 +33,13 @@ export class NonceCountTable {
       return true;
     }
     while (this.entries.size >= maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
+      const oldest = this.oldest();
+      if (oldest === undefined) break;
+      this.entries.delete(oldest.nonce);
     }
-    this.entries.set(nonce, { nc, expiresAt: now + ttlMs });
+    const entry: Entry = { nonce, nc, expiresAt: now + ttlMs };
+    this.entries.set(nonce, entry);
+    this.order.pushBounded(entry, this.entries.size, () => this.entries.values());
     return true;
   }
 
@@ -36,12 +49,17 @@ export class NonceCountTable {
 
   clear(): void {
     this.entries.clear();
+    this.order.reset([]);
+  }
+
+  private oldest(): Entry | undefined {
+    return this.order.firstCurrent((e) => this.entries.get(e.nonce) === e);
   }
 
   private expire(now: number): void {
-    for (const [nonce, e] of this.entries) {
-      if (e.expiresAt > now) return;
-      this.entries.delete(nonce);
+    for (let e = this.oldest(); e !== undefined && e.expiresAt <= now; e = this.oldest()) {
+      this.entries.delete(e.nonce);
+      this.order.shift();
     }
   }
 }

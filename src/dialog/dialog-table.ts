@@ -4,6 +4,7 @@
  * expiring, so a client that never sends BYE cannot grow the table.
  */
 import type { Clock, TimerHandle } from '../transaction/clock.js';
+import { Fifo } from '../transaction/fifo.js';
 
 export interface DialogState {
   readonly callId: string;
@@ -18,6 +19,7 @@ export interface DialogState {
 }
 
 interface Dialog extends DialogState {
+  readonly key: string;
   remoteCSeq: number;
   awaitingAck: boolean;
   inviteInProgress: boolean;
@@ -32,6 +34,8 @@ function id(callId: string, localTag: string, remoteTag: string): string {
 
 export class DialogTable {
   private readonly dialogs = new Map<string, Dialog>();
+  /** Dialogs oldest first, for eviction (see transaction/fifo.ts for why not the Map's order). */
+  private readonly age = new Fifo<Dialog>();
   evictions = 0;
 
   constructor(
@@ -58,12 +62,13 @@ export class DialogTable {
     const existing = this.dialogs.get(key);
     if (existing !== undefined) this.clock.clearTimer(existing.expiry);
     while (this.dialogs.size >= this.max && existing === undefined) {
-      const oldest = this.dialogs.keys().next().value as string | undefined;
+      const oldest = this.age.firstCurrent((d) => this.dialogs.get(d.key) === d);
       if (oldest === undefined) break;
       this.evictions++;
-      this.endKey(oldest);
+      this.endKey(oldest.key);
     }
-    this.dialogs.set(key, {
+    const dialog: Dialog = {
+      key,
       callId,
       localTag,
       remoteTag,
@@ -72,7 +77,9 @@ export class DialogTable {
       inviteInProgress: false,
       onAck,
       expiry: this.clock.setTimer(() => this.endKey(key), this.ttlMs),
-    });
+    };
+    this.dialogs.set(key, dialog);
+    this.age.pushBounded(dialog, this.dialogs.size, () => this.dialogs.values());
   }
 
   /** Record an in-order request's CSeq (§12.2.2) and what it does to the INVITE state. */
@@ -105,5 +112,6 @@ export class DialogTable {
 
   clear(): void {
     for (const key of [...this.dialogs.keys()]) this.endKey(key);
+    this.age.reset([]);
   }
 }

@@ -29,6 +29,24 @@ export class Fifo<T> {
     }
   }
 
+  /** The oldest item still current; those before it (gone, or replaced) are discarded. */
+  firstCurrent(isCurrent: (item: T) => boolean): T | undefined {
+    for (let item = this.peek(); item !== undefined; item = this.peek()) {
+      if (isCurrent(item)) return item;
+      this.shift();
+    }
+    return undefined;
+  }
+
+  /**
+   * Add an item; when gone items outnumber the `liveCount` current ones (plus slack), rebuild from
+   * `live()` so the queue keeps nothing dead for long. Amortised O(1) per push.
+   */
+  pushBounded(item: T, liveCount: number, live: () => Iterable<T>): void {
+    this.items.push(item);
+    if (this.length > 2 * liveCount + 1024) this.reset(live());
+  }
+
   /** Replace the contents (a rebuild that drops items no longer wanted). */
   reset(items: Iterable<T>): void {
     this.items = [...items];

@@ -48,11 +48,7 @@ class Lane {
 
   /** The oldest entry still current (entries replaced or dropped meanwhile are skipped and discarded). */
   head(): Entry | undefined {
-    for (let e = this.order.peek(); e !== undefined; e = this.order.peek()) {
-      if (this.byKey.get(e.key) === e) return e;
-      this.order.shift();
-    }
-    return undefined;
+    return this.order.firstCurrent((e) => this.byKey.get(e.key) === e);
   }
 }
 

@@ -63,10 +63,9 @@ export class TransactionTable<T extends AnyTx> {
     }
     this.passive.delete(tx.key);
     this.byKey.set(tx.key, tx);
-    this.age.push(tx);
-    // Most transactions leave long before they would be evicted: rebuild the queue from the live
-    // ones once it is mostly gone ones, so it holds no dead transaction for long (amortised O(1)).
-    if (this.age.length > 2 * this.byKey.size + 1024) this.age.reset(this.byKey.values());
+    // Most transactions leave long before they would be evicted: the queue is rebuilt from the live
+    // ones once it is mostly gone ones.
+    this.age.pushBounded(tx, this.byKey.size, () => this.byKey.values());
     if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
       this.byMerge.set(mergeKey, tx.key);
       tx.mergeKey = mergeKey;
@@ -88,11 +87,7 @@ export class TransactionTable<T extends AnyTx> {
   }
 
   private oldestLive(): T | undefined {
-    for (let tx = this.age.peek(); tx !== undefined; tx = this.age.peek()) {
-      if (this.byKey.get(tx.key) === tx) return tx;
-      this.age.shift();
-    }
-    return undefined;
+    return this.age.firstCurrent((tx) => this.byKey.get(tx.key) === tx);
   }
 
   remove(key: string): void {
