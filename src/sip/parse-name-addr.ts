@@ -6,13 +6,66 @@
  * An addr-spec without <> cannot contain ',', '?' or ';' — everything after the first ';' is a
  * header parameter (§20.10), so `sip:a@b;tag=1` is a URI plus a tag.
  */
-import type { NameAddr, SipParam } from './message.js';
+import type { NameAddr, SipParam, SipUri } from './message.js';
 import { TOKEN, isWsp } from './charset.js';
-import { NO_PARAMS, scanParams, skipQuoted, skipWsTo, splitList } from './parse-params.js';
-import { parseUriIn } from './parse-uri.js';
+import { NO_PARAMS, ParamCursor, scanParam, scanParams, skipQuoted, skipWsTo, splitList } from './parse-params.js';
+import { isUriIn, parseUriIn } from './parse-uri.js';
 
 export function parseNameAddr(value: string): NameAddr | undefined {
   return parseNameAddrIn(value, 0, value.length, value);
+}
+
+const cursor = new ParamCursor();
+
+/**
+ * A name-addr / addr-spec that `parseNameAddrIn` validated whole. Only the tag is read on every
+ * request (From and To); the display name, the URI and the parameters are built from the validated
+ * text when first read (REGISTER, auth), which saves ~10 objects on an INVITE.
+ */
+export class ParsedNameAddr implements NameAddr {
+  readonly tag: string | undefined;
+  readonly raw: string;
+  readonly #s: string;
+  readonly #displayStart: number;
+  readonly #displayEnd: number;
+  readonly #uriStart: number;
+  readonly #uriEnd: number;
+  readonly #paramsStart: number;
+  readonly #to: number;
+  #uri: SipUri | undefined;
+  #params: readonly SipParam[] | undefined;
+
+  constructor(s: string, displayStart: number, displayEnd: number, uriStart: number, uriEnd: number, paramsStart: number, to: number, tag: string | undefined, raw: string) {
+    this.tag = tag;
+    this.raw = raw;
+    this.#s = s;
+    this.#displayStart = displayStart;
+    this.#displayEnd = displayEnd;
+    this.#uriStart = uriStart;
+    this.#uriEnd = uriEnd;
+    this.#paramsStart = paramsStart;
+    this.#to = to;
+    this.#uri = undefined;
+    this.#params = paramsStart < to ? undefined : NO_PARAMS;
+  }
+
+  get displayName(): string | undefined {
+    return this.#displayStart === -1 ? undefined : this.#s.slice(this.#displayStart, this.#displayEnd);
+  }
+
+  get uri(): SipUri {
+    // Validated by the constructor's caller, so the parse cannot fail.
+    return (this.#uri ??= parseUriIn(this.#s, this.#uriStart, this.#uriEnd) as SipUri);
+  }
+
+  get params(): readonly SipParam[] {
+    if (this.#params === undefined) {
+      const out: SipParam[] = [];
+      scanParams(this.#s, this.#paramsStart, this.#to, false, out);
+      this.#params = out;
+    }
+    return this.#params;
+  }
 }
 
 /**
@@ -21,7 +74,8 @@ export function parseNameAddr(value: string): NameAddr | undefined {
  */
 export function parseNameAddrIn(s: string, from: number, to: number, raw: string): NameAddr | undefined {
   const i = skipWsTo(s, from, to);
-  let displayName: string | undefined;
+  let displayStart = -1;
+  let displayEnd = -1;
   let uriStart: number;
   let uriEnd: number;
   let after: number;
@@ -31,7 +85,8 @@ export function parseNameAddrIn(s: string, from: number, to: number, raw: string
     if (s.charCodeAt(i) === 0x22) {
       const q = skipQuoted(s, i, to);
       if (q === -1) return undefined;
-      displayName = s.slice(i, q);
+      displayStart = i;
+      displayEnd = q;
       if (skipWsTo(s, q, to) !== lt) return undefined;
     } else if (lt > i) {
       let end = i;
@@ -40,7 +95,8 @@ export function parseNameAddrIn(s: string, from: number, to: number, raw: string
         if (TOKEN[c] === 1) end = j + 1;
         else if (!isWsp(c)) return undefined;
       }
-      displayName = s.slice(i, end);
+      displayStart = i;
+      displayEnd = end;
     }
     uriStart = lt + 1;
     uriEnd = s.indexOf('>', uriStart);
@@ -57,25 +113,25 @@ export function parseNameAddrIn(s: string, from: number, to: number, raw: string
     }
     after = uriEnd;
   }
-  const uri = parseUriIn(s, uriStart, uriEnd);
-  if (uri === undefined) return undefined;
-  let params = NO_PARAMS;
-  let tag: string | undefined;
+  if (!isUriIn(s, uriStart, uriEnd)) return undefined;
+  // *( SEMI generic-param ), validated in one pass that picks out the first tag.
   after = skipWsTo(s, after, to);
-  if (after < to) {
-    const out: SipParam[] = [];
-    if (scanParams(s, after, to, false, out) !== to) return undefined;
-    params = out;
-    for (let k = 0; k < out.length; k++) {
-      const p = out[k] as SipParam;
-      if (p.name !== 'tag') continue;
-      // tag-param = "tag" EQUAL token
-      if (p.value === undefined || p.value.charCodeAt(0) === 0x22) return undefined;
-      tag = p.value;
-      break;
-    }
+  let tag: string | undefined;
+  let hasTag = false;
+  const cur = cursor;
+  for (let j = after; ; ) {
+    j = skipWsTo(s, j, to);
+    if (j >= to) break;
+    if (s.charCodeAt(j) !== 0x3b) return undefined;
+    j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
+    if (j === -1) return undefined;
+    if (hasTag || cur.name !== 'tag') continue;
+    hasTag = true;
+    // tag-param = "tag" EQUAL token
+    if (cur.valueStart === -1 || s.charCodeAt(cur.valueStart) === 0x22) return undefined;
+    tag = s.slice(cur.valueStart, cur.valueEnd);
   }
-  return { displayName, uri, tag, params, raw };
+  return new ParsedNameAddr(s, displayStart, displayEnd, uriStart, uriEnd, after, to, tag, raw);
 }
 
 /** Contact: "*" or a comma list of name-addr / addr-spec (§20.10). */

@@ -16,21 +16,123 @@ export { isHost, isHostname, isIPv4, parseHostPort, type HostPort } from './pars
 
 const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
 
+/**
+ * Where the parts of the URI just scanned lie in the scanned string. `scanUri` fills the one
+ * instance below, so validating a URI allocates nothing; `ParsedUri` copies what it keeps.
+ */
+class UriParts {
+  scheme = '';
+  /** -1 when there is no user part (a tel URI's number counts as its user). */
+  userStart = -1;
+  userEnd = -1;
+  /** -1 when there is no password (an empty one has passwordStart === passwordEnd). */
+  passwordStart = -1;
+  passwordEnd = -1;
+  /** hostStart === hostEnd: no host (tel and other schemes). */
+  hostStart = 0;
+  hostEnd = 0;
+  port = -1;
+  /** uri-parameters, each starting with ';' (paramsStart === paramsEnd: none). */
+  paramsStart = 0;
+  paramsEnd = 0;
+  /** After the '?'; -1 when there are no headers. */
+  headersStart = -1;
+}
+
+const parts = new UriParts();
+
+/**
+ * A URI that `scanUri` accepted. The fields every request reads (scheme, user, host, port) are
+ * sliced at once; the rest (password, params, headers, raw) only when first read, from the
+ * validated text: on the hot path nobody reads them, and building them was ~10 objects per INVITE.
+ */
+export class ParsedUri implements SipUri {
+  readonly scheme: string;
+  readonly user: string | undefined;
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly #s: string;
+  readonly #from: number;
+  readonly #to: number;
+  readonly #passwordStart: number;
+  readonly #passwordEnd: number;
+  readonly #paramsStart: number;
+  readonly #paramsEnd: number;
+  readonly #headersStart: number;
+  #params: readonly SipParam[] | undefined;
+  #raw: string | undefined;
+
+  constructor(s: string, from: number, to: number, p: UriParts) {
+    this.scheme = p.scheme;
+    this.user = p.userStart === -1 ? undefined : s.slice(p.userStart, p.userEnd);
+    this.host = p.hostStart === p.hostEnd ? '' : s.slice(p.hostStart, p.hostEnd);
+    this.port = p.port === -1 ? undefined : p.port;
+    this.#s = s;
+    this.#from = from;
+    this.#to = to;
+    this.#passwordStart = p.passwordStart;
+    this.#passwordEnd = p.passwordEnd;
+    this.#paramsStart = p.paramsStart;
+    this.#paramsEnd = p.paramsEnd;
+    this.#headersStart = p.headersStart;
+    this.#params = this.#paramsStart === this.#paramsEnd ? NO_PARAMS : undefined;
+    this.#raw = undefined;
+  }
+
+  get password(): string | undefined {
+    return this.#passwordStart === -1 ? undefined : this.#s.slice(this.#passwordStart, this.#passwordEnd);
+  }
+
+  get params(): readonly SipParam[] {
+    if (this.#params === undefined) {
+      const out: SipParam[] = [];
+      scanUriParams(this.#s, this.#paramsStart, this.#paramsEnd, out);
+      this.#params = out;
+    }
+    return this.#params;
+  }
+
+  get headers(): string | undefined {
+    return this.#headersStart === -1 ? undefined : this.#s.slice(this.#headersStart, this.#to);
+  }
+
+  get raw(): string {
+    return (this.#raw ??= this.#s.slice(this.#from, this.#to));
+  }
+}
+
 /** Parse a URI; undefined when it does not follow its scheme's grammar. */
 export function parseUri(raw: string): SipUri | undefined {
   return parseUriIn(raw, 0, raw.length);
 }
 
 /** Parse the URI s[from, to); undefined when it does not follow its scheme's grammar. */
-export function parseUriIn(s: string, from: number, to: number): SipUri | undefined {
+export function parseUriIn(s: string, from: number, to: number): ParsedUri | undefined {
+  return scanUri(s, from, to) ? new ParsedUri(s, from, to, parts) : undefined;
+}
+
+/** Whether s[from, to) is a URI of its scheme's grammar (as `parseUriIn`, building nothing). */
+export function isUriIn(s: string, from: number, to: number): boolean {
+  return scanUri(s, from, to);
+}
+
+/** Validate s[from, to) as a URI and record where its parts lie in `parts`. */
+function scanUri(s: string, from: number, to: number): boolean {
   const colon = s.indexOf(':', from);
-  if (colon <= from || colon >= to || !isScheme(s, from, colon)) return undefined;
+  if (colon <= from || colon >= to || !isScheme(s, from, colon)) return false;
   const scheme = colon - from === 3 && s.startsWith('sip', from) ? 'sip' : lowerSlice(s, from, colon);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(s, from, to, scheme, colon + 1);
-  if (scheme === 'tel') return parseTelUri(s, from, to, colon + 1);
+  const p = parts;
+  p.scheme = scheme;
+  p.userStart = -1;
+  p.passwordStart = -1;
+  p.hostStart = p.hostEnd = 0;
+  p.port = -1;
+  p.paramsStart = p.paramsEnd = 0;
+  p.headersStart = -1;
+  if (scheme === 'sip' || scheme === 'sips') return scanSipUri(s, to, colon + 1, p);
+  if (scheme === 'tel') return scanTelUri(s, to, colon + 1, p);
   // absoluteURI = scheme ":" ( hier-part / opaque-part ): one or more uric characters.
-  if (!allIn(s, colon + 1, to, URIC, true) && !allIn(s, colon + 1, to, URIC_SLASH, true)) return undefined;
-  return { scheme, user: undefined, password: undefined, host: '', port: undefined, params: NO_PARAMS, headers: undefined, raw: s.slice(from, to) };
+  return allIn(s, colon + 1, to, URIC, true) || allIn(s, colon + 1, to, URIC_SLASH, true);
 }
 
 const URIC_SLASH = (() => {
@@ -68,69 +170,67 @@ function runEnd(s: string, i: number, to: number, t: Uint8Array): number {
  * SIP-URI = "sip:" [ userinfo ] hostport uri-parameters [ headers ] (SIPS-URI likewise), with
  * s[start] just after the scheme's ':'.
  */
-function parseSipUri(s: string, from: number, to: number, scheme: string, start: number): SipUri | undefined {
+function scanSipUri(s: string, to: number, start: number, p: UriParts): boolean {
   // '@' can appear only as the userinfo terminator: user, password, params and headers exclude it.
   const at = s.indexOf('@', start);
-  let user: string | undefined;
-  let password: string | undefined;
   let hostStart = start;
   if (at !== -1 && at < to) {
     const pw = s.indexOf(':', start);
     const userEnd = pw !== -1 && pw < at ? pw : at;
-    if (!allIn(s, start, userEnd, USER, true)) return undefined;
-    user = s.slice(start, userEnd);
+    if (!allIn(s, start, userEnd, USER, true)) return false;
+    p.userStart = start;
+    p.userEnd = userEnd;
     if (userEnd !== at) {
-      if (at > userEnd + 1 && !allIn(s, userEnd + 1, at, PASSWORD, true)) return undefined;
-      password = s.slice(userEnd + 1, at);
+      if (at > userEnd + 1 && !allIn(s, userEnd + 1, at, PASSWORD, true)) return false;
+      p.passwordStart = userEnd + 1;
+      p.passwordEnd = at;
     }
     hostStart = at + 1;
   }
   const hostEnd = scanHost(s, hostStart, to);
-  if (hostEnd === -1) return undefined;
+  if (hostEnd === -1) return false;
+  p.hostStart = hostStart;
+  p.hostEnd = hostEnd;
   let i = hostEnd;
-  let port: number | undefined;
   if (i < to && s.charCodeAt(i) === 0x3a) {
     const portEnd = digitsEnd(s, i + 1, to);
-    const p = portAt(s, i + 1, portEnd);
-    if (p === -1) return undefined;
-    port = p;
+    const port = portAt(s, i + 1, portEnd);
+    if (port === -1) return false;
+    p.port = port;
     i = portEnd;
   }
   // uri-parameters = *( ";" uri-parameter ); uri-parameter = pname [ "=" pvalue ]
-  let params = NO_PARAMS;
+  p.paramsStart = i;
   if (i < to && s.charCodeAt(i) === 0x3b) {
-    const out: SipParam[] = [];
-    i = scanUriParams(s, i, to, out);
-    if (i === -1) return undefined;
-    params = out;
+    i = scanUriParams(s, i, to, undefined);
+    if (i === -1) return false;
   }
-  let headers: string | undefined;
+  p.paramsEnd = i;
   if (i < to) {
-    if (s.charCodeAt(i) !== 0x3f || !validUriHeaders(s, i + 1, to)) return undefined;
-    headers = s.slice(i + 1, to);
+    if (s.charCodeAt(i) !== 0x3f || !validUriHeaders(s, i + 1, to)) return false;
+    p.headersStart = i + 1;
   }
-  return { scheme, user, password, host: s.slice(hostStart, hostEnd), port, params, headers, raw: s.slice(from, to) };
+  return true;
 }
 
 /**
- * uri-parameters from the ';' at `i`: each appended to `out`; the index where they end (`to` or a
- * '?'), or -1 when malformed. pname = 1*paramchar; pvalue = 1*paramchar (paramchar excludes ';' '?'
- * and '=').
+ * uri-parameters from the ';' at `i`: each appended to `out` when given; the index where they end
+ * (`to` or a '?'), or -1 when malformed. pname = 1*paramchar; pvalue = 1*paramchar (paramchar
+ * excludes ';' '?' and '=').
  */
-function scanUriParams(s: string, i: number, to: number, out: SipParam[]): number {
+function scanUriParams(s: string, i: number, to: number, out: SipParam[] | undefined): number {
   while (i < to && s.charCodeAt(i) === 0x3b) {
     const nameStart = i + 1;
     const nameEnd = runEnd(s, nameStart, to, PARAMCHAR);
     if (nameEnd === nameStart) return -1;
-    const name = lowerSlice(s, nameStart, nameEnd);
     i = nameEnd;
     if (i < to && s.charCodeAt(i) === 0x3d) {
       const valueEnd = runEnd(s, i + 1, to, PARAMCHAR);
       if (valueEnd === i + 1) return -1;
-      out.push({ name, value: s.slice(i + 1, valueEnd) });
+      out?.push({ name: lowerSlice(s, nameStart, nameEnd), value: s.slice(i + 1, valueEnd) });
       i = valueEnd;
     } else {
-      out.push({ name, value: undefined });
+      out?.push({ name: lowerSlice(s, nameStart, nameEnd), value: undefined });
     }
   }
   return i === to || s.charCodeAt(i) === 0x3f ? i : -1;
@@ -149,17 +249,14 @@ function validUriHeaders(s: string, i: number, to: number): boolean {
 }
 
 /** telephone-subscriber (RFC 3966 §3): checked by character set, not digit-by-digit semantics. */
-function parseTelUri(s: string, from: number, to: number, start: number): SipUri | undefined {
-  if (!allIn(s, start, to, TELCHAR, true)) return undefined;
+function scanTelUri(s: string, to: number, start: number, p: UriParts): boolean {
+  if (!allIn(s, start, to, TELCHAR, true)) return false;
   let semi = s.indexOf(';', start);
   if (semi === -1 || semi > to) semi = to;
-  if (semi === start) return undefined;
-  const number = s.slice(start, semi);
-  let params = NO_PARAMS;
-  if (semi < to) {
-    const out: SipParam[] = [];
-    if (scanUriParams(s, semi, to, out) !== to) return undefined;
-    params = out;
-  }
-  return { scheme: 'tel', user: number, password: undefined, host: '', port: undefined, params, headers: undefined, raw: s.slice(from, to) };
+  if (semi === start) return false;
+  p.userStart = start;
+  p.userEnd = semi;
+  p.paramsStart = semi;
+  p.paramsEnd = to;
+  return semi === to || scanUriParams(s, semi, to, undefined) === to;
 }
