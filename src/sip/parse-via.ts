@@ -23,11 +23,15 @@ export function parseViaInto(value: string, out: Via[]): boolean {
   return parseViaIn(value, 0, value.length, out);
 }
 
-/** Append every via-parm of the Via header value s[from, to) to `out`; false if any is malformed. */
-export function parseViaIn(s: string, from: number, to: number, out: Via[]): boolean {
+/**
+ * Append every via-parm of the Via header value s[from, to) to `out`; false if any is malformed.
+ * `text`, when given, is s[from, to) already sliced: a via-parm that is the whole value takes it as
+ * its `raw` instead of slicing it again.
+ */
+export function parseViaIn(s: string, from: number, to: number, out: Via[], text?: string): boolean {
   let i = from;
   for (;;) {
-    const end = parseViaAt(s, i, to, out);
+    const end = parseViaAt(s, i, to, out, i === from ? text : undefined);
     if (end === -1) return false;
     i = skipWsTo(s, end, to);
     if (i >= to) return true;
@@ -39,7 +43,7 @@ export function parseViaIn(s: string, from: number, to: number, out: Via[]): boo
 /** Parse a single via-parm (the whole string). */
 export function parseVia(value: string): Via | undefined {
   const out: Via[] = [];
-  const end = parseViaAt(value, 0, value.length, out);
+  const end = parseViaAt(value, 0, value.length, out, undefined);
   return end !== -1 && skipWsTo(value, end, value.length) === value.length ? out[0] : undefined;
 }
 
@@ -65,8 +69,56 @@ function commonSentProtocol(s: string, i: number, to: number): string | undefine
 
 const cursor = new ParamCursor();
 
+/**
+ * A via-parm that `parseViaAt` validated. Everything the hot path reads is a field; the generic
+ * parameter list (read only to stamp rport/received on the top Via of a response) is built from
+ * the validated text when first read.
+ */
+class ParsedVia implements Via {
+  readonly #s: string;
+  readonly #paramsStart: number;
+  readonly #paramsEnd: number;
+  #params: readonly SipParam[] | undefined;
+
+  constructor(
+    readonly protocol: string,
+    readonly transport: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly branch: string | undefined,
+    readonly rport: number | true | undefined,
+    readonly received: string | undefined,
+    readonly maddr: string | undefined,
+    readonly raw: string,
+    s: string,
+    paramsStart: number,
+    paramsEnd: number,
+  ) {
+    this.#s = s;
+    this.#paramsStart = paramsStart;
+    this.#paramsEnd = paramsEnd;
+    this.#params = paramsStart === paramsEnd ? NO_VIA_PARAMS : undefined;
+  }
+
+  get params(): readonly SipParam[] {
+    if (this.#params === undefined) {
+      const out: SipParam[] = [];
+      const s = this.#s;
+      const to = this.#paramsEnd;
+      const cur = cursor;
+      for (let j = skipWsTo(s, this.#paramsStart, to); j < to; j = skipWsTo(s, j, to)) {
+        // Validated: a ';' and a generic-param each time.
+        j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
+        out.push({ name: cur.name, value: cur.value(s) });
+      }
+      this.#params = out;
+    }
+    return this.#params;
+  }
+}
+
 /** Parse the via-parm at `start`, push it to `out`; the index after it, or -1 when malformed. */
-function parseViaAt(s: string, start: number, to: number, out: Via[]): number {
+function parseViaAt(s: string, start: number, to: number, out: Via[], text: string | undefined): number {
   let i = skipWsTo(s, start, to);
   const nameStart = i;
   let protocol = 'SIP/2.0';
@@ -114,7 +166,7 @@ function parseViaAt(s: string, start: number, to: number, out: Via[]): number {
   // *( SEMI via-params ), one pass: the fields we model are picked out as the parameters are read
   // (first occurrence wins).
   const cur = cursor;
-  let params: SipParam[] | undefined;
+  const paramsStart = j;
   let branch: string | undefined;
   let hasBranch = false;
   let rport: number | true | undefined;
@@ -132,35 +184,36 @@ function parseViaAt(s: string, start: number, to: number, out: Via[]): number {
     j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
     if (j === -1) return -1;
     const name = cur.name;
-    const value = cur.value(s);
-    (params ??= []).push({ name, value });
     switch (name) {
       case 'branch':
         if (hasBranch) break;
         hasBranch = true;
         // via-branch = "branch" EQUAL token
         if (!cur.tokenValue) return -1;
-        branch = value;
+        branch = cur.value(s);
         break;
       case 'rport':
         if (rport !== undefined) break;
-        if (value === undefined) rport = true;
+        if (cur.valueStart === -1) rport = true;
         else {
           const p = portAt(s, cur.valueStart, cur.valueEnd);
           if (p === -1) return -1;
           rport = p;
         }
         break;
-      case 'received':
+      case 'received': {
         if (hasReceived) break;
         hasReceived = true;
+        const value = cur.value(s);
         // via-received = "received" EQUAL (IPv4address / IPv6address)
         if (value === undefined || !isAddress(value)) return -1;
         received = value;
         break;
+      }
       case 'ttl': {
         if (hasTtl) break;
         hasTtl = true;
+        const value = cur.value(s);
         const t = value === undefined ? undefined : parseDigits(value, 3);
         if (t === undefined || t > 255) return -1;
         break;
@@ -168,25 +221,15 @@ function parseViaAt(s: string, start: number, to: number, out: Via[]): number {
       case 'maddr':
         if (hasMaddr) break;
         hasMaddr = true;
-        if (value === undefined) return -1;
-        maddr = value;
+        if (cur.valueStart === -1) return -1;
+        maddr = cur.value(s);
         break;
     }
   }
   let rawEnd = j;
   while (rawEnd > nameStart && isWsp(s.charCodeAt(rawEnd - 1))) rawEnd--;
-  out.push({
-    protocol,
-    transport,
-    host: s.slice(hostStart, hostEnd),
-    port,
-    branch,
-    rport,
-    received,
-    maddr,
-    params: params ?? NO_VIA_PARAMS,
-    raw: s.slice(nameStart, rawEnd),
-  });
+  const raw = text !== undefined && nameStart === start && rawEnd === to ? text : s.slice(nameStart, rawEnd);
+  out.push(new ParsedVia(protocol, transport, s.slice(hostStart, hostEnd), port, branch, rport, received, maddr, raw, s, paramsStart, rawEnd));
   return j;
 }
 

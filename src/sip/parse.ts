@@ -159,7 +159,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
         viaCount++;
         if (viaOk) {
           const before = viaList.length;
-          if (parseViaIn(src, at, at + value.length, viaList)) {
+          if (parseViaIn(src, at, at + value.length, viaList, value)) {
             for (let v = before; v < viaList.length; v++) viaValues.push((viaList[v] as Via).raw);
             topVia ??= viaList[0];
             break;
