@@ -127,3 +127,18 @@ export function unescape(s: string): string {
   }
   return out;
 }
+
+/** The char codes of a literal, for `spellsAt`. */
+export function codesOf(literal: string): readonly number[] {
+  return Array.from(literal, (ch) => ch.charCodeAt(0));
+}
+
+/**
+ * s[i, i + codes.length) spells the literal whose `codes` these are (past the end, charCodeAt is
+ * NaN and matches nothing). Measured ~30% cheaper than String#startsWith, which is not inlined and
+ * first has to rule out a RegExp argument; it ran ~12 times per INVITE.
+ */
+export function spellsAt(s: string, i: number, codes: readonly number[]): boolean {
+  for (let k = 0; k < codes.length; k++) if (s.charCodeAt(i + k) !== codes[k]) return false;
+  return true;
+}

@@ -3,7 +3,7 @@
  * CSeq, option-tag lists and media types. Each is a forward scan, no regular expressions.
  */
 import type { CSeq, SipHeader } from './message.js';
-import { TOKEN, WORD, allIn, isToken, parseDigits } from './charset.js';
+import { TOKEN, WORD, allIn, codesOf, isToken, parseDigits, spellsAt } from './charset.js';
 import { parseParams, skipWs, skipWsTo } from './parse-params.js';
 
 export const NO_TAGS: readonly string[] = Object.freeze([]);
@@ -74,17 +74,24 @@ export function parseCSeqIn(s: string, from: number, to: number): CSeq | undefin
   return allIn(s, j, to, TOKEN, false) ? { seq, method } : undefined;
 }
 
+const ACK = codesOf('ACK');
+const BYE = codesOf('BYE');
+const CANCEL = codesOf('CANCEL');
+const INVITE = codesOf('INVITE');
+const OPTIONS = codesOf('OPTIONS');
+const REGISTER = codesOf('REGISTER');
+
 /** The method s[from, to) as a constant when it is one of the usual ones (no string to build). */
-function commonMethod(s: string, from: number, to: number): string | undefined {
+export function commonMethod(s: string, from: number, to: number): string | undefined {
   switch (to - from) {
     case 3:
-      return s.startsWith('BYE', from) ? 'BYE' : s.startsWith('ACK', from) ? 'ACK' : undefined;
+      return spellsAt(s, from, BYE) ? 'BYE' : spellsAt(s, from, ACK) ? 'ACK' : undefined;
     case 6:
-      return s.startsWith('INVITE', from) ? 'INVITE' : s.startsWith('CANCEL', from) ? 'CANCEL' : undefined;
+      return spellsAt(s, from, INVITE) ? 'INVITE' : spellsAt(s, from, CANCEL) ? 'CANCEL' : undefined;
     case 7:
-      return s.startsWith('OPTIONS', from) ? 'OPTIONS' : undefined;
+      return spellsAt(s, from, OPTIONS) ? 'OPTIONS' : undefined;
     case 8:
-      return s.startsWith('REGISTER', from) ? 'REGISTER' : undefined;
+      return spellsAt(s, from, REGISTER) ? 'REGISTER' : undefined;
     default:
       return undefined;
   }

@@ -5,7 +5,7 @@
  * scan never re-reads a sliced copy of a header value.
  */
 import type { SipParam } from './message.js';
-import { TOKEN, isWsp } from './charset.js';
+import { TOKEN, codesOf, isWsp, spellsAt } from './charset.js';
 import { isIPv6Address } from './ipv6.js';
 
 /** Characters of a parameter value: token / host (with IPv6 brackets and colons). */
@@ -115,6 +115,16 @@ export function scanParam(s: string, i: number, to: number, cur: ParamCursor): n
   return i;
 }
 
+const P_LR = codesOf('lr');
+const P_TAG = codesOf('tag');
+const P_TTL = codesOf('ttl');
+const P_RPORT = codesOf('rport');
+const P_MADDR = codesOf('maddr');
+const P_BRANCH = codesOf('branch');
+const P_EXPIRES = codesOf('expires');
+const P_RECEIVED = codesOf('received');
+const P_TRANSPORT = codesOf('transport');
+
 /**
  * The lower-case name s[from, to) (already known to hold no upper-case letter): the names found on
  * nearly every request are returned as constants, so they cost no string and compare by identity.
@@ -122,27 +132,27 @@ export function scanParam(s: string, i: number, to: number, cur: ParamCursor): n
 function paramName(s: string, from: number, to: number): string {
   switch (to - from) {
     case 2:
-      if (s.startsWith('lr', from)) return 'lr';
+      if (spellsAt(s, from, P_LR)) return 'lr';
       break;
     case 3:
-      if (s.startsWith('tag', from)) return 'tag';
-      if (s.startsWith('ttl', from)) return 'ttl';
+      if (spellsAt(s, from, P_TAG)) return 'tag';
+      if (spellsAt(s, from, P_TTL)) return 'ttl';
       break;
     case 5:
-      if (s.startsWith('rport', from)) return 'rport';
-      if (s.startsWith('maddr', from)) return 'maddr';
+      if (spellsAt(s, from, P_RPORT)) return 'rport';
+      if (spellsAt(s, from, P_MADDR)) return 'maddr';
       break;
     case 6:
-      if (s.startsWith('branch', from)) return 'branch';
+      if (spellsAt(s, from, P_BRANCH)) return 'branch';
       break;
     case 7:
-      if (s.startsWith('expires', from)) return 'expires';
+      if (spellsAt(s, from, P_EXPIRES)) return 'expires';
       break;
     case 8:
-      if (s.startsWith('received', from)) return 'received';
+      if (spellsAt(s, from, P_RECEIVED)) return 'received';
       break;
     case 9:
-      if (s.startsWith('transport', from)) return 'transport';
+      if (spellsAt(s, from, P_TRANSPORT)) return 'transport';
       break;
   }
   return s.slice(from, to);

@@ -9,12 +9,13 @@
  * once, rather than sliced out and read again.
  */
 import type { SipParam, SipUri } from './message.js';
-import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, allIn, isAlpha, isDigit, isHex, lowerSlice } from './charset.js';
+import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, allIn, codesOf, isAlpha, isDigit, isHex, lowerSlice, spellsAt } from './charset.js';
 import { digitsEnd, portAt, scanHost } from './parse-host.js';
 
 export { isHost, isHostname, isIPv4, parseHostPort, type HostPort } from './parse-host.js';
 
 const NO_PARAMS: readonly SipParam[] = Object.freeze([]);
+const SIP = codesOf('sip');
 
 /**
  * Where the parts of the URI just scanned lie in the scanned string. `scanUri` fills the one
@@ -120,7 +121,7 @@ export function isUriIn(s: string, from: number, to: number): boolean {
 function scanUri(s: string, from: number, to: number): boolean {
   const colon = s.indexOf(':', from);
   if (colon <= from || colon >= to || !isScheme(s, from, colon)) return false;
-  const scheme = colon - from === 3 && s.startsWith('sip', from) ? 'sip' : lowerSlice(s, from, colon);
+  const scheme = colon - from === 3 && spellsAt(s, from, SIP) ? 'sip' : lowerSlice(s, from, colon);
   const p = parts;
   p.scheme = scheme;
   p.userStart = -1;

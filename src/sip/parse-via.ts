@@ -7,7 +7,7 @@
  * `parseViaInto` separates.
  */
 import type { SipParam, Via } from './message.js';
-import { TOKEN, isWsp, parseDigits, upperSlice } from './charset.js';
+import { TOKEN, codesOf, isWsp, parseDigits, spellsAt, upperSlice } from './charset.js';
 import { ParamCursor, scanParam, skipWsTo } from './parse-params.js';
 import { digitsEnd, isIPv4, portAt, scanHost } from './parse-host.js';
 import { isIPv6Address } from './ipv6.js';
@@ -58,12 +58,17 @@ function slash(s: string, i: number, to: number): number {
   return skipWsTo(s, i + 1, to);
 }
 
+const SIP_2_0_SLASH = codesOf('SIP/2.0/');
+const UDP = codesOf('UDP');
+const TCP = codesOf('TCP');
+const TLS = codesOf('TLS');
+
 /** The transport of "SIP/2.0/<transport> " as everybody writes it, or undefined. */
 function commonSentProtocol(s: string, i: number, to: number): string | undefined {
-  if (i + 12 > to || !s.startsWith('SIP/2.0/', i) || !isWsp(s.charCodeAt(i + 11))) return undefined;
-  if (s.startsWith('UDP', i + 8)) return 'UDP';
-  if (s.startsWith('TCP', i + 8)) return 'TCP';
-  if (s.startsWith('TLS', i + 8)) return 'TLS';
+  if (i + 12 > to || !spellsAt(s, i, SIP_2_0_SLASH) || !isWsp(s.charCodeAt(i + 11))) return undefined;
+  if (spellsAt(s, i + 8, UDP)) return 'UDP';
+  if (spellsAt(s, i + 8, TCP)) return 'TCP';
+  if (spellsAt(s, i + 8, TLS)) return 'TLS';
   return undefined;
 }
 

@@ -10,12 +10,12 @@
  */
 import type { NameAddr, ResponseBasis, SipHeader, SipRequest, Via } from './message.js';
 import type { ParseLimits, ParseOutcome } from './parse-outcome.js';
-import { TOKEN, allIn, isToken, parseDigits } from './charset.js';
+import { TOKEN, allIn, codesOf, isToken, parseDigits, spellsAt } from './charset.js';
 import { canonicalHeaderName, commonHeaderName } from './header-names.js';
 import { parseContactListIn, parseNameAddrIn } from './parse-name-addr.js';
 import { parseUriIn } from './parse-uri.js';
 import { parseViaIn } from './parse-via.js';
-import { NO_TAGS, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenList } from './parse-fields.js';
+import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenList } from './parse-fields.js';
 
 /** Bytes converted to text at first: header fields of any usual request fit well within. */
 const HEAD_PROBE_BYTES = 4096;
@@ -233,7 +233,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (sp1 >= lineEnd) sp1 = -1;
   let sp2 = sp1 === -1 ? -1 : head.indexOf(' ', sp1 + 1);
   if (sp2 >= lineEnd) sp2 = -1;
-  const method = sp1 > 0 ? requestMethod(head, sp1) : head.slice(0, lineEnd);
+  const method = sp1 > 0 ? (commonMethod(head, 0, sp1) ?? head.slice(0, sp1)) : head.slice(0, lineEnd);
   // The To tag decides whether the response adds one; a To we cannot parse gets none added.
   const to = toRaw === undefined ? undefined : parseNameAddrIn(toSrc, toAt, toAt + toRaw.length, toRaw);
   const basis: ResponseBasis = {
@@ -252,7 +252,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (sp1 <= 0 || sp2 === -1 || (sp3 !== -1 && sp3 < lineEnd) || !isToken(method)) {
     return reject(basis, 400, 'Malformed Request-Line');
   }
-  if (lineEnd - sp2 - 1 !== 7 || !head.startsWith('SIP/2.0', sp2 + 1)) {
+  if (lineEnd - sp2 - 1 !== 7 || !spellsAt(head, sp2 + 1, SIP_2_0)) {
     const version = head.slice(sp2 + 1, lineEnd);
     if (!isSipVersion(version)) return reject(basis, 400, 'Malformed SIP-Version');
     if (version.toUpperCase() !== 'SIP/2.0') return reject(basis, 505, 'Version Not Supported');
@@ -383,26 +383,7 @@ function isSipSlash(head: string): boolean {
   );
 }
 
-/** The method of the request line head[0, sp1), as a constant for the usual ones. */
-function requestMethod(head: string, sp1: number): string {
-  switch (sp1) {
-    case 3:
-      if (head.startsWith('ACK', 0)) return 'ACK';
-      if (head.startsWith('BYE', 0)) return 'BYE';
-      break;
-    case 6:
-      if (head.startsWith('INVITE', 0)) return 'INVITE';
-      if (head.startsWith('CANCEL', 0)) return 'CANCEL';
-      break;
-    case 7:
-      if (head.startsWith('OPTIONS', 0)) return 'OPTIONS';
-      break;
-    case 8:
-      if (head.startsWith('REGISTER', 0)) return 'REGISTER';
-      break;
-  }
-  return head.slice(0, sp1);
-}
+const SIP_2_0 = codesOf('SIP/2.0');
 
 function reject(basis: ResponseBasis, status: number, reason: string): ParseOutcome {
   return { kind: 'reject', status, reason, basis };
