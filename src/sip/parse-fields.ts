@@ -2,7 +2,7 @@
  * The grammar of single header fields the parser validates (§25.1): SIP-Version, Date, Call-ID,
  * CSeq, option-tag lists and media types. Each is a forward scan, no regular expressions.
  */
-import type { CSeq, SipHeader } from './message.js';
+import type { CSeq } from './message.js';
 import { TOKEN, WORD, allIn, codesOf, isToken, parseDigits, spellsAt } from './charset.js';
 import { parseParams, skipWs, skipWsTo } from './parse-params.js';
 
@@ -99,32 +99,23 @@ export function commonMethod(s: string, from: number, to: number): string | unde
 
 /**
  * Option-tag lists (Require, Proxy-Require, Supported; §20.32, §20.29, §20.37):
- * option-tag *(COMMA option-tag), COMMA = SWS "," SWS. `atLeastOne`: the grammar of Require and
- * Proxy-Require needs a tag; Supported may be empty.
+ * option-tag *(COMMA option-tag), COMMA = SWS "," SWS, in the header value s[from, to); each tag
+ * is appended to `out`. `atLeastOne`: the grammar of Require and Proxy-Require needs a tag;
+ * Supported may be empty. Read in place as the header line is read, not from a sliced value.
  */
-export function tokenList(headers: readonly SipHeader[], name: string, atLeastOne: boolean): readonly string[] | undefined {
-  let out: string[] | undefined;
-  for (let k = 0; k < headers.length; k++) {
-    const h = headers[k] as SipHeader;
-    if (h.name !== name) continue;
-    const v = h.value;
-    if (v === '') {
-      if (atLeastOne) return undefined;
-      continue;
-    }
-    let i = 0;
-    for (;;) {
-      const tagStart = i;
-      while (i < v.length && TOKEN[v.charCodeAt(i)] === 1) i++;
-      if (i === tagStart) return undefined;
-      (out ??= []).push(v.slice(tagStart, i));
-      i = skipWs(v, i);
-      if (i === v.length) break;
-      if (v.charCodeAt(i) !== 0x2c) return undefined;
-      i = skipWs(v, i + 1);
-    }
+export function tokenListIn(s: string, from: number, to: number, atLeastOne: boolean, out: string[]): boolean {
+  if (from === to) return !atLeastOne;
+  let i = from;
+  for (;;) {
+    const tagStart = i;
+    while (i < to && TOKEN[s.charCodeAt(i)] === 1) i++;
+    if (i === tagStart) return false;
+    out.push(s.slice(tagStart, i));
+    i = skipWsTo(s, i, to);
+    if (i === to) return true;
+    if (s.charCodeAt(i) !== 0x2c) return false;
+    i = skipWsTo(s, i + 1, to);
   }
-  return out ?? NO_TAGS;
 }
 
 /** media-type = m-type SLASH m-subtype *(SEMI m-parameter); returns "type/subtype" lower-cased. */

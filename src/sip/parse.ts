@@ -15,7 +15,7 @@ import { canonicalHeaderName, commonHeaderName } from './header-names.js';
 import { parseContactListIn, parseNameAddrIn } from './parse-name-addr.js';
 import { parseUriIn } from './parse-uri.js';
 import { parseViaIn } from './parse-via.js';
-import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenList } from './parse-fields.js';
+import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenListIn } from './parse-fields.js';
 
 /** Bytes converted to text at first: header fields of any usual request fit well within. */
 const HEAD_PROBE_BYTES = 4096;
@@ -90,8 +90,13 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   let topVia: Via | undefined;
   let contact: NameAddr[] | '*' | undefined;
   let contactOk = true;
-  // Option-tag lists are only scanned when present (most requests carry Supported only).
-  let optionTags = 0; // bits: 1 Require, 2 Proxy-Require, 4 Supported
+  // Option-tag lists, read as their lines are; a malformed one is refused in its turn below.
+  let require: string[] | undefined;
+  let requireOk = true;
+  let proxyRequire: string[] | undefined;
+  let proxyRequireOk = true;
+  let supported: string[] | undefined;
+  let supportedOk = true;
   let pos = lineEnd + 2;
   while (pos < headLength) {
     const end = physicalLineEnd(head, pos, headLength);
@@ -216,13 +221,13 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
         dateRaw = value;
         break;
       case 'require':
-        optionTags |= 1;
+        if (requireOk) requireOk = tokenListIn(src, at, at + value.length, true, (require ??= []));
         break;
       case 'proxy-require':
-        optionTags |= 2;
+        if (proxyRequireOk) proxyRequireOk = tokenListIn(src, at, at + value.length, true, (proxyRequire ??= []));
         break;
       case 'supported':
-        optionTags |= 4;
+        if (supportedOk) supportedOk = tokenListIn(src, at, at + value.length, false, (supported ??= []));
         break;
     }
   }
@@ -307,12 +312,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     if (maxForwards === undefined || maxForwards > 255) return reject(basis, 400, 'Malformed Max-Forwards header field');
   }
 
-  const require = (optionTags & 1) === 0 ? NO_TAGS : tokenList(headers, 'require', true);
-  if (require === undefined) return reject(basis, 400, 'Malformed Require header field');
-  const proxyRequire = (optionTags & 2) === 0 ? NO_TAGS : tokenList(headers, 'proxy-require', true);
-  if (proxyRequire === undefined) return reject(basis, 400, 'Malformed Proxy-Require header field');
-  const supported = (optionTags & 4) === 0 ? NO_TAGS : tokenList(headers, 'supported', false);
-  if (supported === undefined) return reject(basis, 400, 'Malformed Supported header field');
+  if (!requireOk) return reject(basis, 400, 'Malformed Require header field');
+  if (!proxyRequireOk) return reject(basis, 400, 'Malformed Proxy-Require header field');
+  if (!supportedOk) return reject(basis, 400, 'Malformed Supported header field');
 
   let contentType: string | undefined;
   if (ctRaw !== undefined) {
@@ -341,9 +343,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     callId,
     cseq,
     maxForwards,
-    require,
-    proxyRequire,
-    supported,
+    require: require === undefined || require.length === 0 ? NO_TAGS : require,
+    proxyRequire: proxyRequire === undefined || proxyRequire.length === 0 ? NO_TAGS : proxyRequire,
+    supported: supported === undefined || supported.length === 0 ? NO_TAGS : supported,
     contact,
     contentType,
     contentLength,
