@@ -83,4 +83,24 @@ describe('fifo', () => {
     expect(q.length).toBe(2_500);
     expect(q.peek()).toBe(2_500);
   });
+
+  it('rebuilds from the live items once gone ones outnumber them, keeping their order', () => {
+    const q = new Fifo<number>();
+    const live = new Set<number>();
+    for (let i = 0; i < 3_000; i++) {
+      live.add(i);
+      if (i % 10 !== 0) live.delete(i - 1); // most items leave again at once
+      q.pushBounded(i, live.size, () => live);
+    }
+    expect(q.length).toBeLessThanOrEqual(2 * live.size + 1024 + 1);
+    const firsts: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const first = q.firstCurrent((x) => live.has(x));
+      if (first === undefined) break;
+      firsts.push(first);
+      live.delete(first);
+    }
+    expect(firsts).toEqual([...new Set(firsts)].sort((a, b) => a - b));
+    expect(firsts[0]).toBe(9);
+  });
 });
