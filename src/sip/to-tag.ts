@@ -11,40 +11,33 @@ import { randomBytes } from 'node:crypto';
 
 export type Tagger = (callId: string, from: string, branch: string, cseqNumber: string) => string;
 
+/** The two running hashes; the tagger is synchronous, so one scratch pair serves every call. */
+const state = new Uint32Array(2);
+
+/** Hash one part into `state`, then a separator (0x7c, '|') so ("ab","c") and ("a","bc") differ. */
+function absorb(part: string): void {
+  let a = state[0] as number;
+  let b = state[1] as number;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  state[0] = Math.imul(a ^ 0x7c, 0x01000193);
+  state[1] = Math.imul(b ^ 0x7c, 0x5bd1e995);
+}
+
 export function makeTagger(salt: number = randomBytes(4).readUInt32LE(0)): Tagger {
   const a0 = (0x811c9dc5 ^ salt) >>> 0;
   const b0 = (0x01000193 ^ ~salt) >>> 0;
   return (callId, from, branch, cseqNumber) => {
-    let a = a0;
-    let b = b0;
-    // One loop per part; 0x7c ('|') between parts keeps ("ab","c") and ("a","bc") apart.
-    for (let i = 0; i < callId.length; i++) {
-      const c = callId.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0x7c, 0x01000193);
-    b = Math.imul(b ^ 0x7c, 0x5bd1e995);
-    for (let i = 0; i < from.length; i++) {
-      const c = from.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0x7c, 0x01000193);
-    b = Math.imul(b ^ 0x7c, 0x5bd1e995);
-    for (let i = 0; i < branch.length; i++) {
-      const c = branch.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0x7c, 0x01000193);
-    b = Math.imul(b ^ 0x7c, 0x5bd1e995);
-    for (let i = 0; i < cseqNumber.length; i++) {
-      const c = cseqNumber.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    return hex16(a, b);
+    state[0] = a0;
+    state[1] = b0;
+    absorb(callId);
+    absorb(from);
+    absorb(branch);
+    absorb(cseqNumber);
+    return hex16(state[0] as number, state[1] as number);
   };
 }
 
