@@ -40,7 +40,9 @@ export const SWEEP_SLACK_MS = 200;
 
 /**
  * One kind of lingering transaction: entries by key, and the same entries in insertion order, which
- * is deadline order within a kind (they all live T4, or all 64·T1).
+ * is deadline order within a kind (they all live T4, or all 64·T1). A reload that shortens T1 or T4
+ * breaks the order for one lifetime: lookups stay exact, and the sweep frees the shorter-lived
+ * entries when the longer-lived ones before them expire.
  */
 class Lane {
   readonly byKey = new Map<string, Entry>();
