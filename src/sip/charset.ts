@@ -128,6 +128,17 @@ export function unescape(s: string): string {
   return out;
 }
 
+/**
+ * A string's chars as bytes, for the scanners that read the message's bytes. A char above 0xff
+ * (never in a message, which is read as latin1) becomes 0xff, which no character class of the
+ * grammar holds either, so the scanners refuse it as they refuse the char itself.
+ */
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = Math.min(s.charCodeAt(i), 0xff);
+  return b;
+}
+
 /** The char codes of a literal, for `spellsAt`. */
 export function codesOf(literal: string): readonly number[] {
   return Array.from(literal, (ch) => ch.charCodeAt(0));

@@ -3,8 +3,8 @@
  * CSeq, option-tag lists and media types. Each is a forward scan, no regular expressions.
  */
 import type { CSeq } from './message.js';
-import { TOKEN, WORD, allIn, codesOf, isToken, parseDigits, spellsAt } from './charset.js';
-import { parseParams, skipWs, skipWsTo } from './parse-params.js';
+import { TOKEN, WORD, codesOf, isToken, isWsp, latin1Bytes, parseDigits, spellsAt } from './charset.js';
+import { parseParams, skipWs } from './parse-params.js';
 
 export const NO_TAGS: readonly string[] = Object.freeze([]);
 
@@ -37,41 +37,44 @@ export function isSipDate(v: string): boolean {
 
 /** callid = word [ "@" word ] */
 export function isCallId(v: string): boolean {
-  return isCallIdIn(v, 0, v.length);
+  return isCallIdIn(latin1Bytes(v), 0, v.length);
 }
 
-/** isCallId on s[from, to). */
-export function isCallIdIn(s: string, from: number, to: number): boolean {
+/** isCallId on the bytes b[from, to) (the message itself: a byte read is cheaper than charCodeAt). */
+export function isCallIdIn(b: Uint8Array, from: number, to: number): boolean {
   let i = from;
-  while (i < to && WORD[s.charCodeAt(i)] === 1) i++;
+  while (i < to && WORD[b[i] as number] === 1) i++;
   if (i === from) return false;
   if (i === to) return true;
-  if (s.charCodeAt(i) !== 0x40) return false;
-  return allIn(s, i + 1, to, WORD, false);
+  if (b[i] !== 0x40) return false;
+  const word = ++i;
+  while (i < to && WORD[b[i] as number] === 1) i++;
+  return i > word && i === to;
 }
 
 /** CSeq = 1*DIGIT LWS Method; the number is below 2**31 (§8.1.1.5). */
 export function parseCSeq(v: string): CSeq | undefined {
-  return parseCSeqIn(v, 0, v.length);
+  return parseCSeqIn(v, latin1Bytes(v), 0, v.length);
 }
 
-/** parseCSeq on s[from, to). */
-export function parseCSeqIn(s: string, from: number, to: number): CSeq | undefined {
+/** parseCSeq on s[from, to), read from its bytes b (b[i] is s.charCodeAt(i) there). */
+export function parseCSeqIn(s: string, b: Uint8Array, from: number, to: number): CSeq | undefined {
   let i = from;
   let seq = 0;
   let significant = 0;
   for (; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c < 0x30 || c > 0x39) break;
     if (seq !== 0 || c !== 0x30) significant++;
     seq = seq * 10 + (c - 0x30);
   }
   // As parseDigits(…, 10): leading zeros are allowed and do not count.
   if (i === from || significant > 10 || seq >= 2 ** 31) return undefined;
-  const j = skipWsTo(s, i, to);
+  let j = i;
+  while (j < to && isWsp(b[j] as number)) j++;
   if (j === i || j === to) return undefined;
-  const method = commonMethod(s, j, to) ?? s.slice(j, to);
-  return allIn(s, j, to, TOKEN, false) ? { seq, method } : undefined;
+  for (let k = j; k < to; k++) if (TOKEN[b[k] as number] !== 1) return undefined;
+  return { seq, method: commonMethod(s, j, to) ?? s.slice(j, to) };
 }
 
 const ACK = codesOf('ACK');
@@ -100,21 +103,22 @@ export function commonMethod(s: string, from: number, to: number): string | unde
 /**
  * Option-tag lists (Require, Proxy-Require, Supported; §20.32, §20.29, §20.37):
  * option-tag *(COMMA option-tag), COMMA = SWS "," SWS, in the header value s[from, to); each tag
- * is appended to `out`. `atLeastOne`: the grammar of Require and Proxy-Require needs a tag;
+ * is appended to `out`, read from its bytes b (b[i] is s.charCodeAt(i) there). `atLeastOne`: the grammar of Require and Proxy-Require needs a tag;
  * Supported may be empty. Read in place as the header line is read, not from a sliced value.
  */
-export function tokenListIn(s: string, from: number, to: number, atLeastOne: boolean, out: string[]): boolean {
+export function tokenListIn(s: string, b: Uint8Array, from: number, to: number, atLeastOne: boolean, out: string[]): boolean {
   if (from === to) return !atLeastOne;
   let i = from;
   for (;;) {
     const tagStart = i;
-    while (i < to && TOKEN[s.charCodeAt(i)] === 1) i++;
+    while (i < to && TOKEN[b[i] as number] === 1) i++;
     if (i === tagStart) return false;
     out.push(s.slice(tagStart, i));
-    i = skipWsTo(s, i, to);
+    while (i < to && isWsp(b[i] as number)) i++;
     if (i === to) return true;
-    if (s.charCodeAt(i) !== 0x2c) return false;
-    i = skipWsTo(s, i + 1, to);
+    if (b[i] !== 0x2c) return false;
+    i++;
+    while (i < to && isWsp(b[i] as number)) i++;
   }
 }
 

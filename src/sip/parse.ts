@@ -71,10 +71,11 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   let toSrc = head;
   let toAt = 0;
   let callIdRaw: string | undefined;
-  let callIdSrc = head;
+  let callIdBytes: Uint8Array = data;
   let callIdAt = 0;
   let cseqRaw: string | undefined;
   let cseqSrc = head;
+  let cseqBytes: Uint8Array = data;
   let cseqAt = 0;
   let mfRaw: string | undefined;
   let clRaw: string | undefined;
@@ -125,6 +126,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     }
     let value: string;
     let src = head;
+    let bytes: Uint8Array = data;
     let at: number;
     if (next < headEnd && isWspCode(data[next])) {
       // §7.3.1: a line starting with whitespace continues the previous one (folding); each fold
@@ -148,6 +150,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
       }
       value = folded.trim();
       src = value;
+      bytes = Buffer.from(value, 'latin1');
       at = 0;
     } else {
       let vs = colon + 1;
@@ -196,13 +199,14 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
       case 'call-id':
         if (callIdRaw !== undefined) duplicate ??= 'Call-ID';
         callIdRaw = value;
-        callIdSrc = src;
+        callIdBytes = bytes;
         callIdAt = at;
         break;
       case 'cseq':
         if (cseqRaw !== undefined) duplicate ??= 'CSeq';
         cseqRaw = value;
         cseqSrc = src;
+        cseqBytes = bytes;
         cseqAt = at;
         break;
       case 'max-forwards':
@@ -221,13 +225,13 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
         dateRaw = value;
         break;
       case 'require':
-        if (requireOk) requireOk = tokenListIn(src, at, at + value.length, true, (require ??= []));
+        if (requireOk) requireOk = tokenListIn(src, bytes, at, at + value.length, true, (require ??= []));
         break;
       case 'proxy-require':
-        if (proxyRequireOk) proxyRequireOk = tokenListIn(src, at, at + value.length, true, (proxyRequire ??= []));
+        if (proxyRequireOk) proxyRequireOk = tokenListIn(src, bytes, at, at + value.length, true, (proxyRequire ??= []));
         break;
       case 'supported':
-        if (supportedOk) supportedOk = tokenListIn(src, at, at + value.length, false, (supported ??= []));
+        if (supportedOk) supportedOk = tokenListIn(src, bytes, at, at + value.length, false, (supported ??= []));
         break;
     }
   }
@@ -300,8 +304,8 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (from === undefined) return reject(basis, 400, 'Malformed From header field');
   if (to === undefined) return reject(basis, 400, 'Malformed To header field');
   const callId = callIdRaw;
-  if (!isCallIdIn(callIdSrc, callIdAt, callIdAt + callId.length)) return reject(basis, 400, 'Malformed Call-ID header field');
-  const cseq = parseCSeqIn(cseqSrc, cseqAt, cseqAt + cseqRaw.length);
+  if (!isCallIdIn(callIdBytes, callIdAt, callIdAt + callId.length)) return reject(basis, 400, 'Malformed Call-ID header field');
+  const cseq = parseCSeqIn(cseqSrc, cseqBytes, cseqAt, cseqAt + cseqRaw.length);
   if (cseq === undefined) return reject(basis, 400, 'Malformed CSeq header field');
   if (cseq.method !== method) return reject(basis, 400, 'CSeq method does not match request method');
 
