@@ -102,9 +102,10 @@ export function commonMethod(s: string, from: number, to: number): string | unde
 
 /**
  * Option-tag lists (Require, Proxy-Require, Supported; §20.32, §20.29, §20.37):
- * option-tag *(COMMA option-tag), COMMA = SWS "," SWS, in the header value s[from, to); each tag
- * is appended to `out`, read from its bytes b (b[i] is s.charCodeAt(i) there). `atLeastOne`: the grammar of Require and Proxy-Require needs a tag;
- * Supported may be empty. Read in place as the header line is read, not from a sliced value.
+ * option-tag *(COMMA option-tag), COMMA = SWS "," SWS, in the header value s[from, to), read from
+ * its bytes b (b[i] is s.charCodeAt(i) there); each tag is appended to `out`. `atLeastOne`: the
+ * grammar of Require and Proxy-Require needs a tag; Supported may be empty. Read in place as the
+ * header line is read, not from a sliced value.
  */
 export function tokenListIn(s: string, b: Uint8Array, from: number, to: number, atLeastOne: boolean, out: string[]): boolean {
   if (from === to) return !atLeastOne;

@@ -6,6 +6,7 @@
  * IPv4, then for a hostname read each host up to three times.
  */
 import { isIPv6Address } from './ipv6.js';
+import { latin1Bytes } from './charset.js';
 
 /** Host character classes: letter, digit, hyphen, dot; 0 = not allowed in a hostname. */
 const H_ALPHA = 1;
@@ -23,9 +24,10 @@ const HOST_CLASS = (() => {
 })();
 
 /**
- * The host starting at `i`, which ends at the first character no host can contain (or after the
- * ']' of an IPv6reference), before `to`: the index where it ends, or -1 when there is no valid host
- * there. The caller checks that what follows may follow a host.
+ * The host starting at `i` in s, read from its bytes b (b[i] is s.charCodeAt(i)), which ends at
+ * the first character no host can contain (or after the ']' of an IPv6reference), before `to`: the
+ * index where it ends, or -1 when there is no valid host there. The caller checks that what follows
+ * may follow a host.
  *
  * hostname = *( domainlabel "." ) toplabel [ "." ]
  * domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
@@ -33,9 +35,9 @@ const HOST_CLASS = (() => {
  * IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT (each 0–255)
  * A run of digits and dots can only be an IPv4address: its top label would start with a digit.
  */
-export function scanHost(s: string, i: number, to: number): number {
+export function scanHost(s: string, b: Uint8Array, i: number, to: number): number {
   if (i >= to) return -1;
-  if (s.charCodeAt(i) === 0x5b) {
+  if (b[i] === 0x5b) {
     const close = s.indexOf(']', i + 1);
     if (close === -1 || close >= to) return -1;
     return isIPv6Address(s, i + 1, close) ? close + 1 : -1;
@@ -49,7 +51,7 @@ export function scanHost(s: string, i: number, to: number): number {
   let octet = 0;
   let digits = 0;
   for (; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     const k = HOST_CLASS[c];
     if (k === undefined || k === 0) break;
     if (k === H_DOT) {
@@ -79,7 +81,7 @@ export function scanHost(s: string, i: number, to: number): number {
 
 /** host = hostname / IPv4address / IPv6reference, exactly s[from, to). */
 export function isHost(s: string, from: number, to: number): boolean {
-  return scanHost(s, from, to) === to;
+  return scanHost(s, latin1Bytes(s), from, to) === to;
 }
 
 /** IPv4address = dec-octet "." dec-octet "." dec-octet "." dec-octet (0–255 each). */
@@ -106,13 +108,13 @@ export function isIPv4(s: string, from: number, to: number): boolean {
 /** hostname (see `scanHost`), exactly s[from, to). */
 export function isHostname(s: string, from: number, to: number): boolean {
   if (from >= to || s.charCodeAt(from) === 0x5b) return false;
-  return scanHost(s, from, to) === to && !isIPv4(s, from, to);
+  return scanHost(s, latin1Bytes(s), from, to) === to && !isIPv4(s, from, to);
 }
 
 /** End of the run of digits at `i` (before `to`). */
-export function digitsEnd(s: string, i: number, to: number): number {
+export function digitsEnd(b: Uint8Array, i: number, to: number): number {
   while (i < to) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c < 0x30 || c > 0x39) break;
     i++;
   }
@@ -123,11 +125,11 @@ export function digitsEnd(s: string, i: number, to: number): number {
  * port = 1*DIGIT, exactly s[from, to), at most 65535 (leading zeros allowed, as `parseDigits`
  * allows them); -1 otherwise.
  */
-export function portAt(s: string, from: number, to: number): number {
+export function portAt(b: Uint8Array, from: number, to: number): number {
   if (from >= to) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c < 0x30 || c > 0x39) return -1;
     v = v * 10 + (c - 0x30);
     if (v > 65535) return -1;
@@ -142,12 +144,13 @@ export interface HostPort {
 
 /** hostport = host [ ":" port ], exactly s[from, to). */
 export function parseHostPort(s: string, from: number, to: number): HostPort | undefined {
-  const hostEnd = scanHost(s, from, to);
+  const b = latin1Bytes(s);
+  const hostEnd = scanHost(s, b, from, to);
   if (hostEnd === -1) return undefined;
   let port: number | undefined;
   if (hostEnd !== to) {
-    if (s.charCodeAt(hostEnd) !== 0x3a) return undefined;
-    const p = portAt(s, hostEnd + 1, to);
+    if (b[hostEnd] !== 0x3a) return undefined;
+    const p = portAt(b, hostEnd + 1, to);
     if (p === -1) return undefined;
     port = p;
   }

@@ -6,10 +6,11 @@
  * 416 rule, not the parser, decides about them (§8.2.2.1).
  *
  * The parsers take a range of a larger string (the message head) so that a URI is read in place,
- * once, rather than sliced out and read again.
+ * once, rather than sliced out and read again; they read its chars from b, the same text as bytes
+ * (the message's Buffer: b[i] is s.charCodeAt(i)), and slice s.
  */
 import type { SipParam, SipUri } from './message.js';
-import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, allIn, codesOf, isAlpha, isDigit, isHex, lowerSlice, spellsAt } from './charset.js';
+import { HNVCHAR, PARAMCHAR, PASSWORD, TELCHAR, URIC, USER, codesOf, isAlpha, isDigit, isHex, latin1Bytes, lowerSlice, spellsAt } from './charset.js';
 import { digitsEnd, portAt, scanHost } from './parse-host.js';
 
 export { isHost, isHostname, isIPv4, parseHostPort, type HostPort } from './parse-host.js';
@@ -86,8 +87,10 @@ export class ParsedUri implements SipUri {
 
   get params(): readonly SipParam[] {
     if (this.#params === undefined) {
+      // Off the hot path: read from a copy, as the message's Buffer may have been reused since.
       const out: SipParam[] = [];
-      scanUriParams(this.#s, this.#paramsStart, this.#paramsEnd, out);
+      const s = this.#s.slice(this.#paramsStart, this.#paramsEnd);
+      scanUriParams(s, latin1Bytes(s), 0, s.length, out);
       this.#params = out;
     }
     return this.#params;
@@ -104,23 +107,23 @@ export class ParsedUri implements SipUri {
 
 /** Parse a URI; undefined when it does not follow its scheme's grammar. */
 export function parseUri(raw: string): SipUri | undefined {
-  return parseUriIn(raw, 0, raw.length);
+  return parseUriIn(raw, latin1Bytes(raw), 0, raw.length);
 }
 
-/** Parse the URI s[from, to); undefined when it does not follow its scheme's grammar. */
-export function parseUriIn(s: string, from: number, to: number): ParsedUri | undefined {
-  return scanUri(s, from, to) ? new ParsedUri(s, from, to, parts) : undefined;
+/** Parse the URI s[from, to), whose bytes are b; undefined when it does not follow its scheme's grammar. */
+export function parseUriIn(s: string, b: Uint8Array, from: number, to: number): ParsedUri | undefined {
+  return scanUri(s, b, from, to) ? new ParsedUri(s, from, to, parts) : undefined;
 }
 
 /** Whether s[from, to) is a URI of its scheme's grammar (as `parseUriIn`, building nothing). */
-export function isUriIn(s: string, from: number, to: number): boolean {
-  return scanUri(s, from, to);
+export function isUriIn(s: string, b: Uint8Array, from: number, to: number): boolean {
+  return scanUri(s, b, from, to);
 }
 
 /** Validate s[from, to) as a URI and record where its parts lie in `parts`. */
-function scanUri(s: string, from: number, to: number): boolean {
+function scanUri(s: string, b: Uint8Array, from: number, to: number): boolean {
   const colon = s.indexOf(':', from);
-  if (colon <= from || colon >= to || !isScheme(s, from, colon)) return false;
+  if (colon <= from || colon >= to || !isScheme(b, from, colon)) return false;
   const scheme = colon - from === 3 && spellsAt(s, from, SIP) ? 'sip' : lowerSlice(s, from, colon);
   const p = parts;
   p.scheme = scheme;
@@ -130,10 +133,10 @@ function scanUri(s: string, from: number, to: number): boolean {
   p.port = -1;
   p.paramsStart = p.paramsEnd = 0;
   p.headersStart = -1;
-  if (scheme === 'sip' || scheme === 'sips') return scanSipUri(s, to, colon + 1, p);
-  if (scheme === 'tel') return scanTelUri(s, to, colon + 1, p);
+  if (scheme === 'sip' || scheme === 'sips') return scanSipUri(s, b, to, colon + 1, p);
+  if (scheme === 'tel') return scanTelUri(s, b, to, colon + 1, p);
   // absoluteURI = scheme ":" ( hier-part / opaque-part ): one or more uric characters.
-  return allIn(s, colon + 1, to, URIC, true) || allIn(s, colon + 1, to, URIC_SLASH, true);
+  return allIn(b, colon + 1, to, URIC) || allIn(b, colon + 1, to, URIC_SLASH);
 }
 
 const URIC_SLASH = (() => {
@@ -144,10 +147,10 @@ const URIC_SLASH = (() => {
 })();
 
 /** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), exactly s[from, end) */
-function isScheme(s: string, from: number, end: number): boolean {
-  if (!isAlpha(s.charCodeAt(from))) return false;
+function isScheme(b: Uint8Array, from: number, end: number): boolean {
+  if (!isAlpha(b[from] as number)) return false;
   for (let i = from + 1; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (!(isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
   }
   return true;
@@ -157,58 +160,63 @@ function isScheme(s: string, from: number, end: number): boolean {
  * End of the run of `t` characters and %XX escapes at `i` (before `to`). A '%' not followed by two
  * hex digits ends the run, so the caller's check of what follows refuses it.
  */
-function runEnd(s: string, i: number, to: number, t: Uint8Array): number {
+function runEnd(b: Uint8Array, i: number, to: number, t: Uint8Array): number {
   while (i < to) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (t[c] === 1) i++;
-    else if (c === 0x25 && i + 2 < to && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) i += 3;
+    else if (c === 0x25 && i + 2 < to && isHex(b[i + 1] as number) && isHex(b[i + 2] as number)) i += 3;
     else break;
   }
   return i;
+}
+
+/** b[from, to) is non-empty and all `t` characters and %XX escapes. */
+function allIn(b: Uint8Array, from: number, to: number, t: Uint8Array): boolean {
+  return to > from && runEnd(b, from, to, t) === to;
 }
 
 /**
  * SIP-URI = "sip:" [ userinfo ] hostport uri-parameters [ headers ] (SIPS-URI likewise), with
  * s[start] just after the scheme's ':'.
  */
-function scanSipUri(s: string, to: number, start: number, p: UriParts): boolean {
+function scanSipUri(s: string, b: Uint8Array, to: number, start: number, p: UriParts): boolean {
   // '@' can appear only as the userinfo terminator: user, password, params and headers exclude it.
   const at = s.indexOf('@', start);
   let hostStart = start;
   if (at !== -1 && at < to) {
     const pw = s.indexOf(':', start);
     const userEnd = pw !== -1 && pw < at ? pw : at;
-    if (!allIn(s, start, userEnd, USER, true)) return false;
+    if (!allIn(b, start, userEnd, USER)) return false;
     p.userStart = start;
     p.userEnd = userEnd;
     if (userEnd !== at) {
-      if (at > userEnd + 1 && !allIn(s, userEnd + 1, at, PASSWORD, true)) return false;
+      if (at > userEnd + 1 && !allIn(b, userEnd + 1, at, PASSWORD)) return false;
       p.passwordStart = userEnd + 1;
       p.passwordEnd = at;
     }
     hostStart = at + 1;
   }
-  const hostEnd = scanHost(s, hostStart, to);
+  const hostEnd = scanHost(s, b, hostStart, to);
   if (hostEnd === -1) return false;
   p.hostStart = hostStart;
   p.hostEnd = hostEnd;
   let i = hostEnd;
-  if (i < to && s.charCodeAt(i) === 0x3a) {
-    const portEnd = digitsEnd(s, i + 1, to);
-    const port = portAt(s, i + 1, portEnd);
+  if (i < to && b[i] === 0x3a) {
+    const portEnd = digitsEnd(b, i + 1, to);
+    const port = portAt(b, i + 1, portEnd);
     if (port === -1) return false;
     p.port = port;
     i = portEnd;
   }
   // uri-parameters = *( ";" uri-parameter ); uri-parameter = pname [ "=" pvalue ]
   p.paramsStart = i;
-  if (i < to && s.charCodeAt(i) === 0x3b) {
-    i = scanUriParams(s, i, to, undefined);
+  if (i < to && b[i] === 0x3b) {
+    i = scanUriParams(s, b, i, to, undefined);
     if (i === -1) return false;
   }
   p.paramsEnd = i;
   if (i < to) {
-    if (s.charCodeAt(i) !== 0x3f || !validUriHeaders(s, i + 1, to)) return false;
+    if (b[i] !== 0x3f || !validUriHeaders(b, i + 1, to)) return false;
     p.headersStart = i + 1;
   }
   return true;
@@ -219,14 +227,14 @@ function scanSipUri(s: string, to: number, start: number, p: UriParts): boolean 
  * (`to` or a '?'), or -1 when malformed. pname = 1*paramchar; pvalue = 1*paramchar (paramchar
  * excludes ';' '?' and '=').
  */
-function scanUriParams(s: string, i: number, to: number, out: SipParam[] | undefined): number {
-  while (i < to && s.charCodeAt(i) === 0x3b) {
+function scanUriParams(s: string, b: Uint8Array, i: number, to: number, out: SipParam[] | undefined): number {
+  while (i < to && b[i] === 0x3b) {
     const nameStart = i + 1;
-    const nameEnd = runEnd(s, nameStart, to, PARAMCHAR);
+    const nameEnd = runEnd(b, nameStart, to, PARAMCHAR);
     if (nameEnd === nameStart) return -1;
     i = nameEnd;
-    if (i < to && s.charCodeAt(i) === 0x3d) {
-      const valueEnd = runEnd(s, i + 1, to, PARAMCHAR);
+    if (i < to && b[i] === 0x3d) {
+      const valueEnd = runEnd(b, i + 1, to, PARAMCHAR);
       if (valueEnd === i + 1) return -1;
       out?.push({ name: lowerSlice(s, nameStart, nameEnd), value: s.slice(i + 1, valueEnd) });
       i = valueEnd;
@@ -234,24 +242,24 @@ function scanUriParams(s: string, i: number, to: number, out: SipParam[] | undef
       out?.push({ name: lowerSlice(s, nameStart, nameEnd), value: undefined });
     }
   }
-  return i === to || s.charCodeAt(i) === 0x3f ? i : -1;
+  return i === to || b[i] === 0x3f ? i : -1;
 }
 
 /** headers = header *( "&" header ); header = hname "=" hvalue; hvalue may be empty. */
-function validUriHeaders(s: string, i: number, to: number): boolean {
+function validUriHeaders(b: Uint8Array, i: number, to: number): boolean {
   for (;;) {
-    const nameEnd = runEnd(s, i, to, HNVCHAR);
-    if (nameEnd === i || nameEnd >= to || s.charCodeAt(nameEnd) !== 0x3d) return false;
-    i = runEnd(s, nameEnd + 1, to, HNVCHAR);
+    const nameEnd = runEnd(b, i, to, HNVCHAR);
+    if (nameEnd === i || nameEnd >= to || b[nameEnd] !== 0x3d) return false;
+    i = runEnd(b, nameEnd + 1, to, HNVCHAR);
     if (i === to) return true;
-    if (s.charCodeAt(i) !== 0x26) return false;
+    if (b[i] !== 0x26) return false;
     i++;
   }
 }
 
 /** telephone-subscriber (RFC 3966 §3): checked by character set, not digit-by-digit semantics. */
-function scanTelUri(s: string, to: number, start: number, p: UriParts): boolean {
-  if (!allIn(s, start, to, TELCHAR, true)) return false;
+function scanTelUri(s: string, b: Uint8Array, to: number, start: number, p: UriParts): boolean {
+  if (!allIn(b, start, to, TELCHAR)) return false;
   let semi = s.indexOf(';', start);
   if (semi === -1 || semi > to) semi = to;
   if (semi === start) return false;
@@ -259,5 +267,5 @@ function scanTelUri(s: string, to: number, start: number, p: UriParts): boolean 
   p.userEnd = semi;
   p.paramsStart = semi;
   p.paramsEnd = to;
-  return semi === to || scanUriParams(s, semi, to, undefined) === to;
+  return semi === to || scanUriParams(s, b, semi, to, undefined) === to;
 }

@@ -7,7 +7,7 @@
  * `parseViaInto` separates.
  */
 import type { SipParam, Via } from './message.js';
-import { TOKEN, codesOf, isWsp, parseDigits, spellsAt, upperSlice } from './charset.js';
+import { TOKEN, codesOf, isWsp, latin1Bytes, parseDigits, upperSlice } from './charset.js';
 import { ParamCursor, scanParam, skipWsTo } from './parse-params.js';
 import { digitsEnd, isIPv4, portAt, scanHost } from './parse-host.js';
 import { isIPv6Address } from './ipv6.js';
@@ -20,42 +20,44 @@ export function parseViaList(value: string): Via[] | undefined {
 
 /** Append every via-parm of one Via header value to `out`; false if any of them is malformed. */
 export function parseViaInto(value: string, out: Via[]): boolean {
-  return parseViaIn(value, 0, value.length, out);
+  return parseViaIn(value, latin1Bytes(value), 0, value.length, out);
 }
 
 /**
- * Append every via-parm of the Via header value s[from, to) to `out`; false if any is malformed.
+ * Append every via-parm of the Via header value s[from, to) to `out`, reading it from its bytes b
+ * (b[i] is s.charCodeAt(i)); false if any is malformed.
  * `text`, when given, is s[from, to) already sliced: a via-parm that is the whole value takes it as
  * its `raw` instead of slicing it again.
  */
-export function parseViaIn(s: string, from: number, to: number, out: Via[], text?: string): boolean {
+export function parseViaIn(s: string, b: Uint8Array, from: number, to: number, out: Via[], text?: string): boolean {
   let i = from;
   for (;;) {
-    const end = parseViaAt(s, i, to, out, i === from ? text : undefined);
+    const end = parseViaAt(s, b, i, to, out, i === from ? text : undefined);
     if (end === -1) return false;
-    i = skipWsTo(s, end, to);
+    i = skipWsTo(b, end, to);
     if (i >= to) return true;
-    if (s.charCodeAt(i) !== 0x2c) return false;
-    i = skipWsTo(s, i + 1, to);
+    if (b[i] !== 0x2c) return false;
+    i = skipWsTo(b, i + 1, to);
   }
 }
 
 /** Parse a single via-parm (the whole string). */
 export function parseVia(value: string): Via | undefined {
   const out: Via[] = [];
-  const end = parseViaAt(value, 0, value.length, out, undefined);
-  return end !== -1 && skipWsTo(value, end, value.length) === value.length ? out[0] : undefined;
+  const b = latin1Bytes(value);
+  const end = parseViaAt(value, b, 0, value.length, out, undefined);
+  return end !== -1 && skipWsTo(b, end, value.length) === value.length ? out[0] : undefined;
 }
 
-function token(s: string, i: number, to: number): number {
-  while (i < to && TOKEN[s.charCodeAt(i)] === 1) i++;
+function token(b: Uint8Array, i: number, to: number): number {
+  while (i < to && TOKEN[b[i] as number] === 1) i++;
   return i;
 }
 
-function slash(s: string, i: number, to: number): number {
-  i = skipWsTo(s, i, to);
-  if (i >= to || s.charCodeAt(i) !== 0x2f) return -1;
-  return skipWsTo(s, i + 1, to);
+function slash(b: Uint8Array, i: number, to: number): number {
+  i = skipWsTo(b, i, to);
+  if (i >= to || b[i] !== 0x2f) return -1;
+  return skipWsTo(b, i + 1, to);
 }
 
 const SIP_2_0_SLASH = codesOf('SIP/2.0/');
@@ -64,12 +66,18 @@ const TCP = codesOf('TCP');
 const TLS = codesOf('TLS');
 
 /** The transport of "SIP/2.0/<transport> " as everybody writes it, or undefined. */
-function commonSentProtocol(s: string, i: number, to: number): string | undefined {
-  if (i + 12 > to || !spellsAt(s, i, SIP_2_0_SLASH) || !isWsp(s.charCodeAt(i + 11))) return undefined;
-  if (spellsAt(s, i + 8, UDP)) return 'UDP';
-  if (spellsAt(s, i + 8, TCP)) return 'TCP';
-  if (spellsAt(s, i + 8, TLS)) return 'TLS';
+function commonSentProtocol(b: Uint8Array, i: number, to: number): string | undefined {
+  if (i + 12 > to || !bytesSpell(b, i, SIP_2_0_SLASH) || !isWsp(b[i + 11] as number)) return undefined;
+  if (bytesSpell(b, i + 8, UDP)) return 'UDP';
+  if (bytesSpell(b, i + 8, TCP)) return 'TCP';
+  if (bytesSpell(b, i + 8, TLS)) return 'TLS';
   return undefined;
+}
+
+/** b[i, i + codes.length) spells the literal whose `codes` these are (charset's spellsAt, on bytes). */
+function bytesSpell(b: Uint8Array, i: number, codes: readonly number[]): boolean {
+  for (let k = 0; k < codes.length; k++) if (b[i + k] !== codes[k]) return false;
+  return true;
 }
 
 const cursor = new ParamCursor();
@@ -107,13 +115,15 @@ class ParsedVia implements Via {
 
   get params(): readonly SipParam[] {
     if (this.#params === undefined) {
+      // Off the hot path: read from a copy, as the message's Buffer may have been reused since.
       const out: SipParam[] = [];
-      const s = this.#s;
-      const to = this.#paramsEnd;
+      const s = this.#s.slice(this.#paramsStart, this.#paramsEnd);
+      const b = latin1Bytes(s);
+      const to = s.length;
       const cur = cursor;
-      for (let j = skipWsTo(s, this.#paramsStart, to); j < to; j = skipWsTo(s, j, to)) {
+      for (let j = skipWsTo(b, 0, to); j < to; j = skipWsTo(b, j, to)) {
         // Validated: a ';' and a generic-param each time.
-        j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
+        j = scanParam(s, b, skipWsTo(b, j + 1, to), to, cur);
         out.push({ name: cur.name, value: cur.value(s) });
       }
       this.#params = out;
@@ -123,45 +133,45 @@ class ParsedVia implements Via {
 }
 
 /** Parse the via-parm at `start`, push it to `out`; the index after it, or -1 when malformed. */
-function parseViaAt(s: string, start: number, to: number, out: Via[], text: string | undefined): number {
-  let i = skipWsTo(s, start, to);
+function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Via[], text: string | undefined): number {
+  let i = skipWsTo(b, start, to);
   const nameStart = i;
   let protocol = 'SIP/2.0';
-  let transport = commonSentProtocol(s, i, to);
+  let transport = commonSentProtocol(b, i, to);
   if (transport !== undefined) {
     i += 11;
   } else {
-    i = token(s, i, to);
+    i = token(b, i, to);
     if (i === nameStart) return -1;
     const nameEnd = i;
-    i = slash(s, i, to);
+    i = slash(b, i, to);
     if (i === -1) return -1;
     const verStart = i;
-    i = token(s, i, to);
+    i = token(b, i, to);
     if (i === verStart) return -1;
     const verEnd = i;
-    i = slash(s, i, to);
+    i = slash(b, i, to);
     if (i === -1) return -1;
     const trStart = i;
-    i = token(s, i, to);
+    i = token(b, i, to);
     if (i === trStart) return -1;
     transport = upperSlice(s, trStart, i);
     protocol = protocolOf(s, nameStart, nameEnd, verStart, verEnd);
   }
   // LWS = [*WSP CRLF] 1*WSP: at least one blank before sent-by.
   const wsStart = i;
-  i = skipWsTo(s, i, to);
+  i = skipWsTo(b, i, to);
   if (i === wsStart) return -1;
   // sent-by ends at ';', ',' or whitespace; COLON may carry whitespace around it.
   const hostStart = i;
-  const hostEnd = scanHost(s, hostStart, to);
+  const hostEnd = scanHost(s, b, hostStart, to);
   if (hostEnd === -1) return -1;
   let port: number | undefined;
-  let j = skipWsTo(s, hostEnd, to);
-  if (j < to && s.charCodeAt(j) === 0x3a) {
-    j = skipWsTo(s, j + 1, to);
-    const portEnd = digitsEnd(s, j, to);
-    const p = portAt(s, j, portEnd);
+  let j = skipWsTo(b, hostEnd, to);
+  if (j < to && b[j] === 0x3a) {
+    j = skipWsTo(b, j + 1, to);
+    const portEnd = digitsEnd(b, j, to);
+    const p = portAt(b, j, portEnd);
     if (p === -1) return -1;
     port = p;
     j = portEnd;
@@ -181,12 +191,12 @@ function parseViaAt(s: string, start: number, to: number, out: Via[], text: stri
   let maddr: string | undefined;
   let hasMaddr = false;
   for (;;) {
-    j = skipWsTo(s, j, to);
+    j = skipWsTo(b, j, to);
     if (j >= to) break;
-    const c = s.charCodeAt(j);
+    const c = b[j];
     if (c === 0x2c) break;
     if (c !== 0x3b) return -1;
-    j = scanParam(s, skipWsTo(s, j + 1, to), to, cur);
+    j = scanParam(s, b, skipWsTo(b, j + 1, to), to, cur);
     if (j === -1) return -1;
     const name = cur.name;
     switch (name) {
@@ -201,7 +211,7 @@ function parseViaAt(s: string, start: number, to: number, out: Via[], text: stri
         if (rport !== undefined) break;
         if (cur.valueStart === -1) rport = true;
         else {
-          const p = portAt(s, cur.valueStart, cur.valueEnd);
+          const p = portAt(b, cur.valueStart, cur.valueEnd);
           if (p === -1) return -1;
           rport = p;
         }
@@ -232,7 +242,7 @@ function parseViaAt(s: string, start: number, to: number, out: Via[], text: stri
     }
   }
   let rawEnd = j;
-  while (rawEnd > nameStart && isWsp(s.charCodeAt(rawEnd - 1))) rawEnd--;
+  while (rawEnd > nameStart && isWsp(b[rawEnd - 1] as number)) rawEnd--;
   const raw = text !== undefined && nameStart === start && rawEnd === to ? text : s.slice(nameStart, rawEnd);
   out.push(new ParsedVia(protocol, transport, s.slice(hostStart, hostEnd), port, branch, rport, received, maddr, raw, s, paramsStart, rawEnd));
   return j;
