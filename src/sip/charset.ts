@@ -145,11 +145,11 @@ export function codesOf(literal: string): readonly number[] {
 }
 
 /**
- * s[i, i + codes.length) spells the literal whose `codes` these are (past the end, charCodeAt is
- * NaN and matches nothing). Measured ~30% cheaper than String#startsWith, which is not inlined and
- * first has to rule out a RegExp argument; it ran ~12 times per INVITE.
+ * The bytes b[i, i + codes.length) spell the literal whose `codes` these are (past the end, a read
+ * is undefined and matches nothing). Measured ~30% cheaper than String#startsWith on the text,
+ * which is not inlined and first has to rule out a RegExp argument; it ran ~12 times per INVITE.
  */
-export function spellsAt(s: string, i: number, codes: readonly number[]): boolean {
-  for (let k = 0; k < codes.length; k++) if (s.charCodeAt(i + k) !== codes[k]) return false;
+export function spellsAt(b: Uint8Array, i: number, codes: readonly number[]): boolean {
+  for (let k = 0; k < codes.length; k++) if (b[i + k] !== codes[k]) return false;
   return true;
 }

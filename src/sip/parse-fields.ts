@@ -74,7 +74,7 @@ export function parseCSeqIn(s: string, b: Uint8Array, from: number, to: number):
   while (j < to && isWsp(b[j] as number)) j++;
   if (j === i || j === to) return undefined;
   for (let k = j; k < to; k++) if (TOKEN[b[k] as number] !== 1) return undefined;
-  return { seq, method: commonMethod(s, j, to) ?? s.slice(j, to) };
+  return { seq, method: commonMethod(s, b, j, to) ?? s.slice(j, to) };
 }
 
 const ACK = codesOf('ACK');
@@ -85,16 +85,16 @@ const OPTIONS = codesOf('OPTIONS');
 const REGISTER = codesOf('REGISTER');
 
 /** The method s[from, to) as a constant when it is one of the usual ones (no string to build). */
-export function commonMethod(s: string, from: number, to: number): string | undefined {
+export function commonMethod(s: string, b: Uint8Array, from: number, to: number): string | undefined {
   switch (to - from) {
     case 3:
-      return spellsAt(s, from, BYE) ? 'BYE' : spellsAt(s, from, ACK) ? 'ACK' : undefined;
+      return spellsAt(b, from, BYE) ? 'BYE' : spellsAt(b, from, ACK) ? 'ACK' : undefined;
     case 6:
-      return spellsAt(s, from, INVITE) ? 'INVITE' : spellsAt(s, from, CANCEL) ? 'CANCEL' : undefined;
+      return spellsAt(b, from, INVITE) ? 'INVITE' : spellsAt(b, from, CANCEL) ? 'CANCEL' : undefined;
     case 7:
-      return spellsAt(s, from, OPTIONS) ? 'OPTIONS' : undefined;
+      return spellsAt(b, from, OPTIONS) ? 'OPTIONS' : undefined;
     case 8:
-      return spellsAt(s, from, REGISTER) ? 'REGISTER' : undefined;
+      return spellsAt(b, from, REGISTER) ? 'REGISTER' : undefined;
     default:
       return undefined;
   }

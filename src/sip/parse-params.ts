@@ -86,7 +86,7 @@ export function scanParam(s: string, b: Uint8Array, i: number, to: number, cur: 
     if (c <= 0x5a && c >= 0x41) upper = true;
   }
   if (i === nameStart) return -1;
-  cur.name = upper ? s.slice(nameStart, i).toLowerCase() : paramName(s, nameStart, i);
+  cur.name = upper ? s.slice(nameStart, i).toLowerCase() : paramName(s, b, nameStart, i);
   i = skipWsTo(b, i, to);
   if (i >= to || b[i] !== 0x3d) {
     cur.valueStart = -1;
@@ -130,30 +130,30 @@ const P_TRANSPORT = codesOf('transport');
  * The lower-case name s[from, to) (already known to hold no upper-case letter): the names found on
  * nearly every request are returned as constants, so they cost no string and compare by identity.
  */
-function paramName(s: string, from: number, to: number): string {
+function paramName(s: string, b: Uint8Array, from: number, to: number): string {
   switch (to - from) {
     case 2:
-      if (spellsAt(s, from, P_LR)) return 'lr';
+      if (spellsAt(b, from, P_LR)) return 'lr';
       break;
     case 3:
-      if (spellsAt(s, from, P_TAG)) return 'tag';
-      if (spellsAt(s, from, P_TTL)) return 'ttl';
+      if (spellsAt(b, from, P_TAG)) return 'tag';
+      if (spellsAt(b, from, P_TTL)) return 'ttl';
       break;
     case 5:
-      if (spellsAt(s, from, P_RPORT)) return 'rport';
-      if (spellsAt(s, from, P_MADDR)) return 'maddr';
+      if (spellsAt(b, from, P_RPORT)) return 'rport';
+      if (spellsAt(b, from, P_MADDR)) return 'maddr';
       break;
     case 6:
-      if (spellsAt(s, from, P_BRANCH)) return 'branch';
+      if (spellsAt(b, from, P_BRANCH)) return 'branch';
       break;
     case 7:
-      if (spellsAt(s, from, P_EXPIRES)) return 'expires';
+      if (spellsAt(b, from, P_EXPIRES)) return 'expires';
       break;
     case 8:
-      if (spellsAt(s, from, P_RECEIVED)) return 'received';
+      if (spellsAt(b, from, P_RECEIVED)) return 'received';
       break;
     case 9:
-      if (spellsAt(s, from, P_TRANSPORT)) return 'transport';
+      if (spellsAt(b, from, P_TRANSPORT)) return 'transport';
       break;
   }
   return s.slice(from, to);

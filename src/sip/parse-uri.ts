@@ -124,7 +124,7 @@ export function isUriIn(s: string, b: Uint8Array, from: number, to: number): boo
 function scanUri(s: string, b: Uint8Array, from: number, to: number): boolean {
   const colon = s.indexOf(':', from);
   if (colon <= from || colon >= to || !isScheme(b, from, colon)) return false;
-  const scheme = colon - from === 3 && spellsAt(s, from, SIP) ? 'sip' : lowerSlice(s, from, colon);
+  const scheme = colon - from === 3 && spellsAt(b, from, SIP) ? 'sip' : lowerSlice(s, from, colon);
   const p = parts;
   p.scheme = scheme;
   p.userStart = -1;

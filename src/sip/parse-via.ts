@@ -7,7 +7,7 @@
  * `parseViaInto` separates.
  */
 import type { SipParam, Via } from './message.js';
-import { TOKEN, codesOf, isWsp, latin1Bytes, parseDigits, upperSlice } from './charset.js';
+import { TOKEN, codesOf, isWsp, latin1Bytes, parseDigits, spellsAt, upperSlice } from './charset.js';
 import { ParamCursor, scanParam, skipWsTo } from './parse-params.js';
 import { digitsEnd, isIPv4, portAt, scanHost } from './parse-host.js';
 import { isIPv6Address } from './ipv6.js';
@@ -67,17 +67,11 @@ const TLS = codesOf('TLS');
 
 /** The transport of "SIP/2.0/<transport> " as everybody writes it, or undefined. */
 function commonSentProtocol(b: Uint8Array, i: number, to: number): string | undefined {
-  if (i + 12 > to || !bytesSpell(b, i, SIP_2_0_SLASH) || !isWsp(b[i + 11] as number)) return undefined;
-  if (bytesSpell(b, i + 8, UDP)) return 'UDP';
-  if (bytesSpell(b, i + 8, TCP)) return 'TCP';
-  if (bytesSpell(b, i + 8, TLS)) return 'TLS';
+  if (i + 12 > to || !spellsAt(b, i, SIP_2_0_SLASH) || !isWsp(b[i + 11] as number)) return undefined;
+  if (spellsAt(b, i + 8, UDP)) return 'UDP';
+  if (spellsAt(b, i + 8, TCP)) return 'TCP';
+  if (spellsAt(b, i + 8, TLS)) return 'TLS';
   return undefined;
-}
-
-/** b[i, i + codes.length) spells the literal whose `codes` these are (charset's spellsAt, on bytes). */
-function bytesSpell(b: Uint8Array, i: number, codes: readonly number[]): boolean {
-  for (let k = 0; k < codes.length; k++) if (b[i + k] !== codes[k]) return false;
-  return true;
 }
 
 const cursor = new ParamCursor();

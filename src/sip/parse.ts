@@ -247,7 +247,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (sp1 >= lineEnd) sp1 = -1;
   let sp2 = sp1 === -1 ? -1 : head.indexOf(' ', sp1 + 1);
   if (sp2 >= lineEnd) sp2 = -1;
-  const method = sp1 > start ? (commonMethod(head, start, sp1) ?? head.slice(start, sp1)) : head.slice(start, lineEnd);
+  const method = sp1 > start ? (commonMethod(head, data, start, sp1) ?? head.slice(start, sp1)) : head.slice(start, lineEnd);
   // The To tag decides whether the response adds one; a To we cannot parse gets none added.
   const to = toRaw === undefined ? undefined : parseNameAddrIn(toSrc, toBytes, toAt, toAt + toRaw.length, toRaw);
   const basis: ResponseBasis = {
@@ -266,7 +266,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (sp1 <= start || sp2 === -1 || (sp3 !== -1 && sp3 < lineEnd) || !isToken(method)) {
     return reject(basis, 400, 'Malformed Request-Line');
   }
-  if (lineEnd - sp2 - 1 !== 7 || !spellsAt(head, sp2 + 1, SIP_2_0)) {
+  if (lineEnd - sp2 - 1 !== 7 || !spellsAt(data, sp2 + 1, SIP_2_0)) {
     const version = head.slice(sp2 + 1, lineEnd);
     if (!isSipVersion(version)) return reject(basis, 400, 'Malformed SIP-Version');
     if (version.toUpperCase() !== 'SIP/2.0') return reject(basis, 505, 'Version Not Supported');
