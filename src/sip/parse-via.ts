@@ -77,16 +77,12 @@ function commonSentProtocol(b: Uint8Array, i: number, to: number): string | unde
 const cursor = new ParamCursor();
 
 /**
- * A via-parm that `parseViaAt` validated. Everything the hot path reads is a field; the generic
- * parameter list (read only to stamp rport/received on the top Via of a response) is built from
- * the validated text when first read.
+ * A via-parm that `parseViaAt` validated. The generic parameter list is built in the validating
+ * scan, not on first read: every response to a request with `;rport` (nearly every client) reads it
+ * to stamp the top Via, and building it later from a copy of the text cost ~0.5 µs a response
+ * against ~0.05 µs here.
  */
 class ParsedVia implements Via {
-  readonly #s: string;
-  readonly #paramsStart: number;
-  readonly #paramsEnd: number;
-  #params: readonly SipParam[] | undefined;
-
   constructor(
     readonly protocol: string,
     readonly transport: string,
@@ -97,33 +93,8 @@ class ParsedVia implements Via {
     readonly received: string | undefined,
     readonly maddr: string | undefined,
     readonly raw: string,
-    s: string,
-    paramsStart: number,
-    paramsEnd: number,
-  ) {
-    this.#s = s;
-    this.#paramsStart = paramsStart;
-    this.#paramsEnd = paramsEnd;
-    this.#params = paramsStart === paramsEnd ? NO_VIA_PARAMS : undefined;
-  }
-
-  get params(): readonly SipParam[] {
-    if (this.#params === undefined) {
-      // Off the hot path: read from a copy, as the message's Buffer may have been reused since.
-      const out: SipParam[] = [];
-      const s = this.#s.slice(this.#paramsStart, this.#paramsEnd);
-      const b = latin1Bytes(s);
-      const to = s.length;
-      const cur = cursor;
-      for (let j = skipWsTo(b, 0, to); j < to; j = skipWsTo(b, j, to)) {
-        // Validated: a ';' and a generic-param each time.
-        j = scanParam(s, b, skipWsTo(b, j + 1, to), to, cur);
-        out.push({ name: cur.name, value: cur.value(s) });
-      }
-      this.#params = out;
-    }
-    return this.#params;
-  }
+    readonly params: readonly SipParam[],
+  ) {}
 }
 
 /** Parse the via-parm at `start`, push it to `out`; the index after it, or -1 when malformed. */
@@ -175,7 +146,7 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
   // *( SEMI via-params ), one pass: the fields we model are picked out as the parameters are read
   // (first occurrence wins).
   const cur = cursor;
-  const paramsStart = j;
+  let params: SipParam[] | undefined;
   let branch: string | undefined;
   let hasBranch = false;
   let rport: number | true | undefined;
@@ -193,13 +164,15 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
     j = scanParam(s, b, skipWsTo(b, j + 1, to), to, cur);
     if (j === -1) return -1;
     const name = cur.name;
+    const value = cur.value(s);
+    (params ??= []).push({ name, value });
     switch (name) {
       case 'branch':
         if (hasBranch) break;
         hasBranch = true;
         // via-branch = "branch" EQUAL token
         if (!cur.tokenValue) return -1;
-        branch = cur.value(s);
+        branch = value;
         break;
       case 'rport':
         if (rport !== undefined) break;
@@ -213,7 +186,6 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
       case 'received': {
         if (hasReceived) break;
         hasReceived = true;
-        const value = cur.value(s);
         // via-received = "received" EQUAL (IPv4address / IPv6address)
         if (value === undefined || !isAddress(value)) return -1;
         received = value;
@@ -222,7 +194,6 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
       case 'ttl': {
         if (hasTtl) break;
         hasTtl = true;
-        const value = cur.value(s);
         const t = value === undefined ? undefined : parseDigits(value, 3);
         if (t === undefined || t > 255) return -1;
         break;
@@ -231,14 +202,14 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
         if (hasMaddr) break;
         hasMaddr = true;
         if (cur.valueStart === -1) return -1;
-        maddr = cur.value(s);
+        maddr = value;
         break;
     }
   }
   let rawEnd = j;
   while (rawEnd > nameStart && isWsp(b[rawEnd - 1] as number)) rawEnd--;
   const raw = text !== undefined && nameStart === start && rawEnd === to ? text : s.slice(nameStart, rawEnd);
-  out.push(new ParsedVia(protocol, transport, s.slice(hostStart, hostEnd), port, branch, rport, received, maddr, raw, s, paramsStart, rawEnd));
+  out.push(new ParsedVia(protocol, transport, s.slice(hostStart, hostEnd), port, branch, rport, received, maddr, raw, params ?? NO_VIA_PARAMS));
   return j;
 }
 
