@@ -9,14 +9,13 @@
  * reads and keeps the rest as raw text. sip.js stays in the test suite as a
  * differential oracle for the pieces of grammar we do parse.
  */
-import type { NameAddr, ResponseBasis, SipHeader, SipRequest, Via } from './message.js';
+import type { ResponseBasis, SipRequest } from './message.js';
 import type { ParseLimits, ParseOutcome } from './parse-outcome.js';
-import { TOKEN, allIn, codesOf, isToken, parseDigits, spellsAt } from './charset.js';
-import { canonicalHeaderName, commonHeaderName } from './header-names.js';
-import { parseContactListIn, parseNameAddrIn } from './parse-name-addr.js';
+import { codesOf, isToken, parseDigits, spellsAt } from './charset.js';
+import { scanHeaderFields } from './parse-header-fields.js';
+import { parseNameAddrIn } from './parse-name-addr.js';
 import { parseUriIn } from './parse-uri.js';
-import { parseViaIn } from './parse-via.js';
-import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType, tokenListIn } from './parse-fields.js';
+import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType } from './parse-fields.js';
 
 /** Bytes converted to text at first: header fields of any usual request fit well within. */
 const HEAD_PROBE_BYTES = 4096;
@@ -55,193 +54,16 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     return { kind: 'drop', why: 'response received' };
   }
 
-  // ── Header fields: unfold, name, split; the fields the server reads are picked out in the same
-  // pass. Errors are recorded, not returned, until we know whether and where we can answer.
-  // The scan works on indices into `head` and slices only the name and the trimmed value: slicing
-  // each line first and trimming it again cost ~10% of a plain INVITE's parse. The fields read
-  // later are remembered by where their value lies (`…Src` is `head`, or the unfolded copy of a
-  // folded line), so their parsers read `head` in place: re-reading the sliced values cost about
-  // as much again as reading `head`, and a sliced string is slower to read than `head` itself.
-  const headers: SipHeader[] = [];
-  let fault: string | undefined;
-  let duplicate: string | undefined;
-  let fromRaw: string | undefined;
-  let fromSrc = head;
-  let fromBytes: Uint8Array = data;
-  let fromAt = 0;
-  let toRaw: string | undefined;
-  let toSrc = head;
-  let toBytes: Uint8Array = data;
-  let toAt = 0;
-  let callIdRaw: string | undefined;
-  let callIdBytes: Uint8Array = data;
-  let callIdAt = 0;
-  let cseqRaw: string | undefined;
-  let cseqSrc = head;
-  let cseqBytes: Uint8Array = data;
-  let cseqAt = 0;
-  let mfRaw: string | undefined;
-  let clRaw: string | undefined;
-  let ctRaw: string | undefined;
-  let dateRaw: string | undefined;
-  let viaCount = 0;
-  // §8.2.6.2: what a response must copy. Without a usable top Via there is nowhere to answer over
-  // UDP (§18.2.2), so the message is dropped; a stream answers on its own connection. A malformed
-  // lower Via still leaves the top one to answer the 400 to.
-  const viaValues: string[] = [];
-  const viaList: Via[] = [];
-  let viaOk = true;
-  let topVia: Via | undefined;
-  let contact: NameAddr[] | '*' | undefined;
-  let contactOk = true;
-  // Option-tag lists, read as their lines are; a malformed one is refused in its turn below.
-  let require: string[] | undefined;
-  let requireOk = true;
-  let proxyRequire: string[] | undefined;
-  let proxyRequireOk = true;
-  let supported: string[] | undefined;
-  let supportedOk = true;
-  let pos = lineEnd + 2;
-  while (pos < headEnd) {
-    const end = physicalLineEnd(head, data, pos, headEnd);
-    if (end === -1) {
-      fault ??= 'Bare CR or LF in a header field';
-      pos = nextCrlf(head, pos, headEnd);
-      continue;
-    }
-    let next = end + 2;
-    const colon = head.indexOf(':', pos);
-    let nameEnd = colon;
-    while (nameEnd > pos && isWspCode(data[nameEnd - 1])) nameEnd--;
-    if (colon === -1 || colon >= end || nameEnd === pos) {
-      fault ??= isWspCode(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
-      pos = next;
-      continue;
-    }
-    let name = commonHeaderName(data, pos, nameEnd);
-    if (name === undefined) {
-      if (!allIn(head, pos, nameEnd, TOKEN, false)) {
-        fault ??= isWspCode(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
-        pos = next;
-        continue;
-      }
-      name = canonicalHeaderName(head.slice(pos, nameEnd));
-    }
-    let value: string;
-    let src = head;
-    let bytes: Uint8Array = data;
-    let at: number;
-    if (next < headEnd && isWspCode(data[next])) {
-      // §7.3.1: a line starting with whitespace continues the previous one (folding); each fold
-      // becomes a single space.
-      let folded = head.slice(colon + 1, end);
-      let broken = false;
-      while (next < headEnd && isWspCode(data[next])) {
-        const e = physicalLineEnd(head, data, next, headEnd);
-        if (e === -1) {
-          broken = true;
-          next = nextCrlf(head, next, headEnd);
-          continue;
-        }
-        folded += ' ' + head.slice(next, e).trim();
-        next = e + 2;
-      }
-      pos = next;
-      if (broken) {
-        fault ??= 'Bare CR or LF in a header field';
-        continue;
-      }
-      value = folded.trim();
-      src = value;
-      bytes = Buffer.from(value, 'latin1');
-      at = 0;
-    } else {
-      let vs = colon + 1;
-      while (vs < end && isWspCode(data[vs])) vs++;
-      let ve = end;
-      while (ve > vs && isWspCode(data[ve - 1])) ve--;
-      value = head.slice(vs, ve);
-      at = vs;
-      pos = next;
-    }
-    headers.push({ name, value });
-    switch (name) {
-      case 'via':
-        viaCount++;
-        if (viaOk) {
-          const before = viaList.length;
-          if (parseViaIn(src, bytes, at, at + value.length, viaList, value)) {
-            for (let v = before; v < viaList.length; v++) viaValues.push((viaList[v] as Via).raw);
-            topVia ??= viaList[0];
-            break;
-          }
-          viaOk = false;
-        }
-        viaValues.push(value);
-        break;
-      case 'contact': {
-        if (!contactOk) break;
-        const list = parseContactListIn(src, bytes, at, at + value.length, value);
-        if (list === undefined || ((list === '*' || contact === '*') && contact !== undefined)) contactOk = false;
-        else if (contact === undefined || list === '*') contact = list;
-        else contact = (contact as NameAddr[]).concat(list);
-        break;
-      }
-      case 'from':
-        if (fromRaw !== undefined) duplicate ??= 'From';
-        fromRaw = value;
-        fromSrc = src;
-        fromBytes = bytes;
-        fromAt = at;
-        break;
-      case 'to':
-        if (toRaw !== undefined) duplicate ??= 'To';
-        toRaw = value;
-        toSrc = src;
-        toBytes = bytes;
-        toAt = at;
-        break;
-      case 'call-id':
-        if (callIdRaw !== undefined) duplicate ??= 'Call-ID';
-        callIdRaw = value;
-        callIdBytes = bytes;
-        callIdAt = at;
-        break;
-      case 'cseq':
-        if (cseqRaw !== undefined) duplicate ??= 'CSeq';
-        cseqRaw = value;
-        cseqSrc = src;
-        cseqBytes = bytes;
-        cseqAt = at;
-        break;
-      case 'max-forwards':
-        if (mfRaw !== undefined) duplicate ??= 'Max-Forwards';
-        mfRaw = value;
-        break;
-      case 'content-length':
-        if (clRaw !== undefined) duplicate ??= 'Content-Length';
-        clRaw = value;
-        break;
-      case 'content-type':
-        if (ctRaw !== undefined) duplicate ??= 'Content-Type';
-        ctRaw = value;
-        break;
-      case 'date':
-        dateRaw = value;
-        break;
-      case 'require':
-        if (requireOk) requireOk = tokenListIn(src, bytes, at, at + value.length, true, (require ??= []));
-        break;
-      case 'proxy-require':
-        if (proxyRequireOk) proxyRequireOk = tokenListIn(src, bytes, at, at + value.length, true, (proxyRequire ??= []));
-        break;
-      case 'supported':
-        if (supportedOk) supportedOk = tokenListIn(src, bytes, at, at + value.length, false, (supported ??= []));
-        break;
-    }
-  }
+  // ── Header fields (parse-header-fields.ts): faults are recorded there and reported below, in
+  // order, once we know whether and where we can answer.
+  const f = scanHeaderFields(head, data, lineEnd + 2, headEnd);
+  const { from: fromAt, to: toAt, callId: callIdAt, cseq: cseqAt } = f;
+  // §8.2.6.2, §18.2.2: without a usable top Via there is nowhere to answer over UDP, so the
+  // message is dropped; a stream answers on its own connection. A malformed lower Via still leaves
+  // the top one to answer the 400 to.
+  const topVia = f.topVia;
 
-  if (topVia === undefined && !stream) return { kind: 'drop', why: viaCount === 0 ? 'no Via' : 'malformed top Via' };
+  if (topVia === undefined && !stream) return { kind: 'drop', why: f.viaCount === 0 ? 'no Via' : 'malformed top Via' };
 
   let sp1 = head.indexOf(' ', start);
   if (sp1 >= lineEnd) sp1 = -1;
@@ -249,15 +71,15 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   if (sp2 >= lineEnd) sp2 = -1;
   const method = sp1 > start ? (commonMethod(head, data, start, sp1) ?? head.slice(start, sp1)) : head.slice(start, lineEnd);
   // The To tag decides whether the response adds one; a To we cannot parse gets none added.
-  const to = toRaw === undefined ? undefined : parseNameAddrIn(toSrc, toBytes, toAt, toAt + toRaw.length, toRaw);
+  const to = toAt === undefined ? undefined : parseNameAddrIn(toAt.src, toAt.bytes, toAt.at, toAt.at + toAt.value.length, toAt.value);
   const basis: ResponseBasis = {
-    via: viaValues,
+    via: f.viaValues,
     topVia,
-    from: fromRaw,
-    to: toRaw,
+    from: fromAt?.value,
+    to: toAt?.value,
     toHasTag: to?.tag !== undefined,
-    callId: callIdRaw,
-    cseq: cseqRaw,
+    callId: callIdAt?.value,
+    cseq: cseqAt?.value,
     method,
   };
 
@@ -273,21 +95,24 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   }
   if (sp2 - sp1 - 1 > limits.maxRequestUriBytes) return reject(basis, 414, 'Request-URI Too Long');
 
-  if (fault !== undefined) return reject(basis, 400, fault);
+  if (f.fault !== undefined) return reject(basis, 400, f.fault);
   if (!terminated) return reject(basis, 400, 'Missing empty line after header fields');
-  if (!viaOk) return reject(basis, 400, 'Malformed Via header field');
-  if (viaCount === 0) return reject(basis, 400, 'Missing Via header field');
-  if (fromRaw === undefined) return reject(basis, 400, 'Missing From header field');
-  if (toRaw === undefined) return reject(basis, 400, 'Missing To header field');
-  if (callIdRaw === undefined) return reject(basis, 400, 'Missing Call-ID header field');
-  if (cseqRaw === undefined) return reject(basis, 400, 'Missing CSeq header field');
+  if (!f.viaOk) return reject(basis, 400, 'Malformed Via header field');
+  // §8.1.1: "A valid SIP request formulated by a UAC MUST, at a minimum, contain the following
+  // header fields: To, From, CSeq, Call-ID, Max-Forwards, and Via". Max-Forwards alone is not
+  // demanded here: a proxy adds one when it is missing (§16.6 step 3).
+  if (f.viaCount === 0) return reject(basis, 400, 'Missing Via header field');
+  if (fromAt === undefined) return reject(basis, 400, 'Missing From header field');
+  if (toAt === undefined) return reject(basis, 400, 'Missing To header field');
+  if (callIdAt === undefined) return reject(basis, 400, 'Missing Call-ID header field');
+  if (cseqAt === undefined) return reject(basis, 400, 'Missing CSeq header field');
   // §20: these fields have no comma-list form, so a second one is an error.
-  if (duplicate !== undefined) return reject(basis, 400, `Multiple ${duplicate} header fields`);
+  if (f.duplicate !== undefined) return reject(basis, 400, `Multiple ${f.duplicate} header fields`);
 
   // ── Content-Length first: an oversize body is refused before anything else is read (§21.4.11).
   let contentLength: number | undefined;
-  if (clRaw !== undefined) {
-    contentLength = parseDigits(clRaw, 10);
+  if (f.contentLength !== undefined) {
+    contentLength = parseDigits(f.contentLength, 10);
     if (contentLength === undefined) return reject(basis, 400, 'Malformed Content-Length header field');
     if (contentLength > limits.maxBodyBytes) return reject(basis, 413, 'Request Entity Too Large');
   } else if (stream) {
@@ -305,36 +130,36 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     body = data.subarray(bodyStart);
   }
 
-  const from = parseNameAddrIn(fromSrc, fromBytes, fromAt, fromAt + fromRaw.length, fromRaw);
+  const from = parseNameAddrIn(fromAt.src, fromAt.bytes, fromAt.at, fromAt.at + fromAt.value.length, fromAt.value);
   if (from === undefined) return reject(basis, 400, 'Malformed From header field');
   if (to === undefined) return reject(basis, 400, 'Malformed To header field');
-  const callId = callIdRaw;
-  if (!isCallIdIn(callIdBytes, callIdAt, callIdAt + callId.length)) return reject(basis, 400, 'Malformed Call-ID header field');
-  const cseq = parseCSeqIn(cseqSrc, cseqBytes, cseqAt, cseqAt + cseqRaw.length);
+  const callId = callIdAt.value;
+  if (!isCallIdIn(callIdAt.bytes, callIdAt.at, callIdAt.at + callId.length)) return reject(basis, 400, 'Malformed Call-ID header field');
+  const cseq = parseCSeqIn(cseqAt.src, cseqAt.bytes, cseqAt.at, cseqAt.at + cseqAt.value.length);
   if (cseq === undefined) return reject(basis, 400, 'Malformed CSeq header field');
   if (cseq.method !== method) return reject(basis, 400, 'CSeq method does not match request method');
 
   let maxForwards: number | undefined;
-  if (mfRaw !== undefined) {
-    maxForwards = parseDigits(mfRaw, 3);
+  if (f.maxForwards !== undefined) {
+    maxForwards = parseDigits(f.maxForwards, 3);
     // §20.22: an integer 0–255 (RFC 4475 §3.1.2.4 lets a server refuse an overlarge value).
     if (maxForwards === undefined || maxForwards > 255) return reject(basis, 400, 'Malformed Max-Forwards header field');
   }
 
-  if (!requireOk) return reject(basis, 400, 'Malformed Require header field');
-  if (!proxyRequireOk) return reject(basis, 400, 'Malformed Proxy-Require header field');
-  if (!supportedOk) return reject(basis, 400, 'Malformed Supported header field');
+  if (!f.requireOk) return reject(basis, 400, 'Malformed Require header field');
+  if (!f.proxyRequireOk) return reject(basis, 400, 'Malformed Proxy-Require header field');
+  if (!f.supportedOk) return reject(basis, 400, 'Malformed Supported header field');
 
   let contentType: string | undefined;
-  if (ctRaw !== undefined) {
-    contentType = parseMediaType(ctRaw);
+  if (f.contentType !== undefined) {
+    contentType = parseMediaType(f.contentType);
     if (contentType === undefined) return reject(basis, 400, 'Malformed Content-Type header field');
   }
 
   // §20.17: SIP-date is rfc1123-date in GMT only (RFC 4475 §3.1.2.12 baddate sends "EST").
-  if (dateRaw !== undefined && !isSipDate(dateRaw)) return reject(basis, 400, 'Malformed Date header field');
+  if (f.date !== undefined && !isSipDate(f.date)) return reject(basis, 400, 'Malformed Date header field');
 
-  if (!contactOk) return reject(basis, 400, 'Malformed Contact header field');
+  if (!f.contactOk) return reject(basis, 400, 'Malformed Contact header field');
 
   const uri = parseUriIn(head, data, sp1 + 1, sp2);
   if (uri === undefined) return reject(basis, 400, 'Malformed Request-URI');
@@ -345,42 +170,22 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   const request: SipRequest = {
     method,
     uri,
-    headers,
-    via: viaList,
+    headers: f.headers,
+    via: f.via,
     from,
     to,
     callId,
     cseq,
     maxForwards,
-    require: require === undefined || require.length === 0 ? NO_TAGS : require,
-    proxyRequire: proxyRequire === undefined || proxyRequire.length === 0 ? NO_TAGS : proxyRequire,
-    supported: supported === undefined || supported.length === 0 ? NO_TAGS : supported,
-    contact,
+    require: tagsOrNone(f.require),
+    proxyRequire: tagsOrNone(f.proxyRequire),
+    supported: tagsOrNone(f.supported),
+    contact: f.contact,
     contentType,
     contentLength,
     body,
   };
   return { kind: 'request', request, basis };
-}
-
-/**
- * End of the physical line starting at `pos`: the index of its CRLF, or the end of the head; -1
- * when the line holds a CR or LF that is not part of a CRLF (§7.3.1: lines end in CRLF only).
- */
-function physicalLineEnd(head: string, data: Buffer, pos: number, headEnd: number): number {
-  const lf = head.indexOf('\n', pos);
-  if (lf === -1 || lf > headEnd) {
-    // The last line: no LF before the empty line (whose CR is at headEnd, if there is one).
-    const cr = head.indexOf('\r', pos);
-    return cr === -1 || cr >= headEnd ? headEnd : -1;
-  }
-  return data[lf - 1] === 0x0d && head.indexOf('\r', pos) === lf - 1 ? lf - 1 : -1;
-}
-
-/** Start of the line after the next CRLF: where to resume after a broken line. */
-function nextCrlf(head: string, pos: number, headEnd: number): number {
-  const e = head.indexOf('\r\n', pos);
-  return e === -1 || e >= headEnd ? headEnd : e + 2;
 }
 
 /** The start line begins with "SIP/" (any case): a Status-Line, so a response (§7.2). */
@@ -400,6 +205,6 @@ function reject(basis: ResponseBasis, status: number, reason: string): ParseOutc
   return { kind: 'reject', status, reason, basis };
 }
 
-function isWspCode(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x09;
+function tagsOrNone(tags: string[] | undefined): readonly string[] {
+  return tags === undefined || tags.length === 0 ? NO_TAGS : tags;
 }
