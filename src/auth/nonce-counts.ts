@@ -18,7 +18,7 @@ interface Entry {
 
 export class NonceCountTable {
   private readonly entries = new Map<string, Entry>();
-  private readonly order = new Fifo<Entry>();
+  private readonly order = new Fifo<Entry>(this.entries, (e) => e.nonce);
 
   /**
    * Record `nc` for `nonce` if it is above the last one seen; false means a replay.
@@ -33,13 +33,13 @@ export class NonceCountTable {
       return true;
     }
     while (this.entries.size >= maxEntries) {
-      const oldest = this.oldest();
+      const oldest = this.order.oldest();
       if (oldest === undefined) break;
       this.entries.delete(oldest.nonce);
     }
     const entry: Entry = { nonce, nc, expiresAt: now + ttlMs };
     this.entries.set(nonce, entry);
-    this.order.pushBounded(entry, this.entries.size, () => this.entries.values());
+    this.order.push(entry);
     return true;
   }
 
@@ -49,15 +49,11 @@ export class NonceCountTable {
 
   clear(): void {
     this.entries.clear();
-    this.order.reset([]);
-  }
-
-  private oldest(): Entry | undefined {
-    return this.order.firstCurrent((e) => this.entries.get(e.nonce) === e);
+    this.order.clear();
   }
 
   private expire(now: number): void {
-    for (let e = this.oldest(); e !== undefined && e.expiresAt <= now; e = this.oldest()) {
+    for (let e = this.order.oldest(); e !== undefined && e.expiresAt <= now; e = this.order.oldest()) {
       this.entries.delete(e.nonce);
       this.order.shift();
     }

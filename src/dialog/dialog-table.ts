@@ -35,7 +35,7 @@ function id(callId: string, localTag: string, remoteTag: string): string {
 export class DialogTable {
   private readonly dialogs = new Map<string, Dialog>();
   /** Dialogs oldest first, for eviction (see transaction/fifo.ts for why not the Map's order). */
-  private readonly age = new Fifo<Dialog>();
+  private readonly age = new Fifo<Dialog>(this.dialogs, (d) => d.key);
   evictions = 0;
 
   constructor(
@@ -62,7 +62,7 @@ export class DialogTable {
     const existing = this.dialogs.get(key);
     if (existing !== undefined) this.clock.clearTimer(existing.expiry);
     while (this.dialogs.size >= this.max && existing === undefined) {
-      const oldest = this.age.firstCurrent((d) => this.dialogs.get(d.key) === d);
+      const oldest = this.age.oldest();
       if (oldest === undefined) break;
       this.evictions++;
       this.endKey(oldest.key);
@@ -79,7 +79,7 @@ export class DialogTable {
       expiry: this.clock.setTimer(() => this.endKey(key), this.ttlMs),
     };
     this.dialogs.set(key, dialog);
-    this.age.pushBounded(dialog, this.dialogs.size, () => this.dialogs.values());
+    this.age.push(dialog);
   }
 
   /** Record an in-order request's CSeq (§12.2.2) and what it does to the INVITE state. */
@@ -112,6 +112,6 @@ export class DialogTable {
 
   clear(): void {
     for (const key of [...this.dialogs.keys()]) this.endKey(key);
-    this.age.reset([]);
+    this.age.clear();
   }
 }

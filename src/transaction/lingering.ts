@@ -46,12 +46,7 @@ export const SWEEP_SLACK_MS = 200;
  */
 class Lane {
   readonly byKey = new Map<string, Entry>();
-  readonly order = new Fifo<Entry>();
-
-  /** The oldest entry still current (entries replaced or dropped meanwhile are skipped and discarded). */
-  head(): Entry | undefined {
-    return this.order.firstCurrent((e) => this.byKey.get(e.key) === e);
-  }
+  readonly order = new Fifo<Entry>(this.byKey, (e) => e.key);
 }
 
 export class LingeringTransactions {
@@ -110,8 +105,8 @@ export class LingeringTransactions {
 
   /** Drop the entry closest to its deadline (the table is full); false when there is none. */
   evictOne(): boolean {
-    const a = this.absorbing.head();
-    const r = this.replaying.head();
+    const a = this.absorbing.order.oldest();
+    const r = this.replaying.order.oldest();
     if (a !== undefined && (r === undefined || a.until <= r.until)) this.drop(this.absorbing, a);
     else if (r !== undefined) this.drop(this.replaying, r);
     else return false;
@@ -121,7 +116,7 @@ export class LingeringTransactions {
   clear(): void {
     for (const lane of [this.absorbing, this.replaying]) {
       lane.byKey.clear();
-      lane.order.reset([]);
+      lane.order.clear();
     }
     if (this.sweepTimer !== undefined) this.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
@@ -158,15 +153,15 @@ export class LingeringTransactions {
   /** Remove expired entries from the front of a lane (in deadline order). */
   private sweep(lane: Lane): void {
     const now = this.clock.now() - this.epoch;
-    for (let e = lane.head(); e !== undefined && e.until <= now; e = lane.head()) {
+    for (let e = lane.order.oldest(); e !== undefined && e.until <= now; e = lane.order.oldest()) {
       lane.order.shift();
       this.drop(lane, e);
     }
   }
 
   private nextDeadline(): number | undefined {
-    const a = this.absorbing.head();
-    const r = this.replaying.head();
+    const a = this.absorbing.order.oldest();
+    const r = this.replaying.order.oldest();
     if (a === undefined) return r?.until;
     if (r === undefined) return a.until;
     return Math.min(a.until, r.until);

@@ -14,7 +14,7 @@ type AnyTx = ServerTransaction<string, unknown>;
 export class TransactionTable<T extends AnyTx> {
   private readonly byKey = new Map<string, T>();
   /** The live transactions oldest first, with some already gone (skipped when reached; see fifo.ts). */
-  private readonly age = new Fifo<T>();
+  private readonly age = new Fifo<T>(this.byKey, (tx) => tx.key);
   /** mergeKey → transaction key, for §8.2.2.2; each transaction remembers its own merge key. */
   private readonly byMerge = new Map<string, string>();
   private readonly passive: LingeringTransactions;
@@ -56,16 +56,14 @@ export class TransactionTable<T extends AnyTx> {
     while (this.size >= this.max) {
       this.evictions++;
       if (this.passive.evictOne()) continue;
-      const oldest = this.oldestLive();
+      const oldest = this.age.oldest();
       if (oldest === undefined) break;
       oldest.terminate('evicted: transaction table full');
       this.remove(oldest.key); // terminate normally removes it; this covers a callback that did not
     }
     this.passive.delete(tx.key);
     this.byKey.set(tx.key, tx);
-    // Most transactions leave long before they would be evicted: the queue is rebuilt from the live
-    // ones once it is mostly gone ones.
-    this.age.pushBounded(tx, this.byKey.size, () => this.byKey.values());
+    this.age.push(tx);
     if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
       this.byMerge.set(mergeKey, tx.key);
       tx.mergeKey = mergeKey;
@@ -86,10 +84,6 @@ export class TransactionTable<T extends AnyTx> {
     else this.passive.replay(key, ms, merge, replay);
   }
 
-  private oldestLive(): T | undefined {
-    return this.age.firstCurrent((tx) => this.byKey.get(tx.key) === tx);
-  }
-
   remove(key: string): void {
     const tx = this.byKey.get(key);
     if (tx === undefined) return;
@@ -103,7 +97,7 @@ export class TransactionTable<T extends AnyTx> {
     for (const tx of [...this.byKey.values()]) tx.terminate('shutdown');
     this.byKey.clear();
     this.byMerge.clear();
-    this.age.reset([]);
+    this.age.clear();
     this.passive.clear();
   }
 

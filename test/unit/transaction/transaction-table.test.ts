@@ -68,39 +68,54 @@ describe('transaction table (bounded, oldest first)', () => {
   });
 });
 
-describe('fifo', () => {
+describe('fifo (a Map\'s entries, oldest first)', () => {
   it('gives items back in order across compactions', () => {
-    const q = new Fifo<number>();
+    const map = new Map<string, number>();
+    const q = new Fifo<number>(map, String);
     const out: number[] = [];
     for (let i = 0; i < 5_000; i++) {
+      map.set(String(i), i);
       q.push(i);
       if (i % 2 === 1) {
-        out.push(q.peek() as number);
+        out.push(q.oldest() as number);
         q.shift();
       }
     }
     expect(out).toEqual(Array.from({ length: 2_500 }, (_v, i) => i));
     expect(q.length).toBe(2_500);
-    expect(q.peek()).toBe(2_500);
+    expect(q.oldest()).toBe(2_500);
   });
 
-  it('rebuilds from the live items once gone ones outnumber them, keeping their order', () => {
-    const q = new Fifo<number>();
-    const live = new Set<number>();
+  it('rebuilds from the map once gone items outnumber the current ones, keeping their order', () => {
+    const live = new Map<string, number>();
+    const q = new Fifo<number>(live, String);
     for (let i = 0; i < 3_000; i++) {
-      live.add(i);
-      if (i % 10 !== 0) live.delete(i - 1); // most items leave again at once
-      q.pushBounded(i, live.size, () => live);
+      live.set(String(i), i);
+      if (i % 10 !== 0) live.delete(String(i - 1)); // most items leave again at once
+      q.push(i);
     }
     expect(q.length).toBeLessThanOrEqual(2 * live.size + 1024 + 1);
     const firsts: number[] = [];
     for (let n = 0; n < 5; n++) {
-      const first = q.firstCurrent((x) => live.has(x));
+      const first = q.oldest();
       if (first === undefined) break;
       firsts.push(first);
-      live.delete(first);
+      live.delete(String(first));
     }
     expect(firsts).toEqual([...new Set(firsts)].sort((a, b) => a - b));
     expect(firsts[0]).toBe(9);
+  });
+
+  it('skips an item whose key the map now holds under a newer item', () => {
+    const map = new Map<string, { k: string }>();
+    const q = new Fifo(map, (x: { k: string }) => x.k);
+    const a1 = { k: 'a' };
+    const b = { k: 'b' };
+    const a2 = { k: 'a' };
+    for (const x of [a1, b, a2]) {
+      map.set(x.k, x);
+      q.push(x);
+    }
+    expect(q.oldest()).toBe(b);
   });
 });
