@@ -9,10 +9,10 @@
  * reads and keeps the rest as raw text. sip.js stays in the test suite as a
  * differential oracle for the pieces of grammar we do parse.
  */
-import type { ResponseBasis, SipRequest } from './message.js';
+import type { CSeq, NameAddr, ResponseBasis, SipHeader, SipRequest, SipUri, Via } from './message.js';
 import type { ParseLimits, ParseOutcome } from './parse-outcome.js';
 import { codesOf, isToken, parseDigits, spellsAt } from './charset.js';
-import { scanHeaderFields } from './parse-header-fields.js';
+import { listHeaderFields, scanHeaderFields, type HeaderFields } from './parse-header-fields.js';
 import { parseNameAddrIn } from './parse-name-addr.js';
 import { parseUriIn } from './parse-uri.js';
 import { NO_TAGS, commonMethod, isCallIdIn, isSipDate, isSipVersion, parseCSeqIn, parseMediaType } from './parse-fields.js';
@@ -33,30 +33,29 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
 
   // latin1: one char per byte, so copied header bytes round-trip exactly into the response.
   // `head` is the text from the first byte on (so an index into it is also an index into `data`),
-  // usually with some of the body after the header fields: one conversion and a string search for
-  // the empty line cost less than a Buffer search first (Buffer.indexOf was ~4% of a plain INVITE's
-  // parse). Everything reads `head` only from `start` up to `headEnd`, where the empty line starts;
-  // the scans read single characters from `data`, where a read costs a third of a charCodeAt.
-  const probeEnd = Math.min(data.length, start + HEAD_PROBE_BYTES);
-  let head = data.toString('latin1', 0, probeEnd);
-  let headEnd = head.indexOf('\r\n\r\n', start);
-  if (headEnd === -1 && probeEnd < data.length) {
-    head = data.toString('latin1');
-    headEnd = head.indexOf('\r\n\r\n', start);
-  }
-  const terminated = headEnd !== -1;
-  if (!terminated) headEnd = head.length;
-
-  let lineEnd = head.indexOf('\r\n', start);
-  if (lineEnd === -1 || lineEnd > headEnd) lineEnd = headEnd;
+  // usually with some of the body after the header fields: one conversion costs less than a
+  // Buffer search for the empty line first (Buffer.indexOf was ~4% of a plain INVITE's parse).
+  // Everything reads `head` only from `start` up to `headEnd`, where the empty line starts; the
+  // scans read single characters from `data`, where a read costs a third of a charCodeAt.
   if (isSipSlash(data, start)) {
     // §18.2.1: responses reaching a server are not its business; we send no requests.
     return { kind: 'drop', why: 'response received' };
   }
+  let head = data.toString('latin1', 0, Math.min(data.length, start + HEAD_PROBE_BYTES));
+  let lineEnd = head.indexOf('\r\n', start);
+  // ── Header fields (parse-header-fields.ts), up to the empty line: faults are recorded there
+  // and reported below, in order, once we know whether and where we can answer.
+  let f = scanHeaderFields(head, data, lineEnd === -1 ? head.length : lineEnd + 2);
+  if (!f.terminated && head.length < data.length) {
+    // Header fields longer than the probe (rare, and bounded by the datagram or stream limit).
+    head = data.toString('latin1');
+    lineEnd = head.indexOf('\r\n', start);
+    f = scanHeaderFields(head, data, lineEnd === -1 ? head.length : lineEnd + 2);
+  }
+  const headEnd = f.headEnd;
+  const terminated = f.terminated;
+  if (lineEnd === -1 || lineEnd > headEnd) lineEnd = headEnd;
 
-  // ── Header fields (parse-header-fields.ts): faults are recorded there and reported below, in
-  // order, once we know whether and where we can answer.
-  const f = scanHeaderFields(head, data, lineEnd + 2, headEnd);
   const { from: fromAt, to: toAt, callId: callIdAt, cseq: cseqAt } = f;
   // §8.2.6.2, §18.2.2: without a usable top Via there is nowhere to answer over UDP, so the
   // message is dropped; a stream answers on its own connection. A malformed lower Via still leaves
@@ -167,25 +166,55 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   // lets the element refuse such a request with 400 rather than guess what the headers mean.
   if (uri.headers !== undefined) return reject(basis, 400, 'Request-URI must not contain headers');
 
-  const request: SipRequest = {
-    method,
-    uri,
-    headers: f.headers,
-    via: f.via,
-    from,
-    to,
-    callId,
-    cseq,
-    maxForwards,
-    require: tagsOrNone(f.require),
-    proxyRequire: tagsOrNone(f.proxyRequire),
-    supported: tagsOrNone(f.supported),
-    contact: f.contact,
-    contentType,
-    contentLength,
-    body,
-  };
+  const request = new ParsedRequest(method, uri, head, lineEnd + 2, headEnd, f, from, to, callId, cseq, maxForwards, contentType, contentLength, body);
   return { kind: 'request', request, basis };
+}
+
+/**
+ * A request `parseMessage` accepted. Every field the server reads is here at once; the list of all
+ * header fields is built when a rule first reads it (most requests are answered without).
+ */
+class ParsedRequest implements SipRequest {
+  readonly via: readonly Via[];
+  readonly require: readonly string[];
+  readonly proxyRequire: readonly string[];
+  readonly supported: readonly string[];
+  readonly contact: readonly NameAddr[] | '*' | undefined;
+  readonly #head: string;
+  readonly #headersStart: number;
+  readonly #headEnd: number;
+  #headers: readonly SipHeader[] | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly uri: SipUri,
+    head: string,
+    headersStart: number,
+    headEnd: number,
+    f: HeaderFields,
+    readonly from: NameAddr,
+    readonly to: NameAddr,
+    readonly callId: string,
+    readonly cseq: CSeq,
+    readonly maxForwards: number | undefined,
+    readonly contentType: string | undefined,
+    readonly contentLength: number | undefined,
+    readonly body: Buffer,
+  ) {
+    this.via = f.via;
+    this.require = tagsOrNone(f.require);
+    this.proxyRequire = tagsOrNone(f.proxyRequire);
+    this.supported = tagsOrNone(f.supported);
+    this.contact = f.contact;
+    this.#head = head;
+    this.#headersStart = headersStart;
+    this.#headEnd = headEnd;
+    this.#headers = undefined;
+  }
+
+  get headers(): readonly SipHeader[] {
+    return (this.#headers ??= listHeaderFields(this.#head, this.#headersStart, this.#headEnd));
+  }
 }
 
 /** The start line begins with "SIP/" (any case): a Status-Line, so a response (§7.2). */

@@ -61,6 +61,36 @@ describe('parseMessage: valid but unusual requests', () => {
       },
     },
     {
+      title: 'lists every header field in arrival order: canonical names, unfolded and trimmed values (§7.3)',
+      o: {
+        headers: [
+          'v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK9',
+          'To :  <sip:bob@example.com>  ',
+          'f: <sip:alice@example.com>;tag=9',
+          'Call-ID: list@host',
+          'CSeq: 9 INVITE',
+          'X-Folded: one\r\n two\r\n\tthree',
+          'Subject:',
+          'X-UPPER: Keeps Case',
+        ],
+        contentLength: 'none',
+      },
+      check: (r) => {
+        expect(r.headers.map((h) => [h.name, h.value])).toEqual([
+          ['via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK9'],
+          ['to', '<sip:bob@example.com>'],
+          ['from', '<sip:alice@example.com>;tag=9'],
+          ['call-id', 'list@host'],
+          ['cseq', '9 INVITE'],
+          ['x-folded', 'one two three'],
+          ['subject', ''],
+          ['x-upper', 'Keeps Case'],
+        ]);
+        // Built once, on first read.
+        expect(r.headers).toBe(r.headers);
+      },
+    },
+    {
       title: 'splits several via-parms on one Via line, in order (§7.3.1, §20.42)',
       o: { headers: withHeader('Via', 'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1 , SIP/2.0/TCP b.example.com:5070;branch=z9hG4bK2,SIP/2.0/TLS c.example.com') },
       check: (r) => {
