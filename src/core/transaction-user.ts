@@ -90,7 +90,7 @@ export class TransactionUser {
     // §8.2.2.2: a live transaction already holds this From tag, Call-ID and CSeq under another key.
     const holder = merge === undefined ? undefined : this.transactions.keyForMerge(merge);
     const merged = holder !== undefined && holder !== key;
-    const tx = this.create(req, basis, flow, key, merge, config);
+    const tx = this.create(req, basis, flow, key, holder === undefined ? merge : undefined, config);
     if (this.draining && req.method !== 'CANCEL' && req.to.tag === undefined) {
       // §21.5.4: 503 while shutting down; Retry-After tells the client when to try elsewhere/again.
       this.play(tx, { decision: { status: 503, headers: [['Retry-After', '5']] }, rule: 'draining' });

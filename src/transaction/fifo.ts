@@ -6,7 +6,8 @@
  *
  * The queue is not told when an entry leaves the Map: an item is current while the Map still holds
  * it under its key, and items that are not are skipped when reached, or dropped when the queue is
- * rebuilt from the Map (once they outnumber the current ones), so it keeps nothing dead for long.
+ * rebuilt (once they outnumber the current ones), so it keeps nothing dead for long. Several queues
+ * can share one Map (each holding the items it was given).
  */
 export class Fifo<T> {
   private items: (T | undefined)[] = [];
@@ -25,7 +26,13 @@ export class Fifo<T> {
   push(item: T): void {
     this.items.push(item);
     if (this.length > 2 * this.map.size + 1024) {
-      this.items = [...this.map.values()];
+      // Rebuilt from its own items, not from the map: several queues may share one map.
+      const live: T[] = [];
+      for (let i = this.head; i < this.items.length; i++) {
+        const it = this.items[i] as T;
+        if (this.map.get(this.keyOf(it)) === it) live.push(it);
+      }
+      this.items = live;
       this.head = 0;
     }
   }

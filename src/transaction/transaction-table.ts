@@ -52,6 +52,11 @@ export class TransactionTable<T extends AnyTx> {
     return this.passive.get(key) === undefined ? undefined : key;
   }
 
+  /**
+   * A new transaction, whose key the caller has looked up (`get`, `lingering`) and found in neither
+   * part; `mergeKey` one that `keyForMerge` found no holder for, or undefined. Those lookups are
+   * not repeated here: in tables of rate × T4 entries each is a cache miss.
+   */
   add(tx: T, mergeKey: string | undefined): void {
     while (this.size >= this.max) {
       this.evictions++;
@@ -61,10 +66,9 @@ export class TransactionTable<T extends AnyTx> {
       oldest.terminate('evicted: transaction table full');
       this.remove(oldest.key); // terminate normally removes it; this covers a callback that did not
     }
-    this.passive.delete(tx.key);
     this.byKey.set(tx.key, tx);
     this.age.push(tx);
-    if (mergeKey !== undefined && !this.byMerge.has(mergeKey)) {
+    if (mergeKey !== undefined) {
       this.byMerge.set(mergeKey, tx.key);
       tx.mergeKey = mergeKey;
     }

@@ -86,7 +86,7 @@ describe('fifo (a Map\'s entries, oldest first)', () => {
     expect(q.oldest()).toBe(2_500);
   });
 
-  it('rebuilds from the map once gone items outnumber the current ones, keeping their order', () => {
+  it('compacts once gone items outnumber the current ones, keeping their order', () => {
     const live = new Map<string, number>();
     const q = new Fifo<number>(live, String);
     for (let i = 0; i < 3_000; i++) {
@@ -104,6 +104,32 @@ describe('fifo (a Map\'s entries, oldest first)', () => {
     }
     expect(firsts).toEqual([...new Set(firsts)].sort((a, b) => a - b));
     expect(firsts[0]).toBe(9);
+  });
+
+  it('keeps only its own items when it compacts a queue sharing its map with another', () => {
+    const map = new Map<string, string>();
+    const odd = new Fifo<string>(map, (x) => x);
+    const even = new Fifo<string>(map, (x) => x);
+    for (let i = 0; i < 100; i++) {
+      map.set(`e${i}`, `e${i}`);
+      even.push(`e${i}`);
+    }
+    // The odd queue's items all leave but the last few: it compacts (past 2 × 100 + 1024 items)
+    // while the map still holds the even queue's.
+    for (let i = 0; i < 3_000; i++) {
+      map.set(`o${i}`, `o${i}`);
+      odd.push(`o${i}`);
+      if (i < 2_995) map.delete(`o${i}`);
+    }
+    expect(odd.length).toBeLessThan(2_000);
+    const rest: string[] = [];
+    for (let x = odd.oldest(); x !== undefined; x = odd.oldest()) {
+      rest.push(x);
+      odd.shift();
+    }
+    expect(rest).toEqual(['o2995', 'o2996', 'o2997', 'o2998', 'o2999']);
+    expect(even.oldest()).toBe('e0');
+    expect(even.length).toBe(100);
   });
 
   it('skips an item whose key the map now holds under a newer item', () => {
