@@ -8,6 +8,7 @@
 import type { ResponseBasis, Via } from './message.js';
 import type { Endpoint } from '../transport/flow.js';
 import { reasonPhrase } from './status.js';
+import { ParsedVia } from './parse-via.js';
 
 export type HeaderPair = readonly [name: string, value: string];
 
@@ -54,6 +55,9 @@ export function stampTopVia(via: Via, remote: Endpoint): string {
   const fillRport = via.rport === true;
   const needReceived = fillRport || via.host !== hostForm(remote);
   if (!fillRport && !needReceived) return via.raw;
+  // A parsed Via is edited where it stands (its text as the client wrote it, spacing included).
+  const stamped = via instanceof ParsedVia ? via.stamped(fillRport ? remote.port : undefined, remote.address) : undefined;
+  if (stamped !== undefined) return stamped;
   let out = `${via.protocol}/${via.transport} ${via.host}${via.port === undefined ? '' : `:${via.port}`}`;
   let wroteReceived = false;
   for (const p of via.params) {

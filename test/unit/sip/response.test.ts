@@ -75,6 +75,31 @@ describe('buildResponse', () => {
     expect(build(basis({ via: [top], topVia: via(top) })).res.get('Via')).toBe('SIP/2.0/UDP 10.1.1.1:5070;received=192.0.2.7;branch=z9hG4bKq');
   });
 
+  it('stamps the top Via where its parameters stand, keeping the client spelling and spacing', () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ['SIP/2.0/UDP 10.1.1.1:5070 ; RPORT ; branch=z9hG4bKa', 'SIP/2.0/UDP 10.1.1.1:5070 ; RPORT=40000 ; branch=z9hG4bKa;received=192.0.2.7'],
+      ['SIP/2.0/UDP 10.1.1.1;received=10.9.9.9;branch=z9hG4bKb;rport', 'SIP/2.0/UDP 10.1.1.1;received=192.0.2.7;branch=z9hG4bKb;rport=40000'],
+      ['SIP/2.0/UDP 10.1.1.1;rport;branch=z9hG4bKc;Received = 10.9.9.9', 'SIP/2.0/UDP 10.1.1.1;rport=40000;branch=z9hG4bKc;Received = 192.0.2.7'],
+      // rport with a value is the client's own; only received is ours to write.
+      ['SIP/2.0/UDP 10.1.1.1;rport=1234;branch=z9hG4bKd', 'SIP/2.0/UDP 10.1.1.1;rport=1234;branch=z9hG4bKd;received=192.0.2.7'],
+    ];
+    for (const [top, stamped] of cases) expect(stampTopVia(via(top), REMOTE)).toBe(stamped);
+  });
+
+  it('writes one received when the client sent several (§18.2.1)', () => {
+    const top = 'SIP/2.0/UDP 10.1.1.1;received=10.9.9.9;branch=z9hG4bKe;received=10.8.8.8;rport';
+    expect(stampTopVia(via(top), REMOTE)).toBe('SIP/2.0/UDP 10.1.1.1;received=192.0.2.7;branch=z9hG4bKe;rport=40000');
+  });
+
+  it('lists the Via parameters on demand, in order, names lower-cased and values as written', () => {
+    expect(via('SIP/2.0/UDP h;Branch=z9hG4bKf ;rport; x="a b"').params).toEqual([
+      { name: 'branch', value: 'z9hG4bKf' },
+      { name: 'rport', value: undefined },
+      { name: 'x', value: '"a b"' },
+    ]);
+    expect(via('SIP/2.0/UDP h').params).toEqual([]);
+  });
+
   it('compares an IPv6 sent-by in its bracketed form, writing received without brackets (§18.2.1, RFC 5118)', () => {
     const remote: Endpoint = { address: '2001:db8::1', port: 5070, family: 'IPv6' };
     const same = 'SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK6';
