@@ -24,8 +24,10 @@ export class TransactionTable<T extends AnyTx> {
     private readonly max: number,
     clock: Clock,
   ) {
-    this.passive = new LingeringTransactions(clock, (key, merge) => {
-      if (merge !== undefined && this.byMerge.get(merge) === key) this.byMerge.delete(merge);
+    // A merge key is indexed by the one transaction that held it when it started (`add`), and the
+    // index entry goes when that transaction goes, so whoever drops an entry owns its merge key.
+    this.passive = new LingeringTransactions(clock, (_key, merge) => {
+      if (merge !== undefined) this.byMerge.delete(merge);
     });
   }
 
@@ -83,17 +85,15 @@ export class TransactionTable<T extends AnyTx> {
     const tx = this.byKey.get(key);
     if (tx === undefined) return;
     this.byKey.delete(key);
-    const merge = tx.mergeKey !== undefined && this.byMerge.get(tx.mergeKey) === key ? tx.mergeKey : undefined;
-    if (replay === undefined) this.passive.absorb(key, ms, merge);
-    else this.passive.replay(key, ms, merge, replay);
+    // Its merge key (when it holds one) goes with it: the index entry is still its own.
+    this.passive.adopt(key, ms, tx.mergeKey, replay);
   }
 
   remove(key: string): void {
     const tx = this.byKey.get(key);
     if (tx === undefined) return;
     this.byKey.delete(key);
-    const m = tx.mergeKey;
-    if (m !== undefined && this.byMerge.get(m) === key) this.byMerge.delete(m);
+    if (tx.mergeKey !== undefined) this.byMerge.delete(tx.mergeKey);
   }
 
   /** End every transaction (shutdown). */

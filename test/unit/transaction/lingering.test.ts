@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LingeringTransactions, SWEEP_SLACK_MS } from '../../../src/transaction/lingering.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -66,6 +66,21 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
     expect(table.size).toBe(1);
     clock.tick(4_000);
     expect(table.get('k')).toBe('absorb');
+  });
+
+  it('adopts a key handed over by its owner as either kind, with its deadline and merge key', () => {
+    const clock = new FakeClock();
+    const dropped: string[] = [];
+    const table = new LingeringTransactions(clock, (key, merge) => dropped.push(`${key}/${merge ?? '-'}`));
+    const send = vi.fn();
+    table.adopt('a', 5_000, 'm1', undefined);
+    table.adopt('r', 32_000, undefined, { bytes: BYTES, send });
+    expect(table.get('a')).toBe('absorb');
+    expect(table.get('r')).toEqual({ bytes: BYTES, send });
+    clock.tick(5_000 + SWEEP_SLACK_MS);
+    expect(table.get('a')).toBeUndefined();
+    expect(dropped).toEqual(['a/m1']);
+    expect(table.size).toBe(1);
   });
 
   it('evicts the entry nearest its deadline first', () => {
