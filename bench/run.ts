@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — loopback load benchmark of sip4xx (see bench/README.md).
  *
- * By default the server is started as a child process (`node --import tsx src/main.ts …`) so the
+ * By default the server is started as a child process (the tsc build of src/, as the image runs it) so the
  * generator and the server each have their own event loop (and core); `--target host:port` uses a
  * server already running; `--reflector` targets bench/reflector.ts instead, to show the generator's
  * own ceiling.
@@ -309,10 +309,12 @@ async function spawnServer(a: Args, profileDir: string | undefined): Promise<Chi
   // The server runs as tsc compiled it, as in the container image — not under tsx, whose
   // keepNames transform gives every closure a property array (measured: +45% heap per transaction).
   const build = await buildForProfile();
-  let nodeArgs = [path.join(build, 'src', 'main.js')];
+  // The young generation `npm start` and the image give it (package.json, Dockerfile).
+  const heap = ['--max-semi-space-size=64'];
+  let nodeArgs = [...heap, path.join(build, 'src', 'main.js')];
   if (profileDir !== undefined) {
     // The hook profiles in-process and maps frames back to the .ts sources (needs source maps on).
-    nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
+    nodeArgs = [...heap, '--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
   }
   const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0', ...a.serverArgs];
   // `timeout` bounds the server's life even if this process dies without cleaning up.
