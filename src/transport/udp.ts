@@ -3,6 +3,7 @@
  * `send` goes to whatever address the core computed (§18.2.2, RFC 3581 rport).
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint, Flow, MessageHandler } from './flow.js';
@@ -54,7 +55,7 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   const maxMessageBytes = opts.maxMessageBytes ?? 65535;
   const ipv6 = opts.host.includes(':');
   // On '::' accept IPv4 too (dual stack), so one listener serves both families.
-  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false });
+  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup: literalFirstLookup });
   const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0 };
   let local: Endpoint;
 
@@ -131,6 +132,22 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
       });
     });
   });
+}
+
+/**
+ * dgram resolves the address of every send through `lookup`; responses always go to an address
+ * literal (the packet's source, §18.2.2), which the default (dns.lookup) hands back on the next
+ * tick. Answering a literal at once spares a tick, a closure and the option checks per response;
+ * names (a configured bind host) still go to dns.lookup.
+ */
+function literalFirstLookup(
+  hostname: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = net.isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 function setBufferSizes(socket: dgram.Socket, logger: Logger): void {

@@ -92,6 +92,14 @@ describe('UDP transport', () => {
     expect(server.received[0]!.flow.remote).toEqual({ address: '127.0.0.1', port: socket.address().port, family: 'IPv4' });
   });
 
+  it('binds a host given by name (resolved; only address literals skip the resolver)', async () => {
+    const server = await echoServer('localhost');
+    const { address, port } = server.transport.address();
+    expect(['127.0.0.1', '::1']).toContain(address);
+    const socket = await client(address === '::1' ? 'udp6' : 'udp4', address);
+    expect(await exchange(socket, 'OPTIONS named', port, address)).toBe(REPLY.toString('latin1'));
+  });
+
   it('keeps serving and logs the error when the handler throws', async () => {
     const server = await echoServer('127.0.0.1', { throwOn: 'boom' });
     const socket = await client('udp4', '127.0.0.1');
