@@ -35,11 +35,11 @@ export interface ParserBenchResult {
 export interface ParserBenchOptions {
   /** Timed iterations per round at most; default 200,000 (fewer when a round would pass `roundMs`). */
   readonly iterations?: number;
-  /** Rounds; the median round is reported. Default 3. */
+  /** Rounds; the median round is reported (and the best). Default 7. */
   readonly rounds?: number;
   /** Untimed iterations first, at most; default 50,000 (fewer when they would pass `roundMs`). */
   readonly warmup?: number;
-  /** Time budget of one round (and of the warm-up), ms; default 700. */
+  /** Time budget of one round (and of the warm-up), ms; default 300. */
   readonly roundMs?: number;
 }
 
@@ -211,9 +211,9 @@ function findSerializer(
 export async function runParserBench(options: ParserBenchOptions = {}): Promise<ParserBenchResult> {
   const o: Required<ParserBenchOptions> = {
     iterations: options.iterations ?? 200_000,
-    rounds: options.rounds ?? 3,
+    rounds: options.rounds ?? 7,
     warmup: options.warmup ?? 50_000,
-    roundMs: options.roundMs ?? 700,
+    roundMs: options.roundMs ?? 300,
   };
   const notes: string[] = [];
   const results: MicroResult[] = [];

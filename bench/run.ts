@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isLoopback, runLoad, type LoadMethod, type LoadOptions, type LoadResult } from './load.js';
 import { runParserBench, type ParserBenchResult } from './parser.js';
+import type { CoreBenchRow } from './core.js';
 import { summarizeProfile, formatProfile } from './profile.js';
 import { CpuMeter, childPids, type CpuReport } from './cpu.js';
 
@@ -276,14 +277,21 @@ function runCommand(cmd: string, args: string[], timeoutMs: number): Promise<{ c
   });
 }
 
+let built: Promise<string> | undefined;
+
+/** The tsc build of src/ (and the benchmark's own compiled helpers), made once per run. */
+function buildForProfile(): Promise<string> {
+  return (built ??= compile());
+}
+
 /**
- * For --profile: compiles src/ (and the profiling hook) with tsc into a scratch directory outside
+ * Compiles src/ (with the profiling hook and bench/core.ts) with tsc into a scratch directory outside
  * the repository. tsx emits each module on a single line, which leaves V8's per-line ticks
  * useless; tsc keeps the line structure and writes source maps, so hot lines map back to .ts.
  * Returns the scratch directory, laid out so that src/main.js finds ../config, ../package.json
  * and node_modules as it would in the repository.
  */
-async function buildForProfile(): Promise<string> {
+async function compile(): Promise<string> {
   const dir = path.join(os.tmpdir(), `sip4xx-bench-build-${process.getuid?.() ?? 0}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -291,16 +299,37 @@ async function buildForProfile(): Promise<string> {
   progress('compiling src/ with tsc (line-accurate source maps)…');
   // Type errors in work-in-progress files do not stop tsc from emitting; only a missing output does.
   await runCommand(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'src'), '--sourceMap'], 120_000);
+  // The profiler hook and the in-process core benchmark; core.ts imports src/, which this emits
+  // again beside the first build, with the same compiler settings.
   await runCommand(
     process.execPath,
-    [tsc, 'bench/prof-hook.ts', '--outDir', path.join(dir, 'bench'), '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck'],
-    60_000,
+    [
+      tsc, 'bench/prof-hook.ts', 'bench/core.ts', '--rootDir', '.', '--outDir', dir, '--module', 'nodenext', '--target', 'es2022',
+      '--types', 'node', '--skipLibCheck', '--strict', '--verbatimModuleSyntax', '--esModuleInterop', '--resolveJsonModule', '--sourceMap',
+    ],
+    120_000,
   );
-  for (const name of ['src/main.js', 'bench/prof-hook.js']) {
+  for (const name of ['src/main.js', 'bench/prof-hook.js', 'bench/core.js']) {
     if (!existsSync(path.join(dir, name))) throw new Error(`--profile: tsc did not produce ${name}`);
   }
   for (const name of ['config', 'package.json', 'node_modules']) symlinkSync(path.join(ROOT, name), path.join(dir, name));
   return dir;
+}
+
+/**
+ * bench/core.ts run from the tsc build in a child process with the server's heap settings, so it
+ * measures the code the server runs (tsx's transform adds a property array to every closure).
+ */
+async function runCoreChild(): Promise<CoreBenchRow[] | { error: string }> {
+  try {
+    const build = await buildForProfile();
+    const r = await runCommand('timeout', ['-k', '5', '120', process.execPath, '--max-semi-space-size=64', path.join(build, 'bench', 'core.js'), '--json'], 130_000);
+    if (r.code !== 0) return { error: `exit ${r.code}: ${r.output.slice(-500)}` };
+    const start = r.output.indexOf('[');
+    return JSON.parse(r.output.slice(start)) as CoreBenchRow[];
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 async function spawnServer(a: Args, profileDir: string | undefined): Promise<Child> {
@@ -805,6 +834,21 @@ async function main(): Promise<number> {
   }
 
   if (wantParser) {
+    progress('in-process core benchmark (compiled build)…');
+    const core = await runCoreChild();
+    report['core'] = core;
+    out('\nhot path in one process (bench/core.ts: parse → transactions → rules → serialize, no sockets)');
+    if (Array.isArray(core)) {
+      out(
+        table(
+          ['case', 'iterations/round', 'µs/op (median)', 'best µs/op', 'sent/op'],
+          core.map((r) => [r.name, f0(r.iterations), r.usPerOp.toFixed(2), r.bestUsPerOp.toFixed(2), String(r.sentPerOp)]),
+          [false, true, true, true, true],
+        ),
+      );
+    } else {
+      out(`note: the core benchmark did not run: ${core.error}`);
+    }
     progress('parser micro-benchmark…');
     const p = await runParserBench();
     report['parser'] = p;
