@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — loopback load benchmark of sip4xx (see bench/README.md).
  *
- * By default the server is started as a child process (the tsc build of src/, as the image runs it) so the
+ * By default the server is started as a child process (`node --import tsx src/main.ts …`) so the
  * generator and the server each have their own event loop (and core); `--target host:port` uses a
  * server already running; `--reflector` targets bench/reflector.ts instead, to show the generator's
  * own ceiling.
@@ -317,13 +317,13 @@ async function compile(): Promise<string> {
 }
 
 /**
- * bench/core.ts run from the tsc build in a child process with the server's heap settings, so it
+ * bench/core.ts run from the tsc build in a child process, as the server runs, so it
  * measures the code the server runs (tsx's transform adds a property array to every closure).
  */
 async function runCoreChild(): Promise<CoreBenchRow[] | { error: string }> {
   try {
     const build = await buildForProfile();
-    const r = await runCommand('timeout', ['-k', '5', '120', process.execPath, '--max-semi-space-size=64', path.join(build, 'bench', 'core.js'), '--json'], 130_000);
+    const r = await runCommand('timeout', ['-k', '5', '120', process.execPath, path.join(build, 'bench', 'core.js'), '--json'], 130_000);
     if (r.code !== 0) return { error: `exit ${r.code}: ${r.output.slice(-500)}` };
     const start = r.output.indexOf('[');
     return JSON.parse(r.output.slice(start)) as CoreBenchRow[];
@@ -338,12 +338,10 @@ async function spawnServer(a: Args, profileDir: string | undefined): Promise<Chi
   // The server runs as tsc compiled it, as in the container image — not under tsx, whose
   // keepNames transform gives every closure a property array (measured: +45% heap per transaction).
   const build = await buildForProfile();
-  // The young generation `npm start` and the image give it (package.json, Dockerfile).
-  const heap = ['--max-semi-space-size=64'];
-  let nodeArgs = [...heap, path.join(build, 'src', 'main.js')];
+  let nodeArgs = [path.join(build, 'src', 'main.js')];
   if (profileDir !== undefined) {
     // The hook profiles in-process and maps frames back to the .ts sources (needs source maps on).
-    nodeArgs = [...heap, '--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
+    nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
   }
   const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0', ...a.serverArgs];
   // `timeout` bounds the server's life even if this process dies without cleaning up.

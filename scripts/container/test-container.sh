@@ -234,7 +234,6 @@ check_image_config() {
   check "HEALTHCHECK probes /healthz with node" healthcheck_is_node_healthz
   check "env NODE_ENV=production" image_env_has NODE_ENV=production
   check "env SIP4XX_ADMIN_HOST=0.0.0.0 (admin port reachable when published)" image_env_has SIP4XX_ADMIN_HOST=0.0.0.0
-  check "env NODE_OPTIONS=--max-semi-space-size=64 (the young generation the benchmark measured)" image_env_has NODE_OPTIONS=--max-semi-space-size=64
   # Only runtime files: compiled code, production dependencies, embedded defaults.
   check "image holds dist/, config/default.yaml and production node_modules only" \
     timeout 60 podman run --rm --label "$LABEL" --entrypoint sh "$IMAGE" -c '
