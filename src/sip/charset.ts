@@ -86,6 +86,20 @@ export function parseDigits(s: string, maxDigits: number): number | undefined {
   return significant > maxDigits ? undefined : v;
 }
 
+/** `parseDigits` on the bytes b[from, to) (b[i] is the text's charCodeAt(i)), without a string. */
+export function parseDigitsIn(b: Uint8Array, from: number, to: number, maxDigits: number): number | undefined {
+  if (to <= from) return undefined;
+  let v = 0;
+  let significant = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i] as number;
+    if (c < 0x30 || c > 0x39) return undefined;
+    if (v !== 0 || c !== 0x30) significant++;
+    v = v * 10 + (c - 0x30);
+  }
+  return significant > maxDigits ? undefined : v;
+}
+
 /**
  * s[from, to) in lower case. Names on the wire are nearly always lower case already; scanning first
  * skips `toLowerCase` and its copy for them (measured: ~4% of a plain INVITE's parse time).

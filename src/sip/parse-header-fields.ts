@@ -13,7 +13,7 @@
  * values cost about as much again as reading `head`.
  */
 import type { NameAddr, SipHeader, Via } from './message.js';
-import { TOKEN, allIn, latin1Bytes } from './charset.js';
+import { TOKEN, allIn, latin1Bytes, parseDigitsIn } from './charset.js';
 import { canonicalHeaderName, commonHeaderName } from './header-names.js';
 import { parseContactListIn } from './parse-name-addr.js';
 import { parseViaIn } from './parse-via.js';
@@ -52,8 +52,9 @@ export class HeaderFields {
   to: Located | undefined;
   callId: Located | undefined;
   cseq: Located | undefined;
-  maxForwards: string | undefined;
-  contentLength: string | undefined;
+  /** Its digits' value; -1 when the value is not 1*DIGIT (of at most 3 / 10 significant digits). */
+  maxForwards: number | undefined;
+  contentLength: number | undefined;
   contentType: string | undefined;
   date: string | undefined;
   viaCount = 0;
@@ -127,15 +128,15 @@ export function scanHeaderFields(head: string, data: Buffer, pos: number): Heade
         continue;
       }
       const value = unfolded.value;
-      pickField(f, name, value, value, Buffer.from(value, 'latin1'), 0);
+      pickField(f, name, value, Buffer.from(value, 'latin1'), 0, value.length);
     } else {
-      // Only the fields the server reads are sliced; the others are read when a rule asks.
+      // Only the fields the server reads are looked at; the others are read when a rule asks.
       if (isPicked(name)) {
         let vs = colon + 1;
         while (vs < end && isWspCode(data[vs])) vs++;
         let ve = end;
         while (ve > vs && isWspCode(data[ve - 1])) ve--;
-        pickField(f, name, head.slice(vs, ve), head, data, vs);
+        pickField(f, name, head, data, vs, ve);
       }
       pos = next;
     }
@@ -222,11 +223,14 @@ export function listHeaderFields(head: string, pos: number, headEnd: number): Si
   return out;
 }
 
-/** Record or parse one field the server reads. */
-function pickField(f: HeaderFields, name: string, value: string, src: string, bytes: Uint8Array, at: number): void {
-  const to = at + value.length;
+/**
+ * Record or parse one field the server reads: its trimmed value is src[at, to), the same bytes in
+ * `bytes`. Only values that go on as text are sliced (numbers and option tags are read in place).
+ */
+function pickField(f: HeaderFields, name: string, src: string, bytes: Uint8Array, at: number, to: number): void {
   switch (name) {
-    case 'via':
+    case 'via': {
+      const value = src.slice(at, to);
       f.viaCount++;
       if (f.viaOk) {
         const before = f.via.length;
@@ -240,9 +244,10 @@ function pickField(f: HeaderFields, name: string, value: string, src: string, by
       }
       f.viaValues.push(value);
       return;
+    }
     case 'contact': {
       if (!f.contactOk) return;
-      const list = parseContactListIn(src, bytes, at, to, value);
+      const list = parseContactListIn(src, bytes, at, to, src.slice(at, to));
       const contact = f.contact;
       // §10.3 step 6: "*" with any other Contact is invalid (and answered 400).
       if (list === undefined || ((list === '*' || contact === '*') && contact !== undefined)) f.contactOk = false;
@@ -253,34 +258,34 @@ function pickField(f: HeaderFields, name: string, value: string, src: string, by
     // §20: these fields have no comma-list form, so a second one is an error.
     case 'from':
       if (f.from !== undefined) f.duplicate ??= 'From';
-      f.from = new Located(value, src, bytes, at);
+      f.from = new Located(src.slice(at, to), src, bytes, at);
       return;
     case 'to':
       if (f.to !== undefined) f.duplicate ??= 'To';
-      f.to = new Located(value, src, bytes, at);
+      f.to = new Located(src.slice(at, to), src, bytes, at);
       return;
     case 'call-id':
       if (f.callId !== undefined) f.duplicate ??= 'Call-ID';
-      f.callId = new Located(value, src, bytes, at);
+      f.callId = new Located(src.slice(at, to), src, bytes, at);
       return;
     case 'cseq':
       if (f.cseq !== undefined) f.duplicate ??= 'CSeq';
-      f.cseq = new Located(value, src, bytes, at);
+      f.cseq = new Located(src.slice(at, to), src, bytes, at);
       return;
     case 'max-forwards':
       if (f.maxForwards !== undefined) f.duplicate ??= 'Max-Forwards';
-      f.maxForwards = value;
+      f.maxForwards = parseDigitsIn(bytes, at, to, 3) ?? -1;
       return;
     case 'content-length':
       if (f.contentLength !== undefined) f.duplicate ??= 'Content-Length';
-      f.contentLength = value;
+      f.contentLength = parseDigitsIn(bytes, at, to, 10) ?? -1;
       return;
     case 'content-type':
       if (f.contentType !== undefined) f.duplicate ??= 'Content-Type';
-      f.contentType = value;
+      f.contentType = src.slice(at, to);
       return;
     case 'date':
-      f.date = value;
+      f.date = src.slice(at, to);
       return;
     // Option-tag lists, read as their lines are; a malformed one is refused in its turn by parse.ts.
     case 'require':

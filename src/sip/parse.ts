@@ -11,7 +11,7 @@
  */
 import type { CSeq, NameAddr, ResponseBasis, SipHeader, SipRequest, SipUri, Via } from './message.js';
 import type { ParseLimits, ParseOutcome } from './parse-outcome.js';
-import { codesOf, isToken, parseDigits, spellsAt } from './charset.js';
+import { codesOf, isToken, spellsAt } from './charset.js';
 import { listHeaderFields, scanHeaderFields, type HeaderFields } from './parse-header-fields.js';
 import { parseNameAddrIn } from './parse-name-addr.js';
 import { parseUriIn } from './parse-uri.js';
@@ -111,8 +111,8 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
   // ── Content-Length first: an oversize body is refused before anything else is read (§21.4.11).
   let contentLength: number | undefined;
   if (f.contentLength !== undefined) {
-    contentLength = parseDigits(f.contentLength, 10);
-    if (contentLength === undefined) return reject(basis, 400, 'Malformed Content-Length header field');
+    contentLength = f.contentLength;
+    if (contentLength === -1) return reject(basis, 400, 'Malformed Content-Length header field');
     if (contentLength > limits.maxBodyBytes) return reject(basis, 413, 'Request Entity Too Large');
   } else if (stream) {
     return reject(basis, 400, 'Missing Content-Length header field');
@@ -140,9 +140,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
 
   let maxForwards: number | undefined;
   if (f.maxForwards !== undefined) {
-    maxForwards = parseDigits(f.maxForwards, 3);
+    maxForwards = f.maxForwards;
     // §20.22: an integer 0–255 (RFC 4475 §3.1.2.4 lets a server refuse an overlarge value).
-    if (maxForwards === undefined || maxForwards > 255) return reject(basis, 400, 'Malformed Max-Forwards header field');
+    if (maxForwards === -1 || maxForwards > 255) return reject(basis, 400, 'Malformed Max-Forwards header field');
   }
 
   if (!f.requireOk) return reject(basis, 400, 'Malformed Require header field');
