@@ -61,6 +61,15 @@ describe('parseMessage: valid but unusual requests', () => {
       },
     },
     {
+      title: 'reads Content-Length and Max-Forwards with leading zeros, folded or not (§20.14, §20.22)',
+      o: { headers: [...withHeader('Max-Forwards', 'Max-Forwards:\r\n 0000000000070'), 'Content-Length: 000000000000003'], body: 'v=0', contentLength: 'none' },
+      check: (r) => {
+        expect(r.maxForwards).toBe(70);
+        expect(r.contentLength).toBe(3);
+        expect(r.body.toString()).toBe('v=0');
+      },
+    },
+    {
       title: 'lists every header field in arrival order: canonical names, unfolded and trimmed values (§7.3)',
       o: {
         headers: [
@@ -236,6 +245,8 @@ const bad: readonly Bad[] = [
   { title: 'no empty line after the headers (§7)', o: { terminated: false }, status: 400, reason: 'Missing empty line after header fields' },
   { title: 'a negative Content-Length (§20.14)', o: { headers: [...BASE_HEADERS, 'Content-Length: -1'], contentLength: 'none' }, status: 400, reason: 'Malformed Content-Length header field' },
   { title: 'a Content-Length with two numbers (§20.14)', o: { headers: [...BASE_HEADERS, 'Content-Length: 1 2'], contentLength: 'none' }, status: 400, reason: 'Malformed Content-Length header field' },
+  { title: 'an empty Content-Length (§20.14: 1*DIGIT)', o: { headers: [...BASE_HEADERS, 'Content-Length:'], contentLength: 'none' }, status: 400, reason: 'Malformed Content-Length header field' },
+  { title: 'a Content-Length of eleven significant digits', o: { headers: [...BASE_HEADERS, 'Content-Length: 12345678901'], contentLength: 'none' }, status: 400, reason: 'Malformed Content-Length header field' },
   { title: 'a Content-Length over the body limit (§21.4.11)', o: { headers: [...BASE_HEADERS, 'Content-Length: 5000'], contentLength: 'none' }, status: 413, reason: 'Request Entity Too Large' },
   { title: 'an unannounced UDP body over the limit (§21.4.11)', o: { body: 'x'.repeat(5000), contentLength: 'none' }, status: 413, reason: 'Request Entity Too Large' },
   { title: 'a Content-Length larger than the UDP body (§18.3)', o: { headers: [...BASE_HEADERS, 'Content-Length: 10'], body: 'abc', contentLength: 'none' }, status: 400, reason: 'Content-Length larger than the message body' },
