@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createCore } from '../src/core/sip-core.js';
 import { makeTagger } from '../src/sip/to-tag.js';
 import type { Endpoint, Flow } from '../src/transport/flow.js';
+import { ackOf, buildTemplate, requestOf } from './load.js';
 
 export interface CoreBenchRow {
   readonly name: string;
@@ -26,39 +27,9 @@ export interface CoreBenchRow {
   readonly sentPerOp: number;
 }
 
-const SEQ_DIGITS = 10;
 const TAG_SALT = 0x5eed;
-
-function message(method: 'INVITE' | 'OPTIONS' | 'ACK', seq: string, toTag: string): Buffer {
-  const sdp =
-    'v=0\r\no=bench 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
-    'm=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n';
-  const uri = method === 'OPTIONS' ? 'sip:nobody@127.0.0.1' : 'sip:486@127.0.0.1';
-  const lines = [
-    `${method} ${uri} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKbench${seq};rport`,
-    'Max-Forwards: 70',
-    `From: "sip4xx bench" <sip:bench@127.0.0.1>;tag=bench${seq}`,
-    `To: <${uri}>${toTag === '' ? '' : `;tag=${toTag}`}`,
-    `Call-ID: bench${seq}@127.0.0.1`,
-    `CSeq: 1 ${method}`,
-  ];
-  let body = '';
-  if (method === 'INVITE') {
-    lines.push(
-      'Contact: <sip:bench@127.0.0.1:40000;transport=udp>',
-      'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, REFER, UPDATE',
-      'Supported: replaces, timer',
-      'User-Agent: sip4xx-bench/1.0',
-      'Content-Type: application/sdp',
-    );
-    body = sdp;
-  } else if (method === 'OPTIONS') {
-    lines.push('Contact: <sip:bench@127.0.0.1:40000;transport=udp>', 'Accept: application/sdp', 'User-Agent: sip4xx-bench/1.0');
-  }
-  lines.push(`Content-Length: ${body.length}`);
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'latin1');
-}
+const MARKER = 'core-';
+const LOCAL = { host: '127.0.0.1', port: 40000 };
 
 export async function runCoreBench(opts: { rounds?: number; iterations?: number } = {}): Promise<CoreBenchRow[]> {
   const rounds = opts.rounds ?? 5;
@@ -69,7 +40,7 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
   const identities = new Set(['127.0.0.1']);
   const core = createCore({ config: () => config, logger, identities: () => identities, tagSalt: TAG_SALT });
   const tagger = makeTagger(TAG_SALT);
-  const remote: Endpoint = { address: '127.0.0.1', port: 40000, family: 'IPv4' };
+  const remote: Endpoint = { address: LOCAL.host, port: LOCAL.port, family: 'IPv4' };
   let sent = 0;
   const flow: Flow = {
     transport: 'udp',
@@ -80,9 +51,10 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
     },
     close() {},
   };
-  // Prebuilt messages with a unique Call-ID/branch/tag per request, as the generator sends them.
+  // The generator's own requests (bench/load.ts), a unique Call-ID/branch/tag per request.
+  const invite = buildTemplate('INVITE', 'sip:486@127.0.0.1', MARKER, LOCAL.host, LOCAL.port);
+  const options = buildTemplate('OPTIONS', 'sip:nobody@127.0.0.1', MARKER, LOCAL.host, LOCAL.port);
   let next = 0;
-  const seq = () => String(next++).padStart(SEQ_DIGITS, '0');
 
   const rows: CoreBenchRow[] = [];
   for (const kind of ['INVITE+ACK', 'OPTIONS'] as const) {
@@ -91,17 +63,17 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
     for (let r = -1; r < rounds; r++) {
       // Messages are built before the clock starts: the generator's work is not the server's.
       const invites: Buffer[] = [];
-      const seqs: string[] = [];
-      for (let i = 0; i < iterations; i++) {
-        const s = seq();
-        seqs.push(s);
-        invites.push(message(kind === 'OPTIONS' ? 'OPTIONS' : 'INVITE', s, ''));
-      }
-      // The ACK of each 486 carries its To tag, which the tagger derives from the request (the
-      // salt is fixed here), so every message is built before the clock starts.
       const acks: Buffer[] = [];
-      if (kind === 'INVITE+ACK') {
-        for (const s of seqs) acks.push(message('ACK', s, tagger(`bench${s}@127.0.0.1`, `"sip4xx bench" <sip:bench@127.0.0.1>;tag=bench${s}`, `z9hG4bKbench${s}`, '1')));
+      for (let i = 0; i < iterations; i++) {
+        const seq = next++;
+        invites.push(requestOf(kind === 'OPTIONS' ? options : invite, seq));
+        if (kind === 'OPTIONS') continue;
+        // The ACK of each 486 carries its To tag, which the tagger derives from the request (the
+        // salt is fixed here), so every message is built before the clock starts.
+        const id = `${MARKER}${String(seq).padStart(10, '0')}`;
+        const tag = tagger(`${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
+        const to = Buffer.from(`<sip:486@127.0.0.1>;tag=${tag}`, 'latin1');
+        acks.push(ackOf(invite, seq, to, 0, to.length));
       }
       const sentBefore = sent;
       const t0 = process.hrtime.bigint();

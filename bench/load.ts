@@ -128,7 +128,8 @@ const SDP =
   'a=ptime:20\r\n' +
   'a=sendrecv\r\n';
 
-interface Template {
+/** A request the generator sends, with sequence-number placeholders, and the halves of its ACK. */
+export interface Template {
   readonly buf: Buffer;
   /** Offsets of the 10-digit sequence placeholders in `buf`. */
   readonly seqOffsets: readonly number[];
@@ -143,7 +144,11 @@ function hostForUri(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function buildTemplate(
+/**
+ * The request the generator sends for `method` to `requestUri` from localHost:localPort: Call-ID,
+ * From tag and branch are `marker` followed by a 10-digit sequence number (`requestOf`).
+ */
+export function buildTemplate(
   method: LoadMethod,
   requestUri: string,
   marker: string,
@@ -206,6 +211,26 @@ function writeSeq(buf: Buffer, offset: number, n: number): void {
     buf[i] = 48 + (n % 10);
     n = Math.floor(n / 10);
   }
+}
+
+/** Request number `seq` of a template, as fresh bytes. */
+export function requestOf(t: Template, seq: number): Buffer {
+  const buf = Buffer.allocUnsafe(t.buf.length);
+  t.buf.copy(buf);
+  for (const off of t.seqOffsets) writeSeq(buf, off, seq);
+  return buf;
+}
+
+/** The ACK (§17.1.1.3) of request `seq` for a final response whose To value is src[start, end). */
+export function ackOf(t: Template, seq: number, src: Buffer, start: number, end: number): Buffer {
+  const ack = Buffer.allocUnsafe(t.ackHead.length + (end - start) + t.ackTail.length);
+  t.ackHead.copy(ack, 0);
+  for (const off of t.ackHeadSeqOffsets) writeSeq(ack, off, seq);
+  src.copy(ack, t.ackHead.length, start, end);
+  const tailAt = t.ackHead.length + (end - start);
+  t.ackTail.copy(ack, tailAt);
+  for (const off of t.ackTailSeqOffsets) writeSeq(ack, tailAt + off, seq);
+  return ack;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -348,10 +373,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const seq = sent++;
     const idx = nextSocket;
     nextSocket = nextSocket + 1 === socketsCount ? 0 : nextSocket + 1;
-    const t = templates[idx] as Template;
-    const buf = Buffer.allocUnsafe(t.buf.length);
-    t.buf.copy(buf);
-    for (const off of t.seqOffsets) writeSeq(buf, off, seq);
+    const buf = requestOf(templates[idx] as Template, seq);
     sendTime[seq] = now;
     lastSend = now;
     send(sockets[idx] as dgram.Socket, buf);
@@ -412,15 +434,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (m === null) return; // no To: cannot build a matching ACK
       toBytes = Buffer.from(m[1] ?? '', 'latin1');
     }
-    const toLength = toBytes === undefined ? toEnd - toStart : toBytes.length;
-    const ack = Buffer.allocUnsafe(t.ackHead.length + toLength + t.ackTail.length);
-    t.ackHead.copy(ack, 0);
-    for (const off of t.ackHeadSeqOffsets) writeSeq(ack, off, seq);
-    if (toBytes === undefined) response.copy(ack, t.ackHead.length, toStart, toEnd);
-    else toBytes.copy(ack, t.ackHead.length);
-    const tailAt = t.ackHead.length + toLength;
-    t.ackTail.copy(ack, tailAt);
-    for (const off of t.ackTailSeqOffsets) writeSeq(ack, tailAt + off, seq);
+    const ack = toBytes === undefined ? ackOf(t, seq, response, toStart, toEnd) : ackOf(t, seq, toBytes, 0, toBytes.length);
     acksSent++;
     send(sock, ack);
   };
