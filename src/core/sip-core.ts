@@ -97,6 +97,8 @@ export function createCore(deps: CoreDeps): SipCore {
 
   const services = createServices({ clock, config: deps.config });
   const report = answerReporter(deps.logger, observer);
+  // One function for every request's context (a closure per request was garbage on the hot path).
+  const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
   const tu: TransactionUser = new TransactionUser({
     logger: deps.logger,
     clock,
@@ -113,7 +115,7 @@ export function createCore(deps: CoreDeps): SipCore {
       merged,
       contact: (r) => contactFor(r, flow),
       services,
-      challenge: deps.challenge ?? ((realm) => services.auth.challenges(realm)),
+      challenge,
     }),
   });
 
