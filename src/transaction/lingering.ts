@@ -80,16 +80,6 @@ export class LingeringTransactions {
     this.add(this.replaying, { key, until: this.deadline(ms), merge, replay });
   }
 
-  /**
-   * `absorb` or `replay` (when `replay` is given) for a key that is not lingering: its owner has
-   * just taken it out of the live table, and a key is live or lingering, never both. Skips the
-   * lookup that replacing an entry needs (each one is a cache miss in a table this size).
-   */
-  adopt(key: string, ms: number, merge: string | undefined, replay: Replay | undefined): void {
-    const e: Entry = { key, until: this.deadline(ms), merge, replay };
-    this.add(replay === undefined ? this.absorbing : this.replaying, e);
-  }
-
   /** The lingering transaction `key` names, if its timer has not run out. */
   get(key: string): Lingering | undefined {
     const e = this.byKey.get(key);

@@ -86,7 +86,8 @@ export class TransactionTable<T extends AnyTx> {
     if (tx === undefined) return;
     this.byKey.delete(key);
     // Its merge key (when it holds one) goes with it: the index entry is still its own.
-    this.passive.adopt(key, ms, tx.mergeKey, replay);
+    if (replay === undefined) this.passive.absorb(key, ms, tx.mergeKey);
+    else this.passive.replay(key, ms, tx.mergeKey, replay);
   }
 
   remove(key: string): void {

@@ -68,13 +68,13 @@ describe('lingering transactions (the passive end of §17.2.1 / §17.2.2)', () =
     expect(table.get('k')).toBe('absorb');
   });
 
-  it('adopts a key handed over by its owner as either kind, with its deadline and merge key', () => {
+  it('keeps each kind with its own deadline and reports the merge key of the entry that goes', () => {
     const clock = new FakeClock();
     const dropped: string[] = [];
     const table = new LingeringTransactions(clock, (key, merge) => dropped.push(`${key}/${merge ?? '-'}`));
     const send = vi.fn();
-    table.adopt('a', 5_000, 'm1', undefined);
-    table.adopt('r', 32_000, undefined, { bytes: BYTES, send });
+    table.absorb('a', 5_000, 'm1');
+    table.replay('r', 32_000, undefined, { bytes: BYTES, send });
     expect(table.get('a')).toBe('absorb');
     expect(table.get('r')).toEqual({ bytes: BYTES, send });
     clock.tick(5_000 + SWEEP_SLACK_MS);
