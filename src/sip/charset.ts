@@ -73,20 +73,10 @@ export function isToken(s: string): boolean {
  * `Max-Forwards: 0068`.
  */
 export function parseDigits(s: string, maxDigits: number): number | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let v = 0;
-  let significant = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
-    if (v !== 0 || c !== 0x30) significant++;
-    v = v * 10 + (c - 0x30);
-  }
-  return significant > maxDigits ? undefined : v;
+  return parseDigitsIn(latin1Bytes(s), 0, s.length, maxDigits);
 }
 
-/** `parseDigits` on the bytes b[from, to) (b[i] is the text's charCodeAt(i)), without a string. */
+/** `parseDigits` on the bytes b[from, to) (b[i] is the text's charCodeAt(i)): no string needed. */
 export function parseDigitsIn(b: Uint8Array, from: number, to: number, maxDigits: number): number | undefined {
   if (to <= from) return undefined;
   let v = 0;

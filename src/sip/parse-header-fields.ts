@@ -130,40 +130,15 @@ export function scanHeaderFields(head: string, data: Buffer, pos: number): Heade
       const value = unfolded.value;
       pickField(f, name, value, Buffer.from(value, 'latin1'), 0, value.length);
     } else {
-      // Only the fields the server reads are looked at; the others are read when a rule asks.
-      if (isPicked(name)) {
-        let vs = colon + 1;
-        while (vs < end && isWspCode(data[vs])) vs++;
-        let ve = end;
-        while (ve > vs && isWspCode(data[ve - 1])) ve--;
-        pickField(f, name, head, data, vs, ve);
-      }
+      let vs = colon + 1;
+      while (vs < end && isWspCode(data[vs])) vs++;
+      let ve = end;
+      while (ve > vs && isWspCode(data[ve - 1])) ve--;
+      pickField(f, name, head, data, vs, ve);
       pos = next;
     }
   }
   return f;
-}
-
-/** The header fields `pickField` records or parses; the rest are only listed. */
-function isPicked(name: string): boolean {
-  switch (name) {
-    case 'via':
-    case 'contact':
-    case 'from':
-    case 'to':
-    case 'call-id':
-    case 'cseq':
-    case 'max-forwards':
-    case 'content-length':
-    case 'content-type':
-    case 'date':
-    case 'require':
-    case 'proxy-require':
-    case 'supported':
-      return true;
-    default:
-      return false;
-  }
 }
 
 interface Unfolded {
@@ -173,6 +148,7 @@ interface Unfolded {
   next: number;
 }
 
+/** `unfold`'s result, one object for every call: parsing is synchronous and callers read it at once. */
 const unfolded: Unfolded = { value: undefined, next: 0 };
 
 /** §7.3.1: the value after `colon` on the line ending at `end`, with its continuation lines before `limit`. */
@@ -224,8 +200,9 @@ export function listHeaderFields(head: string, pos: number, headEnd: number): Si
 }
 
 /**
- * Record or parse one field the server reads: its trimmed value is src[at, to), the same bytes in
- * `bytes`. Only values that go on as text are sliced (numbers and option tags are read in place).
+ * Record or parse one field if the server reads it (the others are left to `listHeaderFields`): its
+ * trimmed value is src[at, to), the same bytes in `bytes`. Only values that go on as text are
+ * sliced; numbers and option tags are read in place, and unread fields cost nothing here.
  */
 function pickField(f: HeaderFields, name: string, src: string, bytes: Uint8Array, at: number, to: number): void {
   switch (name) {

@@ -7,7 +7,7 @@
  * `parseViaInto` separates.
  */
 import type { SipParam, Via } from './message.js';
-import { TOKEN, codesOf, isWsp, latin1Bytes, parseDigits, spellsAt, upperSlice } from './charset.js';
+import { TOKEN, codesOf, isWsp, latin1Bytes, parseDigitsIn, spellsAt, upperSlice } from './charset.js';
 import { ParamCursor, scanParam, scanParams, skipWsTo } from './parse-params.js';
 import { digitsEnd, isIPv4, portAt, scanHost } from './parse-host.js';
 import { isIPv6Address } from './ipv6.js';
@@ -124,15 +124,16 @@ export class ParsedVia implements Via {
   stamped(rport: number | undefined, received: string): string | undefined {
     if (this.receivedStart === -2) return undefined;
     const raw = this.raw;
+    // Two edits at most: the received value replaced (or appended), and "=port" after "rport".
+    const append = this.receivedStart === -1;
+    const recAt = append ? raw.length : this.receivedStart;
+    const recEnd = append ? raw.length : this.receivedEnd;
+    const rec = append ? `;received=${received}` : received;
     const r = rport === undefined ? -1 : this.rportNameEnd;
-    const v = this.receivedStart;
-    if (v === -1) {
-      return r === -1 ? `${raw};received=${received}` : `${raw.slice(0, r)}=${rport}${raw.slice(r)};received=${received}`;
-    }
-    if (r === -1) return raw.slice(0, v) + received + raw.slice(this.receivedEnd);
-    return r < v
-      ? `${raw.slice(0, r)}=${rport}${raw.slice(r, v)}${received}${raw.slice(this.receivedEnd)}`
-      : `${raw.slice(0, v)}${received}${raw.slice(this.receivedEnd, r)}=${rport}${raw.slice(r)}`;
+    if (r === -1) return raw.slice(0, recAt) + rec + raw.slice(recEnd);
+    // A bare rport cannot stand inside the received value, so it is before or after it.
+    if (r <= recAt) return `${raw.slice(0, r)}=${rport}${raw.slice(r, recAt)}${rec}${raw.slice(recEnd)}`;
+    return `${raw.slice(0, recAt)}${rec}${raw.slice(recEnd, r)}=${rport}${raw.slice(r)}`;
   }
 }
 
@@ -243,8 +244,7 @@ function parseViaAt(s: string, b: Uint8Array, start: number, to: number, out: Vi
       case 'ttl': {
         if (hasTtl) break;
         hasTtl = true;
-        const value = cur.value(s);
-        const t = value === undefined ? undefined : parseDigits(value, 3);
+        const t = cur.valueStart === -1 ? undefined : parseDigitsIn(b, cur.valueStart, cur.valueEnd, 3);
         if (t === undefined || t > 255) return -1;
         break;
       }

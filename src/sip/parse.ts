@@ -42,19 +42,21 @@ export function parseMessage(data: Buffer, limits: ParseLimits, stream: boolean)
     return { kind: 'drop', why: 'response received' };
   }
   let head = data.toString('latin1', 0, Math.min(data.length, start + HEAD_PROBE_BYTES));
-  let lineEnd = head.indexOf('\r\n', start);
-  // ── Header fields (parse-header-fields.ts), up to the empty line: faults are recorded there
-  // and reported below, in order, once we know whether and where we can answer.
-  let f = scanHeaderFields(head, data, lineEnd === -1 ? head.length : lineEnd + 2);
-  if (!f.terminated && head.length < data.length) {
+  let lineEnd: number;
+  let f: HeaderFields;
+  for (;;) {
+    lineEnd = head.indexOf('\r\n', start);
+    // ── Header fields (parse-header-fields.ts), up to the empty line: faults are recorded there
+    // and reported below, in order, once we know whether and where we can answer.
+    f = scanHeaderFields(head, data, lineEnd === -1 ? head.length : lineEnd + 2);
+    if (f.terminated || head.length === data.length) break;
     // Header fields longer than the probe (rare, and bounded by the datagram or stream limit).
     head = data.toString('latin1');
-    lineEnd = head.indexOf('\r\n', start);
-    f = scanHeaderFields(head, data, lineEnd === -1 ? head.length : lineEnd + 2);
   }
   const headEnd = f.headEnd;
   const terminated = f.terminated;
-  if (lineEnd === -1 || lineEnd > headEnd) lineEnd = headEnd;
+  // The scan starts after the start line, so only a start line without CRLF ends past headEnd.
+  if (lineEnd === -1) lineEnd = headEnd;
 
   const { from: fromAt, to: toAt, callId: callIdAt, cseq: cseqAt } = f;
   // §8.2.6.2, §18.2.2: without a usable top Via there is nowhere to answer over UDP, so the

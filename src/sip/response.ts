@@ -47,9 +47,17 @@ export function wire(text: string): string {
 }
 
 /**
- * §18.2.1: add `received` when sent-by differs from the packet's source; RFC 3581 §4: when the
- * request carries a bare `rport`, fill it with the source port and add `received` even if the
- * address matches.
+ * The top Via of a response, stamped with where the request really came from.
+ *
+ * §18.2.1: "If the host portion of the "sent-by" parameter contains a domain name, or if it
+ * contains an IP address that differs from the packet source address, the server MUST add a
+ * "received" parameter to that Via header field value. This parameter MUST contain the source
+ * address from which the packet was received."
+ *
+ * RFC 3581 §4: "If this Via header field value contains an "rport" parameter with no value, it MUST
+ * set the value of the parameter to the source port of the request. [...] the server MUST insert a
+ * "received" parameter containing the source IP address that the request came from, even if it is
+ * identical to the value of the "sent-by" component."
  */
 export function stampTopVia(via: Via, remote: Endpoint): string {
   const fillRport = via.rport === true;
