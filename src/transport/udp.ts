@@ -54,8 +54,21 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   const { handler, logger } = opts;
   const maxMessageBytes = opts.maxMessageBytes ?? 65535;
   const ipv6 = opts.host.includes(':');
+  // dgram passes the address of every send through `lookup`. The default (dns.lookup) tests the
+  // address with regular expressions and answers a literal on the next tick, per response. Until the
+  // socket is bound the one address is the configured host, which may be a name; after that every
+  // address is a literal (responses go to the packet's source, §18.2.2), so it is handed back as is.
+  let bound = false;
+  const lookup = (
+    hostname: string,
+    options: dns.LookupOneOptions | number,
+    callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+  ): void => {
+    if (!bound) dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
+    else callback(null, hostname, typeof options === 'number' ? options : ipv6 ? 6 : 4);
+  };
   // On '::' accept IPv4 too (dual stack), so one listener serves both families.
-  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup: literalFirstLookup });
+  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup });
   const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0 };
   let local: Endpoint;
 
@@ -108,6 +121,7 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     };
     socket.once('error', onBindError);
     socket.bind({ address: opts.host, port: opts.port, exclusive: true }, () => {
+      bound = true;
       socket.off('error', onBindError);
       // After bind, errors (ICMP unreachable, ENOBUFS…) concern one packet: log, never throw.
       socket.on('error', (err) => {
@@ -132,22 +146,6 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
       });
     });
   });
-}
-
-/**
- * dgram resolves the address of every send through `lookup`; responses always go to an address
- * literal (the packet's source, §18.2.2), which the default (dns.lookup) hands back on the next
- * tick. Answering a literal at once spares a tick, a closure and the option checks per response;
- * names (a configured bind host) still go to dns.lookup.
- */
-function literalFirstLookup(
-  hostname: string,
-  options: dns.LookupOneOptions | number,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const family = net.isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 function setBufferSizes(socket: dgram.Socket, logger: Logger): void {

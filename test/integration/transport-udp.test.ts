@@ -92,7 +92,7 @@ describe('UDP transport', () => {
     expect(server.received[0]!.flow.remote).toEqual({ address: '127.0.0.1', port: socket.address().port, family: 'IPv4' });
   });
 
-  it('binds a host given by name (resolved; only address literals skip the resolver)', async () => {
+  it('binds a host given by name, resolved before binding, and answers its peers', async () => {
     const server = await echoServer('localhost');
     const { address, port } = server.transport.address();
     expect(['127.0.0.1', '::1']).toContain(address);
