@@ -7,8 +7,9 @@
  *
  * Hot path. The scan works on indices into `head` (the latin1 text of the message from its first
  * byte, so an index is also an index into `data`) and reads single characters from `data`, where a
- * read costs a third of a charCodeAt. It slices only each name and trimmed value: slicing each line
- * first and trimming it again cost ~10% of a plain INVITE's parse. The fields read later are kept
+ * read costs a third of a charCodeAt. It slices no line and no name of the usual headers, and only
+ * the values the server keeps as text (slicing each line first and trimming it again cost ~10% of
+ * a plain INVITE's parse); the list of every header is built on demand. The fields read later are kept
  * with where their value lies (`Located`), so their parsers read `head` in place: re-reading sliced
  * values cost about as much again as reading `head`.
  */

@@ -40,9 +40,10 @@ export const SWEEP_SLACK_MS = 200;
 
 export class LingeringTransactions {
   /**
-   * Every lingering transaction by key, both kinds in one Map: a new request misses here, and one
-   * lookup in a table of rate × T4 entries (cache misses, not hashing) was ~2% of the server's CPU
-   * under load; a Map per kind made it two.
+   * Every lingering transaction by key, both kinds in one Map: a new request misses here, and each
+   * lookup in a table of rate × T4 entries was ~2% of the server's CPU under load; a Map per kind
+   * made it two. (Most of that is V8 hashing the new key and the table missing the cache: a
+   * filter that skipped the miss only moved the hashing to the insert; see bench/README.md.)
    */
   private readonly byKey = new Map<string, Entry>();
   /**

@@ -57,7 +57,7 @@ export class TransactionTable<T extends AnyTx> {
   /**
    * A new transaction, whose key the caller has looked up (`get`, `lingering`) and found in neither
    * part; `mergeKey` one that `keyForMerge` found no holder for, or undefined. Those lookups are
-   * not repeated here: in tables of rate × T4 entries each is a cache miss.
+   * not repeated here: in tables of rate × T4 entries each one costs.
    */
   add(tx: T, mergeKey: string | undefined): void {
     while (this.size >= this.max) {
