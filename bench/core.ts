@@ -62,14 +62,16 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
     let sentPerOp = 0;
     for (let r = -1; r < rounds; r++) {
       // Messages are built before the clock starts: the generator's work is not the server's.
-      const invites: Buffer[] = [];
+      const requests: Buffer[] = [];
       const acks: Buffer[] = [];
       for (let i = 0; i < iterations; i++) {
         const seq = next++;
-        invites.push(requestOf(kind === 'OPTIONS' ? options : invite, seq));
+        requests.push(requestOf(kind === 'OPTIONS' ? options : invite, seq));
         if (kind === 'OPTIONS') continue;
-        // The ACK of each 486 carries its To tag, which the tagger derives from the request (the
-        // salt is fixed here), so every message is built before the clock starts.
+        // The ACK of each 486 carries its To tag, which the tagger derives from the request's
+        // Call-ID, From, branch and CSeq number as buildTemplate writes them (the salt is fixed
+        // here), so every message is built before the clock starts. The ACK matches its
+        // transaction by branch (§17.2.3) whatever the tag.
         const id = `${MARKER}${String(seq).padStart(10, '0')}`;
         const tag = tagger(`${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
         const to = Buffer.from(`<sip:486@127.0.0.1>;tag=${tag}`, 'latin1');
@@ -79,11 +81,11 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
       const t0 = process.hrtime.bigint();
       if (kind === 'INVITE+ACK') {
         for (let i = 0; i < iterations; i++) {
-          core.handle(invites[i] as Buffer, flow);
+          core.handle(requests[i] as Buffer, flow);
           core.handle(acks[i] as Buffer, flow);
         }
       } else {
-        for (let i = 0; i < iterations; i++) core.handle(invites[i] as Buffer, flow);
+        for (let i = 0; i < iterations; i++) core.handle(requests[i] as Buffer, flow);
       }
       const ns = Number(process.hrtime.bigint() - t0);
       sentPerOp = (sent - sentBefore) / iterations;

@@ -75,7 +75,7 @@ describe('buildResponse', () => {
     expect(build(basis({ via: [top], topVia: via(top) })).res.get('Via')).toBe('SIP/2.0/UDP 10.1.1.1:5070;received=192.0.2.7;branch=z9hG4bKq');
   });
 
-  it('stamps the top Via where its parameters stand, keeping the client spelling and spacing', () => {
+  it('stamps the top Via where its parameters stand, keeping the client spelling and spacing (§18.2.1, RFC 3581 §4)', () => {
     const cases: ReadonlyArray<readonly [string, string]> = [
       ['SIP/2.0/UDP 10.1.1.1:5070 ; RPORT ; branch=z9hG4bKa', 'SIP/2.0/UDP 10.1.1.1:5070 ; RPORT=40000 ; branch=z9hG4bKa;received=192.0.2.7'],
       ['SIP/2.0/UDP 10.1.1.1;received=10.9.9.9;branch=z9hG4bKb;rport', 'SIP/2.0/UDP 10.1.1.1;received=192.0.2.7;branch=z9hG4bKb;rport=40000'],
