@@ -83,14 +83,14 @@ export class TransactionUser {
       // The same, for a transaction past its final response: Confirmed absorbs (§17.2.1),
       // Completed resends the final response (§17.2.2).
       this.deps.counters.retransmissions++;
-      if (passive !== 'absorb') passive.send(passive.bytes);
+      if (passive !== 'absorb') passive.send(passive.bytes, passive.to);
       return;
     }
     const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
-    // §8.2.2.2: a live transaction already holds this From tag, Call-ID and CSeq under another key.
-    const holder = merge === undefined ? undefined : this.transactions.keyForMerge(merge);
-    const merged = holder !== undefined && holder !== key;
-    const tx = this.create(req, basis, flow, key, holder === undefined ? merge : undefined, config);
+    // §8.2.2.2: a transaction already holds this From tag, Call-ID and CSeq under another key (its
+    // own key found nothing above). The new one holds the merge key only when nobody else does.
+    const merged = merge !== undefined && this.transactions.holdsMerge(merge);
+    const tx = this.create(req, basis, flow, key, merged ? undefined : merge, config);
     if (this.draining && req.method !== 'CANCEL' && req.to.tag === undefined) {
       // §21.5.4: 503 while shutting down; Retry-After tells the client when to try elsewhere/again.
       this.play(tx, { decision: { status: 503, headers: [['Retry-After', '5']] }, rule: 'draining' });
@@ -108,7 +108,6 @@ export class TransactionUser {
   }
 
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {
-    const dest = responseDestination(basis, flow.remote);
     // The callbacks capture nothing from the request: its strings are slices of the whole header
     // text, and one kept for a log line would keep ~0.5 KB alive per transaction for up to 32 s.
     const deps = {
@@ -116,7 +115,8 @@ export class TransactionUser {
       reliable: flow.transport !== 'udp',
       timers: this.timers(config),
       clock: this.deps.clock,
-      send: (bytes: Buffer) => flow.send(bytes, dest),
+      send: flow.send,
+      to: responseDestination(basis, flow.remote),
       retire: this.retire,
       onTerminated: (k: string, why: string) => {
         this.transactions.remove(k);

@@ -4,7 +4,7 @@
  * transaction, and one callback upward when it ends.
  */
 import type { Clock, TimerHandle, TimerValues } from './clock.js';
-import type { Replay } from './lingering.js';
+import type { Destination, Replay, Sender } from './lingering.js';
 
 export interface TransactionDeps {
   /** The §17.2.3 matching key (see transaction-key.ts). */
@@ -13,8 +13,10 @@ export interface TransactionDeps {
   readonly reliable: boolean;
   readonly timers: TimerValues;
   readonly clock: Clock;
-  /** Writes bytes to the peer that sent the request. */
-  readonly send: (bytes: Buffer) => void;
+  /** The transport's send (shared by all its messages: a replaying record keeps it by reference). */
+  readonly send: Sender;
+  /** Where responses go (§18.2.2: the packet's source or the Via's received/rport; ignored on TCP). */
+  readonly to: Destination;
   /** Called once, when the transaction reaches Terminated (for any reason). */
   readonly onTerminated: (key: string, why: string) => void;
   /**
@@ -43,6 +45,9 @@ export abstract class ServerTransaction<S extends string, C> {
   lastStatus = 0;
   /** Its §8.2.2.2 merge key while it holds one in the table's merge index. */
   mergeKey: string | undefined = undefined;
+  /** Its neighbours in the transaction table's age list while it is in the table (transaction-table.ts). */
+  olderInTable: ServerTransaction<string, unknown> | undefined = undefined;
+  newerInTable: ServerTransaction<string, unknown> | undefined = undefined;
   private readonly handles: [TimerHandle | undefined, TimerHandle | undefined, TimerHandle | undefined] = [undefined, undefined, undefined];
   private readonly names: [string, string, string] = ['', '', ''];
   private ctx: C | undefined;
@@ -100,7 +105,7 @@ export abstract class ServerTransaction<S extends string, C> {
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
     this.lastStatus = status;
-    this.deps.send(bytes);
+    this.deps.send(bytes, this.deps.to);
   }
 
   /** Hand the passive end to `deps.retire` when there is one; false when the object must run it. */
@@ -113,7 +118,7 @@ export abstract class ServerTransaction<S extends string, C> {
   }
 
   protected resend(): void {
-    if (this.lastResponse !== undefined) this.deps.send(this.lastResponse);
+    if (this.lastResponse !== undefined) this.deps.send(this.lastResponse, this.deps.to);
   }
 
   protected startTimer(name: string, ms: number, fire: () => void): void {

@@ -22,8 +22,10 @@ export interface Flow {
   /**
    * Send bytes. UDP sends a datagram to `to` (the core computes it per §18.2.2 / RFC 3581);
    * connection-oriented transports ignore `to` and write on the same connection (§18.2.2).
+   * It is called detached from the flow (transactions keep the function, not the flow, and a
+   * UDP transport gives all its flows the same one), so it must not use `this`.
    */
-  send(data: Buffer, to: { address: string; port: number }): void;
+  readonly send: (data: Buffer, to: { readonly address: string; readonly port: number }) => void;
   /** Close the connection after pending writes (TCP after a 413); a no-op for UDP. */
   close(): void;
 }

@@ -3,18 +3,22 @@ import { InviteServerTransaction } from '../../../src/transaction/invite-server.
 import { IllegalTransitionError } from '../../../src/transaction/fsm.js';
 import { FakeClock } from './fake-clock.js';
 
+/** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
+const PEER = { address: '192.0.2.7', port: 5070 };
+
 const T = { t1: 500, t2: 4000, t4: 5000 };
 
 function setup(reliable = false) {
   const clock = new FakeClock();
-  const sent: { at: number; text: string }[] = [];
+  const sent: { at: number; text: string; to?: { address: string; port: number } }[] = [];
   const ended: string[] = [];
   const tx = new InviteServerTransaction({
     key: 'k',
     reliable,
     timers: T,
     clock,
-    send: (b) => sent.push({ at: clock.now(), text: b.toString() }),
+    send: (b, to) => sent.push({ at: clock.now(), text: b.toString(), ...(to === PEER ? {} : { to }) }),
+    to: PEER,
     onTerminated: (_k, why) => ended.push(why),
   }, {});
   return { clock, sent, ended, tx };
@@ -178,6 +182,7 @@ describe('transition tables', () => {
       timers: T,
       clock,
       send: () => undefined,
+      to: PEER,
       onTerminated: (_k, why) => ended.push(why),
       retire: (key, ms, replay) => retired.push([key, ms, replay]),
     }, {});

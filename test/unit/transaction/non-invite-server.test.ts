@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
 import { FakeClock } from './fake-clock.js';
 
+/** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
+const PEER = { address: '192.0.2.7', port: 5070 };
+
 function setup(reliable = false) {
   const clock = new FakeClock();
   const sent: string[] = [];
@@ -11,7 +14,8 @@ function setup(reliable = false) {
     reliable,
     timers: { t1: 500, t2: 4000, t4: 5000 },
     clock,
-    send: (b) => sent.push(b.toString()),
+    send: (b, to) => sent.push(to === PEER ? b.toString() : `to ${to.address}:${to.port}: ${b.toString()}`),
+    to: PEER,
     onTerminated: (_k, why) => ended.push(why),
   }, {});
   return { clock, sent, ended, tx };
@@ -73,19 +77,22 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
 
   it('hands Completed to the table when it can (retire): replay the final for Timer J = 64·T1, no timer of its own', () => {
     const clock = new FakeClock();
-    const retired: [string, number, string | undefined][] = [];
+    const retired: [string, number, string | undefined, unknown][] = [];
+    const send = () => undefined;
     const tx = new NonInviteServerTransaction({
       key: 'k',
       reliable: false,
       timers: { t1: 500, t2: 4000, t4: 5000 },
       clock,
-      send: () => undefined,
+      send,
+      to: PEER,
       onTerminated: () => undefined,
-      retire: (key, ms, replay) => retired.push([key, ms, replay?.bytes.toString()]),
+      retire: (key, ms, replay) => retired.push([key, ms, replay?.bytes.toString(), replay !== undefined && replay.send === send && replay.to]),
     }, {});
     tx.respond(R404, 404);
     expect(tx.state).toBe('completed');
-    expect(retired).toEqual([['k', 32_000, R404.toString()]]);
+    // The record replays through the transport's own send, to the transaction's destination.
+    expect(retired).toEqual([['k', 32_000, R404.toString(), PEER]]);
     expect(clock.pending).toBe(0);
   });
 
@@ -98,6 +105,7 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
       timers: { t1: 500, t2: 4000, t4: 5000 },
       clock: new FakeClock(),
       send: () => undefined,
+      to: PEER,
       onTerminated: (_k, why) => ended.push(why),
       retire: (key) => retired.push(key),
     }, {});

@@ -4,6 +4,9 @@ import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-
 import { TransactionTable } from '../../../src/transaction/transaction-table.js';
 import { FakeClock } from './fake-clock.js';
 
+/** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
+const PEER = { address: '192.0.2.7', port: 5070 };
+
 type Tx = NonInviteServerTransaction<object>;
 
 function setup(max: number) {
@@ -18,6 +21,7 @@ function setup(max: number) {
         timers: { t1: 500, t2: 4000, t4: 5000 },
         clock,
         send: () => undefined,
+        to: PEER,
         onTerminated: (k, why) => {
           ended.push(`${k}: ${why}`);
           table.remove(k);
@@ -65,6 +69,36 @@ describe('transaction table (bounded, oldest first)', () => {
     for (let i = 0; i < 150; i++) table.add(make(`k${i}`), undefined);
     expect(ended.filter((e) => e.includes('evicted'))).toEqual(Array.from({ length: 50 }, (_v, i) => `k${i}: evicted: transaction table full`));
     expect(table.get('k50')).toBeDefined();
+  });
+  it('holds a merge key (§8.2.2.2) while its transaction lives, then while it lingers, until Timer J', () => {
+    const { clock, table, make } = setup(10);
+    const tx = make('k1');
+    table.add(tx, 'tag\u0000call\u00001\u0000OPTIONS');
+    expect(table.holdsMerge('tag\u0000call\u00001\u0000OPTIONS')).toBe(true);
+    expect(table.holdsMerge('tag\u0000call\u00002\u0000OPTIONS')).toBe(false);
+    tx.respond(Buffer.from('SIP/2.0 404 Not Found\r\n\r\n'), 404); // Completed: retired, replaying for 64·T1
+    expect(table.get('k1')).toBeUndefined();
+    expect(table.lingering('k1')).toBeDefined();
+    expect(table.holdsMerge('tag\u0000call\u00001\u0000OPTIONS')).toBe(true);
+    clock.tick(32_000);
+    expect(table.holdsMerge('tag\u0000call\u00001\u0000OPTIONS')).toBe(false);
+    expect(table.lingering('k1')).toBeUndefined();
+  });
+
+  it('lets a merge key go with a transaction removed from the middle of the age list', () => {
+    const { table, ended, make } = setup(3);
+    const [a, b, c] = ['a', 'b', 'c'].map(make) as [Tx, Tx, Tx];
+    table.add(a, 'ma');
+    table.add(b, 'mb');
+    table.add(c, 'mc');
+    b.terminate('done');
+    expect(table.holdsMerge('mb')).toBe(false);
+    expect(table.holdsMerge('ma')).toBe(true);
+    table.add(make('d'), undefined);
+    table.add(make('e'), undefined); // full: a, then c, are the oldest
+    expect(ended).toEqual(['b: done', 'a: evicted: transaction table full']);
+    expect(table.holdsMerge('ma')).toBe(false);
+    expect(table.values().map((t) => t.key).sort()).toEqual(['c', 'd', 'e']);
   });
 });
 
