@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -174,6 +174,8 @@ interface Child {
   readonly proc: ChildProcess;
   /** The process doing the work (the node under `timeout`), for CPU accounting. */
   workPid: number | undefined;
+  /** Where the server's bench/gc-hook.ts logs its garbage collections (spawned server only). */
+  readonly gcFile?: string;
   /** Last ~64 KiB of the child's stdout+stderr. */
   output(): string;
   stop(): Promise<void>;
@@ -285,7 +287,7 @@ function buildForProfile(): Promise<string> {
 }
 
 /**
- * Compiles src/ (with the profiling hook and bench/core.ts) with tsc into a scratch directory outside
+ * Compiles src/ (with the profiling and GC hooks and bench/core.ts) with tsc into a scratch directory outside
  * the repository. tsx emits each module on a single line, which leaves V8's per-line ticks
  * useless; tsc keeps the line structure and writes source maps, so hot lines map back to .ts.
  * Returns the scratch directory, laid out so that src/main.js finds ../config, ../package.json
@@ -297,19 +299,19 @@ async function compile(): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   progress('compiling src/ with tsc (line-accurate source maps)…');
-  // One program: the server's entry, the profiler hook and the in-process core benchmark, with the
+  // One program: the server's entry, the profiler and GC hooks and the in-process core benchmark, with the
   // emit settings of tsconfig.json (src/ has no dynamic imports, so main.ts reaches all of it).
   // Type errors in work-in-progress files do not stop tsc from emitting; only a missing output does.
   await runCommand(
     process.execPath,
     [
-      tsc, 'src/main.ts', 'bench/prof-hook.ts', 'bench/core.ts', '--rootDir', '.', '--outDir', dir, '--module', 'nodenext',
+      tsc, 'src/main.ts', 'bench/prof-hook.ts', 'bench/gc-hook.ts', 'bench/core.ts', '--rootDir', '.', '--outDir', dir, '--module', 'nodenext',
       '--target', 'es2022', '--types', 'node', '--skipLibCheck', '--strict', '--verbatimModuleSyntax', '--esModuleInterop',
       '--resolveJsonModule', '--sourceMap',
     ],
     120_000,
   );
-  for (const name of ['src/main.js', 'bench/prof-hook.js', 'bench/core.js']) {
+  for (const name of ['src/main.js', 'bench/prof-hook.js', 'bench/gc-hook.js', 'bench/core.js']) {
     if (!existsSync(path.join(dir, name))) throw new Error(`--profile: tsc did not produce ${name}`);
   }
   for (const name of ['config', 'package.json', 'node_modules']) symlinkSync(path.join(ROOT, name), path.join(dir, name));
@@ -338,21 +340,26 @@ async function spawnServer(a: Args, profileDir: string | undefined): Promise<Chi
   // The server runs as tsc compiled it, as in the container image — not under tsx, whose
   // keepNames transform gives every closure a property array (measured: +45% heap per transaction).
   const build = await buildForProfile();
-  let nodeArgs = [path.join(build, 'src', 'main.js')];
+  // Always loaded: the sweep's p99 tail is made of the server's GC pauses, so every load row shows them.
+  let nodeArgs = ['--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
   if (profileDir !== undefined) {
     // The hook profiles in-process and maps frames back to the .ts sources (needs source maps on).
-    nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), path.join(build, 'src', 'main.js')];
+    nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), ...nodeArgs];
   }
   const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0', ...a.serverArgs];
+  const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
+  writeFileSync(gcFile, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, SIP4XX_BENCH_GC_FILE: gcFile };
+  if (profileDir !== undefined) env['SIP4XX_BENCH_PROF_DIR'] = profileDir;
   // `timeout` bounds the server's life even if this process dies without cleaning up.
   const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), process.execPath, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: profileDir === undefined ? process.env : { ...process.env, SIP4XX_BENCH_PROF_DIR: profileDir },
+    env,
   });
   const output = attachOutput(proc, a.verbose);
   const stop = makeStop(proc);
-  const child: Child = { host, port, proc, workPid: undefined, output, stop };
+  const child: Child = { host, port, proc, workPid: undefined, gcFile, output, stop };
   children.add(child);
   let exited = false;
   proc.once('exit', () => {
@@ -414,11 +421,62 @@ function out(s: string): void {
 interface Measured {
   readonly result: LoadResult;
   readonly cpu: CpuReport;
+  /** Wall clock (epoch ms) around the run, to pick the target's GC pauses that fell inside it. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** The target's collections during the run; absent when the bench did not start the target. */
+  readonly gc?: GcReport;
 }
 
 interface Row extends Measured {
   readonly scenario: string;
   readonly verdict?: string;
+}
+
+interface GcPauses {
+  count: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+/** Young-generation (scavenge) and full mark-compact collections, from bench/gc-hook.ts. */
+interface GcReport {
+  readonly minor: GcPauses;
+  readonly major: GcPauses;
+}
+
+/** The hook appends every 200 ms (and its observer hears of a collection a tick later). */
+const GC_SETTLE_MS = 400;
+
+/**
+ * The server's collections that started within [startMs, endMs], read from the file its
+ * bench/gc-hook.ts writes (`<epoch ms> <kind> <duration ms>` per line). Waits, if need be, until
+ * the hook has flushed what it saw up to endMs; undefined when there is no file to read.
+ */
+async function gcDuring(gcFile: string | undefined, w: { startMs: number; endMs: number }): Promise<GcReport | undefined> {
+  if (gcFile === undefined) return undefined;
+  const wait = w.endMs + GC_SETTLE_MS - Date.now();
+  if (wait > 0) await sleep(wait);
+  let text: string;
+  try {
+    text = readFileSync(gcFile, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const minor: GcPauses = { count: 0, maxMs: 0, totalMs: 0 };
+  const major: GcPauses = { count: 0, maxMs: 0, totalMs: 0 };
+  for (const line of text.split('\n')) {
+    const [t, kind, d] = line.split(' ');
+    const at = Number(t);
+    if (!(at >= w.startMs && at <= w.endMs)) continue;
+    const into = kind === 'minor' ? minor : kind === 'major' ? major : undefined;
+    if (into === undefined) continue;
+    const ms = Number(d);
+    into.count++;
+    into.totalMs += ms;
+    if (ms > into.maxMs) into.maxMs = ms;
+  }
+  return { minor, major };
 }
 
 const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -438,6 +496,8 @@ const usPerRequest = (cpu: CpuReport, r: LoadResult): string => {
   const us = targetUsPerRequest(cpu, r);
   return us === undefined ? '-' : us.toFixed(1);
 };
+const gcCell = (p: GcPauses | undefined): string =>
+  p === undefined ? '-' : p.count === 0 ? '0' : `${p.count}/${p.maxMs.toFixed(1)}`;
 
 function table(headers: string[], rows: string[][], rightAlign: boolean[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -461,6 +521,8 @@ function loadTable(rows: Row[], targetName: string): string {
     'p90 ms',
     'p99 ms',
     'max ms',
+    'gc minor n/max ms',
+    'gc major n/max ms',
     'gen%',
     `${targetName}%`,
     'other%',
@@ -468,7 +530,7 @@ function loadTable(rows: Row[], targetName: string): string {
     'statuses',
     'note',
   ];
-  const body = rows.map(({ scenario, result: r, cpu, verdict }) => {
+  const body = rows.map(({ scenario, result: r, cpu, gc, verdict }) => {
     const codes = Object.keys(r.statuses);
     const statuses = Object.entries(r.statuses)
       .map(([k, v]) => (codes.length === 1 ? k : `${k}×${v}`))
@@ -493,6 +555,8 @@ function loadTable(rows: Row[], targetName: string): string {
       f2(r.latencyMs.p90),
       f2(r.latencyMs.p99),
       f2(r.latencyMs.max),
+      gcCell(gc?.minor),
+      gcCell(gc?.major),
       pct(cpu.generatorPct),
       pct(cpu.targetPct),
       pct(cpu.otherPct),
@@ -501,7 +565,7 @@ function loadTable(rows: Row[], targetName: string): string {
       notes.join(', '),
     ];
   });
-  const right = headers.map((_, i) => i > 0 && i < 14);
+  const right = headers.map((_, i) => i > 0 && i < 16);
   return table(headers, body, right);
 }
 
@@ -536,8 +600,10 @@ function scenarioUri(method: LoadMethod, host: string): string {
 
 async function measured(opts: LoadOptions, targetPid: number | undefined): Promise<Measured> {
   const meter = new CpuMeter(targetPid);
+  const startMs = Date.now();
   const result = await runLoad(opts);
-  return { result, cpu: meter.stop() };
+  const endMs = Date.now();
+  return { result, cpu: meter.stop(), startMs, endMs };
 }
 
 interface SweepStep extends Measured {
@@ -561,7 +627,13 @@ function judgeStep(r: LoadResult, rate: number): { pass: boolean; why: string } 
  * p99 < 5 ms. A failed step is tried once more (the machine is shared: one GC pause or a neighbour's
  * burst should not end the sweep), then the sweep stops.
  */
-async function sweep(a: Args, host: string, port: number, pid: number | undefined): Promise<{ steps: SweepStep[]; best: number }> {
+async function sweep(
+  a: Args,
+  host: string,
+  port: number,
+  pid: number | undefined,
+  gcFile?: string,
+): Promise<{ steps: SweepStep[]; best: number }> {
   const steps: SweepStep[] = [];
   let best = 0;
   const started = Date.now();
@@ -585,8 +657,9 @@ async function sweep(a: Args, host: string, port: number, pid: number | undefine
         pid,
       );
       const j = judgeStep(m.result, rate);
-      steps.push({ rate, ...j, attempt, ...m });
       await sleep(j.pass ? 300 : 1000);
+      // After the pause, by which the server's GC hook has flushed what it saw during the step.
+      steps.push({ rate, ...j, attempt, ...m, gc: await gcDuring(gcFile, m) });
       if (j.pass) return true;
     }
     return false;
@@ -663,6 +736,7 @@ async function main(): Promise<number> {
     let mode: string;
     let pid: number | undefined;
     let profileDir: string | undefined;
+    let gcFile: string | undefined;
     if (a.target !== undefined) {
       ({ host, port } = a.target);
       pid = a.targetPid;
@@ -679,7 +753,7 @@ async function main(): Promise<number> {
         mkdirSync(profileDir, { recursive: true });
       }
       const c = await spawnServer(a, profileDir);
-      ({ host, port } = c);
+      ({ host, port, gcFile } = c);
       pid = c.workPid;
       mode = `sip4xx (src/main.ts, child process) at ${host}:${port}`;
     }
@@ -715,12 +789,15 @@ async function main(): Promise<number> {
     const sweepRows: Row[] = [];
     let sweepResult: { steps: SweepStep[]; best: number } | undefined;
     if (a.scenario === 'all' || a.scenario === 'sweep') {
-      sweepResult = await sweep(a, host, port, pid);
+      sweepResult = await sweep(a, host, port, pid, gcFile);
       for (const s of sweepResult.steps) {
         sweepRows.push({
           scenario: `sweep ${a.sweepMethod.toLowerCase()}`,
           result: s.result,
           cpu: s.cpu,
+          startMs: s.startMs,
+          endMs: s.endMs,
+          gc: s.gc,
           verdict: `${s.pass ? 'PASS' : `FAIL: ${s.why}`}${s.attempt > 1 ? ' (retry)' : ''}`,
         });
       }
@@ -734,6 +811,7 @@ async function main(): Promise<number> {
           why: s.why,
           attempt: s.attempt,
           cpu: { ...s.cpu, targetUsPerRequest: targetUsPerRequest(s.cpu, s.result) },
+          gc: s.gc ?? null,
           ...s.result,
         })),
       };
@@ -761,17 +839,20 @@ async function main(): Promise<number> {
       );
       const expected = method === 'INVITE' ? '486' : '404';
       const odd = Object.keys(m.result.statuses).filter((s) => s !== expected);
+      if (m.result.lost > 0) failed = true;
+      // After the pause, by which the server's GC hook has flushed what it saw during the run.
+      await sleep(300);
       rows.push({
         scenario: method.toLowerCase(),
         ...m,
+        gc: await gcDuring(gcFile, m),
         ...(odd.length > 0 && !a.reflector ? { verdict: `expected ${expected}` } : {}),
       });
-      if (m.result.lost > 0) failed = true;
-      await sleep(300);
     }
     report['runs'] = rows.map((r) => ({
       scenario: r.scenario,
       cpu: { ...r.cpu, targetUsPerRequest: targetUsPerRequest(r.cpu, r.result) },
+      gc: r.gc ?? null,
       ...r.result,
     }));
 
