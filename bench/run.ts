@@ -341,7 +341,8 @@ async function spawnServer(a: Args, profileDir: string | undefined): Promise<Chi
   // keepNames transform gives every closure a property array (measured: +45% heap per transaction).
   const build = await buildForProfile();
   // Always loaded: the sweep's p99 tail is made of the server's GC pauses, so every load row shows them.
-  let nodeArgs = ['--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
+  // --initial-old-space-size as npm start and the image run it (bench/README.md says why).
+  let nodeArgs = ['--initial-old-space-size=64', '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
   if (profileDir !== undefined) {
     // The hook profiles in-process and maps frames back to the .ts sources (needs source maps on).
     nodeArgs = ['--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'), ...nodeArgs];
