@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   const adminPort = await freePort();
   const child = spawn(
     'timeout',
-    ['-k', '5', String(MAX_SECONDS), process.execPath, path.join(dir, 'src', 'main.js'), '--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
+    ['-k', '5', String(MAX_SECONDS), process.execPath, '--initial-old-space-size=64', path.join(dir, 'src', 'main.js'), '--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   try {
