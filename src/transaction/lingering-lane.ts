@@ -123,29 +123,12 @@ export class LingeringLane {
 
   /** The live record whose transaction key is `key`, or NO_ID. */
   find(key: string, keyHash: number): number {
-    const { ids, hashes, mask } = this.byKey;
-    for (let i = keyHash & mask; ; i = (i + 1) & mask) {
-      const id = ids[i] as number;
-      if (id === NO_ID) return NO_ID;
-      if (hashes[i] !== keyHash) continue;
-      const b = this.blockOf(id);
-      const m = (id - b.no * BLOCK) * FIELDS;
-      if (keyEquals(key, b.slab, b.meta[m + AT] as number, b.meta[m + KEY_LEN] as number)) return id;
-    }
+    return this.probe(this.byKey, key, keyHash, false);
   }
 
   /** A live record holding merge key `merge`, or NO_ID. */
   findMerge(merge: string, mergeHash: number): number {
-    const { ids, hashes, mask } = this.byMerge;
-    for (let i = mergeHash & mask; ; i = (i + 1) & mask) {
-      const id = ids[i] as number;
-      if (id === NO_ID) return NO_ID;
-      if (hashes[i] !== mergeHash) continue;
-      const b = this.blockOf(id);
-      const m = (id - b.no * BLOCK) * FIELDS;
-      const at = (b.meta[m + AT] as number) + (b.meta[m + KEY_LEN] as number);
-      if (keyEquals(merge, b.slab, at, b.meta[m + MERGE_LEN] as number)) return id;
-    }
+    return this.probe(this.byMerge, merge, mergeHash, true);
   }
 
   until(id: number): number {
@@ -204,6 +187,21 @@ export class LingeringLane {
     this.head = this.nextNo * BLOCK;
     this.byKey.clear();
     this.byMerge.clear();
+  }
+
+  /** The record `index` holds under `hash` whose key (or merge key) spells `text`, or NO_ID. */
+  private probe(index: IdIndex, text: string, hash: number, merge: boolean): number {
+    const { ids, hashes, mask } = index;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const id = ids[i] as number;
+      if (id === NO_ID) return NO_ID;
+      if (hashes[i] !== hash) continue;
+      const b = this.blockOf(id);
+      const m = (id - b.no * BLOCK) * FIELDS;
+      const keyLen = b.meta[m + KEY_LEN] as number;
+      const at = (b.meta[m + AT] as number) + (merge ? keyLen : 0);
+      if (keyEquals(text, b.slab, at, merge ? (b.meta[m + MERGE_LEN] as number) : keyLen)) return id;
+    }
   }
 
   private blockOf(id: number): Block {
