@@ -226,8 +226,8 @@ image_env_has() { # NAME=VALUE
 check_image_config() {
   step "image configuration"
   check "runs as non-root 1000:1000" expect_eq User "$(image_field '{{.Config.User}}')" "1000:1000"
-  check "entrypoint is node dist/main.js (exec form, signals reach node)" \
-    expect_eq Entrypoint "$(image_field '{{json .Config.Entrypoint}}')" '["node","dist/main.js"]'
+  check "entrypoint is node --initial-old-space-size=64 dist/main.js (exec form, signals reach node)" \
+    expect_eq Entrypoint "$(image_field '{{json .Config.Entrypoint}}')" '["node","--initial-old-space-size=64","dist/main.js"]'
   check "exposes 5060/udp 5060/tcp 8080/tcp" expect_eq ExposedPorts \
     "$(image_field '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "5060/tcp 5060/udp 8080/tcp "
   check "stop signal is SIGTERM" expect_eq StopSignal "$(image_field '{{.Config.StopSignal}}')" SIGTERM

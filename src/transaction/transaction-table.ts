@@ -59,7 +59,7 @@ export class TransactionTable<T extends AnyTx> {
   /** Whether a transaction, live or lingering, already holds this From tag + Call-ID + CSeq. */
   holdsMerge(mergeKey: string): boolean {
     const h = this.hashOfMerge(mergeKey);
-    return this.live.size > 0 && this.liveMerges.has(mergeKey, h) ? true : this.passive.size > 0 && this.passive.holdsMerge(mergeKey, h);
+    return (this.liveMerges.size > 0 && this.liveMerges.has(mergeKey, h)) || (this.passive.size > 0 && this.passive.holdsMerge(mergeKey, h));
   }
 
   /**
