@@ -153,7 +153,7 @@ export class LingeringLane {
     };
   }
 
-  /** The record's transaction key and merge key (for the owner's bookkeeping and tests). */
+  /** The record's transaction key and merge key, as strings (for tests and debugging: lookups compare bytes). */
   keysOf(id: number): { key: string; merge: string | undefined } {
     const b = this.blockOf(id);
     const m = (id - b.no * BLOCK) * FIELDS;
