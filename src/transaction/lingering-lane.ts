@@ -51,20 +51,17 @@ interface Block {
   used: number;
 }
 
-/** What a replaying record sends again: its bytes (a copy), to an address, through a sender id. */
-export interface StoredReplay {
-  readonly bytes: Buffer;
-  readonly address: string;
-  readonly port: number;
-  readonly sender: number;
-}
-
 /** What a replaying record keeps; the sender is an id the owner hands out (lingering.ts). */
 export interface ReplayToStore {
   readonly bytes: Uint8Array;
   readonly address: string;
   readonly port: number;
   readonly sender: number;
+}
+
+/** The same, read back: the bytes are a copy (see replayOf). */
+export interface StoredReplay extends ReplayToStore {
+  readonly bytes: Buffer;
 }
 
 export class LingeringLane {

@@ -40,6 +40,12 @@ export type Lingering = 'absorb' | Replay;
 export const SWEEP_SLACK_MS = 200;
 
 export class LingeringTransactions {
+  /**
+   * One lane per lifetime, so that insertion order is deadline order within a lane: confirmed
+   * INVITE transactions all live T4, completed non-INVITE ones 64·T1. A reload that shortens T1 or
+   * T4 breaks the order for one lifetime: lookups stay exact, and the sweep frees the
+   * shorter-lived records when the longer-lived ones before them expire.
+   */
   private readonly absorbing = new LingeringLane();
   private readonly replaying = new LingeringLane();
   private readonly lanes = [this.absorbing, this.replaying] as const;
@@ -110,11 +116,9 @@ export class LingeringTransactions {
 
   /** Drop the record closest to its deadline (the table is full); false when there is none. */
   evictOne(): boolean {
-    const a = this.absorbing.oldest();
-    const r = this.replaying.oldest();
-    if (a === NO_ID && r === NO_ID) return false;
-    if (r === NO_ID || (a !== NO_ID && this.absorbing.until(a) <= this.replaying.until(r))) this.drop(this.absorbing, a);
-    else this.drop(this.replaying, r);
+    const lane = this.laneDueFirst();
+    if (lane === undefined) return false;
+    this.drop(lane, lane.oldest());
     return true;
   }
 
@@ -193,10 +197,16 @@ export class LingeringTransactions {
   }
 
   private nextDeadline(): number | undefined {
+    const lane = this.laneDueFirst();
+    return lane === undefined ? undefined : lane.until(lane.oldest());
+  }
+
+  /** The lane whose oldest record has the nearer deadline; undefined when both are empty. */
+  private laneDueFirst(): LingeringLane | undefined {
     const a = this.absorbing.oldest();
     const r = this.replaying.oldest();
-    if (a === NO_ID) return r === NO_ID ? undefined : this.replaying.until(r);
-    if (r === NO_ID) return this.absorbing.until(a);
-    return Math.min(this.absorbing.until(a), this.replaying.until(r));
+    if (a === NO_ID) return r === NO_ID ? undefined : this.replaying;
+    if (r === NO_ID) return this.absorbing;
+    return this.absorbing.until(a) <= this.replaying.until(r) ? this.absorbing : this.replaying;
   }
 }
