@@ -76,7 +76,7 @@ describe('lingering lane (records off the JS heap, oldest first)', () => {
     );
   });
 
-  it('recycles its blocks: a million records through a lane of a thousand hold steady', () => {
+  it('finds records and keeps their order after a million passed through recycled blocks', () => {
     const lane = new LingeringLane();
     const live: number[] = [];
     for (let i = 0; i < 1_000_000; i++) {

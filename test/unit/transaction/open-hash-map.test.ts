@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdIndex, NO_ID } from '../../../src/transaction/id-index.js';
-import { hashKey, keyEquals, readKey, writeKey } from '../../../src/transaction/key-hash.js';
+import { hashKey } from '../../../src/transaction/key-hash.js';
 import { OpenHashMap } from '../../../src/transaction/open-hash-map.js';
 
 /** Keys drawn from a small alphabet, so that runs of sets and deletes hit the same keys often. */
@@ -57,52 +56,5 @@ describe('open hash map (the live transactions and merge keys)', () => {
     expect(map.get('a')).toBeUndefined();
     map.set('a', 'y');
     expect(map.get('a')).toBe('y');
-  });
-});
-
-describe('id index (hash → record id, typed arrays)', () => {
-  it('finds every id inserted under its hash until it is removed, across resizes and wrap-around', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 40 }), fc.integer({ min: -3, max: 3 })), { maxLength: 300 }), (ops) => {
-        const index = new IdIndex();
-        const model = new Map<number, number>(); // id → hash
-        for (const [insert, id, hash] of ops) {
-          // Few ids (the index stays at its smallest size) under hashes near 0 and -1: dense probe
-          // runs across the end of the arrays, where backward-shift deletion is easiest to get wrong.
-          if (insert && !model.has(id)) {
-            index.insert(id, hash);
-            model.set(id, hash);
-          } else if (!insert && model.has(id)) {
-            index.remove(id, model.get(id) as number);
-            model.delete(id);
-          }
-        }
-        expect(index.size).toBe(model.size);
-        for (const [id, hash] of model) {
-          let found = false;
-          for (let i = hash & index.mask; index.ids[i] !== NO_ID; i = (i + 1) & index.mask) if (index.ids[i] === id) found = true;
-          expect(found).toBe(true);
-        }
-      }),
-      { numRuns: 1_000 },
-    );
-  });
-});
-
-describe('key hashing and key bytes', () => {
-  it('stores a latin1 key as bytes and compares it exactly', () => {
-    const k = 'z9hG4bK\u00e9\u0000h:5060\u0000INVITE';
-    const bytes = new Uint8Array(64);
-    writeKey(k, bytes, 3);
-    expect(keyEquals(k, bytes, 3, k.length)).toBe(true);
-    expect(keyEquals(`${k}x`, bytes, 3, k.length)).toBe(false);
-    expect(keyEquals(k.replace('I', 'J'), bytes, 3, k.length)).toBe(false);
-    expect(readKey(bytes, 3, k.length)).toBe(k);
-  });
-
-  it('hashes with the seed, so another process puts the same keys in other slots', () => {
-    expect(hashKey('z9hG4bK1', 1)).toBe(hashKey('z9hG4bK1', 1));
-    expect(hashKey('z9hG4bK1', 1)).not.toBe(hashKey('z9hG4bK1', 2));
-    expect(hashKey('z9hG4bK1', 1)).not.toBe(hashKey('z9hG4bK2', 1));
   });
 });
