@@ -111,8 +111,8 @@ export function upperSlice(s: string, from: number, to: number): string {
   return s.slice(from, to);
 }
 
-/** Linear whitespace inside a header value after unfolding. */
-export function isWsp(c: number): boolean {
+/** Linear whitespace (SP / HTAB); a read past the end of a Buffer (undefined) is none. */
+export function isWsp(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09;
 }
 

@@ -14,7 +14,7 @@
  * values cost about as much again as reading `head`.
  */
 import type { NameAddr, SipHeader, Via } from './message.js';
-import { TOKEN, allIn, latin1Bytes, parseDigitsIn } from './charset.js';
+import { TOKEN, allIn, isWsp, latin1Bytes, parseDigitsIn } from './charset.js';
 import { canonicalHeaderName, commonHeaderName } from './header-names.js';
 import { parseContactListIn } from './parse-name-addr.js';
 import { parseViaIn } from './parse-via.js';
@@ -76,7 +76,6 @@ export class HeaderFields {
   supportedOk = true;
 }
 
-
 /**
  * Scan the header lines of `head` from `pos` (the start of the first one) up to the empty line
  * that ends them, which the scan finds on the way (`headEnd`, `terminated`): a separate search for
@@ -105,22 +104,22 @@ export function scanHeaderFields(head: string, data: Buffer, pos: number): Heade
     const next = end + 2;
     const colon = head.indexOf(':', pos);
     let nameEnd = colon;
-    while (nameEnd > pos && isWspCode(data[nameEnd - 1])) nameEnd--;
+    while (nameEnd > pos && isWsp(data[nameEnd - 1])) nameEnd--;
     if (colon === -1 || colon >= end || nameEnd === pos) {
-      f.fault ??= isWspCode(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
+      f.fault ??= isWsp(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
       pos = next;
       continue;
     }
     let name = commonHeaderName(data, pos, nameEnd);
     if (name === undefined) {
       if (!allIn(head, pos, nameEnd, TOKEN, false)) {
-        f.fault ??= isWspCode(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
+        f.fault ??= isWsp(data[pos]) ? 'Malformed header folding' : 'Malformed header field line';
         pos = next;
         continue;
       }
       name = canonicalHeaderName(head.slice(pos, nameEnd));
     }
-    if (next < limit && isWspCode(data[next])) {
+    if (next < limit && isWsp(data[next])) {
       // §7.3.1: a line starting with whitespace continues the previous one (folding).
       const unfolded = unfold(head, data, colon, end, limit);
       pos = unfolded.next;
@@ -132,9 +131,9 @@ export function scanHeaderFields(head: string, data: Buffer, pos: number): Heade
       pickField(f, name, value, Buffer.from(value, 'latin1'), 0, value.length);
     } else {
       let vs = colon + 1;
-      while (vs < end && isWspCode(data[vs])) vs++;
+      while (vs < end && isWsp(data[vs])) vs++;
       let ve = end;
-      while (ve > vs && isWspCode(data[ve - 1])) ve--;
+      while (ve > vs && isWsp(data[ve - 1])) ve--;
       pickField(f, name, head, data, vs, ve);
       pos = next;
     }
@@ -157,7 +156,7 @@ function unfold(head: string, data: Uint8Array, colon: number, end: number, limi
   let folded = head.slice(colon + 1, end);
   let next = end + 2;
   let broken = false;
-  while (next < limit && isWspCode(data[next])) {
+  while (next < limit && isWsp(data[next])) {
     const e = physicalLineEnd(head, data, next);
     if (e === -1) {
       broken = true;
@@ -186,9 +185,9 @@ export function listHeaderFields(head: string, pos: number, headEnd: number): Si
     if (end === -1 || end > headEnd) end = headEnd;
     const colon = head.indexOf(':', pos);
     let nameEnd = colon;
-    while (nameEnd > pos && isWspCode(data[nameEnd - 1])) nameEnd--;
+    while (nameEnd > pos && isWsp(data[nameEnd - 1])) nameEnd--;
     const name = commonHeaderName(data, pos, nameEnd) ?? canonicalHeaderName(head.slice(pos, nameEnd));
-    if (end + 2 < headEnd && isWspCode(data[end + 2])) {
+    if (end + 2 < headEnd && isWsp(data[end + 2])) {
       const u = unfold(head, data, colon, end, headEnd);
       out.push({ name, value: u.value ?? '' });
       pos = u.next;
@@ -233,37 +232,39 @@ function pickField(f: HeaderFields, name: string, src: string, bytes: Uint8Array
       else f.contact = (contact as NameAddr[]).concat(list);
       return;
     }
-    // §20: these fields have no comma-list form, so a second one is an error.
+    // §20: these fields have no comma-list form, so a second one is an error (§7.3); the first
+    // stands, so the 400 echoes what the client sent first (§8.2.6.2) and nothing is overwritten.
     case 'from':
-      if (f.from !== undefined) f.duplicate ??= 'From';
-      f.from = new Located(src.slice(at, to), src, bytes, at);
+      if (f.from === undefined) f.from = new Located(src.slice(at, to), src, bytes, at);
+      else f.duplicate ??= 'From';
       return;
     case 'to':
-      if (f.to !== undefined) f.duplicate ??= 'To';
-      f.to = new Located(src.slice(at, to), src, bytes, at);
+      if (f.to === undefined) f.to = new Located(src.slice(at, to), src, bytes, at);
+      else f.duplicate ??= 'To';
       return;
     case 'call-id':
-      if (f.callId !== undefined) f.duplicate ??= 'Call-ID';
-      f.callId = new Located(src.slice(at, to), src, bytes, at);
+      if (f.callId === undefined) f.callId = new Located(src.slice(at, to), src, bytes, at);
+      else f.duplicate ??= 'Call-ID';
       return;
     case 'cseq':
-      if (f.cseq !== undefined) f.duplicate ??= 'CSeq';
-      f.cseq = new Located(src.slice(at, to), src, bytes, at);
+      if (f.cseq === undefined) f.cseq = new Located(src.slice(at, to), src, bytes, at);
+      else f.duplicate ??= 'CSeq';
       return;
     case 'max-forwards':
-      if (f.maxForwards !== undefined) f.duplicate ??= 'Max-Forwards';
-      f.maxForwards = parseDigitsIn(bytes, at, to, 3) ?? -1;
+      if (f.maxForwards === undefined) f.maxForwards = parseDigitsIn(bytes, at, to, 3) ?? -1;
+      else f.duplicate ??= 'Max-Forwards';
       return;
     case 'content-length':
-      if (f.contentLength !== undefined) f.duplicate ??= 'Content-Length';
-      f.contentLength = parseDigitsIn(bytes, at, to, 10) ?? -1;
+      if (f.contentLength === undefined) f.contentLength = parseDigitsIn(bytes, at, to, 10) ?? -1;
+      else f.duplicate ??= 'Content-Length';
       return;
     case 'content-type':
-      if (f.contentType !== undefined) f.duplicate ??= 'Content-Type';
-      f.contentType = src.slice(at, to);
+      if (f.contentType === undefined) f.contentType = src.slice(at, to);
+      else f.duplicate ??= 'Content-Type';
       return;
     case 'date':
-      f.date = src.slice(at, to);
+      if (f.date === undefined) f.date = src.slice(at, to);
+      else f.duplicate ??= 'Date';
       return;
     // Option-tag lists, read as their lines are; a malformed one is refused in its turn by parse.ts.
     case 'require':
@@ -296,8 +297,4 @@ function physicalLineEnd(head: string, data: Uint8Array, pos: number): number {
 function nextCrlf(head: string, pos: number): number {
   const e = head.indexOf('\r\n', pos);
   return e === -1 ? head.length : e + 2;
-}
-
-export function isWspCode(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x09;
 }
