@@ -72,10 +72,10 @@ describe('a single-valued header field sent twice: the 400 echoes the first occu
   });
 
   it.each([
-    ['Max-Forwards', ['Max-Forwards: 0'], 'Max-Forwards: 70'],
-    ['Content-Length', ['Content-Length: 5'], 'Content-Length: 0'],
-    ['Content-Type', ['Content-Type: application/sdp', 'c: text/plain'], 'Content-Length: 0'],
-    ['Date', ['Date: Sat, 15 Oct 2005 04:44:56 GMT', 'Date: Sat, 15 Oct 2005 04:44:57 GMT'], 'Content-Length: 0'],
+    ['Max-Forwards', ['Max-Forwards: 0']],
+    ['Content-Length', ['Content-Length: 5']],
+    ['Content-Type', ['Content-Type: application/sdp', 'c: text/plain']],
+    ['Date', ['Date: Sat, 15 Oct 2005 04:44:56 GMT', 'Date: Sat, 15 Oct 2005 04:44:57 GMT']],
   ] as const)('%s twice: 400 naming it, echoing the request fields unchanged (§20)', (name, lines) => {
     const tail = name === 'Content-Length' ? ['Content-Length: 0', ...lines] : [...lines, 'Content-Length: 0'];
     expect(answer(request('', [], tail))).toBe(expected(`Multiple ${name} header fields`));
