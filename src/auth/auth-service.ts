@@ -42,6 +42,8 @@ export interface DigestClaim {
   readonly password: string;
   readonly realm: string;
   readonly method: string;
+  /** The algorithms this user was challenged with (users.<name>.algorithms, else auth.algorithms). */
+  readonly algorithms?: readonly DigestAlgorithm[];
 }
 
 export type DigestVerdict =
@@ -65,9 +67,12 @@ export class AuthService {
     this.nonces = new NonceService(deps.now, deps.secret);
   }
 
-  /** Challenge values for a realm, one per configured algorithm in order (RFC 8760 §2.4). */
-  challenges(realm: string, stale = false): string[] {
-    return digestChallenges(realm, this.nonces.issue(), OPAQUE, stale, this.deps.config().auth.algorithms);
+  /**
+   * Challenge values for a realm, one per algorithm in order of preference (RFC 8760 §2.4): the
+   * user's own list when it has one, else auth.algorithms.
+   */
+  challenges(realm: string, stale = false, algorithms: readonly DigestAlgorithm[] = this.deps.config().auth.algorithms): string[] {
+    return digestChallenges(realm, this.nonces.issue(), OPAQUE, stale, algorithms);
   }
 
   verify(creds: DigestCredentials, claim: DigestClaim): DigestVerdict {
@@ -77,9 +82,11 @@ export class AuthService {
     if (fromWire(creds.realm) !== claim.realm) return { outcome: 'challenge', why: `realm "${creds.realm}" is not ours` };
     if (creds.opaque !== undefined && creds.opaque !== OPAQUE) return { outcome: 'challenge', why: 'opaque of another challenge' };
 
-    // RFC 7616 §3.4: "If this is not present, it is assumed to be 'MD5'."
+    // RFC 7616 §3.4: "If this is not present, it is assumed to be 'MD5'." Only an algorithm this
+    // user was offered is taken (RFC 8760 §2.3: the UAC answers one of the challenges it got).
     const algName = creds.algorithm ?? 'MD5';
-    const algorithm = auth.algorithms.find((a) => a.toLowerCase() === algName.toLowerCase()) as DigestAlgorithm | undefined;
+    const offered = claim.algorithms ?? auth.algorithms;
+    const algorithm = offered.find((a) => a.toLowerCase() === algName.toLowerCase());
     if (algorithm === undefined) return { outcome: 'challenge', why: `algorithm ${algName} not offered` };
 
     let qop: { nc: string; cnonce: string } | undefined;

@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** The algorithms sip4xx offers and verifies (config auth.algorithms). */
+/** The algorithms sip4xx offers and verifies (config auth.algorithms, users.<name>.algorithms). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
 const NODE_HASH: Readonly<Record<DigestAlgorithm, string>> = { MD5: 'md5', 'SHA-256': 'sha256' };

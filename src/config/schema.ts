@@ -36,6 +36,16 @@ const regex = z.string().refine((s) => {
 export const BEHAVIOURS = ['busy', 'ringing', 'answer', 'slow', 'gone', 'forbidden', 'unavailable', 'ambiguous', 'moved'] as const;
 
 const userSchema = z
+/**
+ * Digest algorithms to offer, most preferred first, one challenge each. RFC 8760 §2.4: challenges
+ * with the same realm "MUST use a different digest algorithm", hence no repeats.
+ */
+const digestAlgorithms = z
+  .array(z.enum(['SHA-256', 'MD5']))
+  .min(1)
+  .max(2)
+  .refine((a) => new Set(a).size === a.length, 'must not name an algorithm twice');
+
   .object({
     /** With a password the user must authenticate (auth.methods) and may REGISTER. */
     password: z.string().min(1).optional(),
@@ -51,6 +61,8 @@ const userSchema = z
     /** Reason phrase of this user's failure (e.g. a 480 with "Gone Fishing", §21.4.18). */
     reason: z.string().min(1).optional(),
   })
+    /** Digest algorithms this user is challenged with and may answer (overrides auth.algorithms). */
+    algorithms: digestAlgorithms.optional(),
   .strict();
 
 const customRuleSchema = z
@@ -134,7 +146,7 @@ export const configSchema = z
       .object({
         role: z.enum(['uas', 'proxy']),
         realm: z.string(),
-        algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1),
+        algorithms: digestAlgorithms,
         methods: z.array(token),
         nonceTtlMs: positiveInt,
         maxNonces: positiveInt,

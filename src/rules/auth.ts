@@ -6,7 +6,9 @@
  * users we do not know and other methods pass on untouched; so does an authenticated request, to
  * the rules that decide what it gets (registrar, behaviour…).
  *
- *   no credentials for our realm      → 401 / 407 with one challenge per algorithm (§22.2, §22.3)
+ *   no credentials for our realm      → 401 / 407 with one challenge per algorithm of the user
+ *                                       (users.<name>.algorithms, else auth.algorithms; §22.2,
+ *                                       §22.3, RFC 8760 §2.4)
  *   wrong user or wrong password      → 403 (§22.1 "it may respond with a 403 Forbidden")
  *   right password, expired or spent  → 401 / 407 with a fresh nonce and stale=true (RFC 7616 §3.3)
  *   credentials that break the grammar→ 400 naming the header
@@ -16,7 +18,7 @@
 import { unescape } from '../sip/charset.js';
 import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair } from '../sip/response.js';
-import { fromWire } from '../auth/digest.js';
+import { fromWire, type DigestAlgorithm } from '../auth/digest.js';
 import { digestCredentials, parseCredentials, type DigestCredentials } from '../auth/parse-credentials.js';
 import { realmFor } from './catalogue.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
@@ -39,23 +41,23 @@ export const authRule: Rule = {
     if (!auth.methods.includes(req.method)) return undefined;
     const user = speakingFor(req);
     if (user === undefined || !Object.hasOwn(ctx.config.users, user)) return undefined;
-    const password = ctx.config.users[user]?.password;
+    const { password, algorithms = auth.algorithms } = ctx.config.users[user] ?? {};
     if (password === undefined) return undefined;
 
     const role = ROLES[auth.role];
     const realm = realmFor(req, ctx);
     const picked = credentialsFor(req, role.credentials, realm);
     if (picked === 'malformed') return reject(400, undefined, `Malformed ${role.name} header field`);
-    if (picked === undefined) return challenge(ctx, role, realm, false);
+    if (picked === undefined) return challenge(ctx, role, realm, false, algorithms);
 
-    const verdict = ctx.services.auth.verify(picked, { user, password, realm, method: req.method });
+    const verdict = ctx.services.auth.verify(picked, { user, password, realm, method: req.method, algorithms });
     switch (verdict.outcome) {
       case 'ok':
         return undefined;
       case 'challenge':
-        return challenge(ctx, role, realm, false);
+        return challenge(ctx, role, realm, false, algorithms);
       case 'stale':
-        return challenge(ctx, role, realm, true);
+        return challenge(ctx, role, realm, true, algorithms);
       case 'forbidden':
         return reject(403);
       case 'malformed':
@@ -97,9 +99,15 @@ function credentialsFor(req: SipRequest, header: string, realm: string): DigestC
   return malformed ? 'malformed' : undefined;
 }
 
-function challenge(ctx: RuleContext, role: (typeof ROLES)[keyof typeof ROLES], realm: string, stale: boolean): Decision {
+function challenge(
+  ctx: RuleContext,
+  role: (typeof ROLES)[keyof typeof ROLES],
+  realm: string,
+  stale: boolean,
+  algorithms: readonly DigestAlgorithm[],
+): Decision {
   // §22.2: "The WWW-Authenticate response-header field MUST be included in 401 (Unauthorized)
   // response messages"; §22.3 likewise Proxy-Authenticate in a 407.
-  const headers: HeaderPair[] = ctx.services.auth.challenges(realm, stale).map((v) => [role.challenge, v] as const);
+  const headers: HeaderPair[] = ctx.services.auth.challenges(realm, stale, algorithms).map((v) => [role.challenge, v] as const);
   return { status: role.status, headers };
 }

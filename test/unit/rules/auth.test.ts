@@ -28,6 +28,8 @@ function setup(overrides: ConfigOverrides = {}) {
 }
 
 const REGISTER: RequestSpec = { method: 'REGISTER', uri: 'sip:127.0.0.1', from: '<sip:alice@127.0.0.1>;tag=a1', to: '<sip:alice@127.0.0.1>' };
+/** The demo user whose own `algorithms` ([SHA-256, MD5]) override auth.algorithms ([MD5]). */
+const REGISTER_SHA256: RequestSpec = { ...REGISTER, from: '<sip:sha256@127.0.0.1>;tag=s1', to: '<sip:sha256@127.0.0.1>' };
 const INVITE: RequestSpec = { method: 'INVITE', uri: 'sip:busy@127.0.0.1', from: '<sip:alice@127.0.0.1>;tag=a2', to: '<sip:busy@127.0.0.1>' };
 
 function withAuth(spec: RequestSpec, ...values: string[]): RequestSpec {
@@ -55,10 +57,18 @@ describe('auth rule: who must authenticate (§22)', () => {
 });
 
 describe('auth rule: challenges (§22.2, §22.3, RFC 8760 §2.4)', () => {
-  it('answers 401 with one WWW-Authenticate per algorithm, SHA-256 first, each with realm, nonce, opaque, qop="auth"', () => {
+  it('answers 401 with one WWW-Authenticate on the defaults: MD5, realm, nonce, opaque, qop="auth"', () => {
     const s = setup();
     const d = s.check(REGISTER);
     expect(d?.status).toBe(401);
+    expect(d?.headers?.map(([n]) => n)).toEqual(['WWW-Authenticate']);
+    const value = d?.headers?.[0]?.[1] ?? '';
+    expect(value).toMatch(/^Digest realm="127\.0\.0\.1", nonce="[A-Za-z0-9_-]{43}", opaque="sip4xx", algorithm=MD5, qop="auth"$/);
+  });
+
+  it("challenges a user with its own algorithms once per algorithm, in the user's order (RFC 8760 §2.4)", () => {
+    const s = setup();
+    const d = s.check(REGISTER_SHA256);
     expect(d?.headers?.map(([n]) => n)).toEqual(['WWW-Authenticate', 'WWW-Authenticate']);
     const ch = s.challenges(d);
     expect(ch.map((c) => c.algorithm)).toEqual(['SHA-256', 'MD5']);
@@ -70,31 +80,34 @@ describe('auth rule: challenges (§22.2, §22.3, RFC 8760 §2.4)', () => {
   });
 
   it('uses auth.realm and auth.algorithms when configured', () => {
-    const s = setup({ auth: { nonceTtlMs: TTL, realm: 'sip4xx.test', algorithms: ['MD5'] } });
+    const s = setup({ auth: { nonceTtlMs: TTL, realm: 'sip4xx.test', algorithms: ['SHA-256', 'MD5'] } });
     const ch = s.challenges(s.check(REGISTER));
-    expect(ch.map((c) => [c.realm, c.algorithm])).toEqual([['sip4xx.test', 'MD5']]);
+    expect(ch.map((c) => [c.realm, c.algorithm])).toEqual([
+      ['sip4xx.test', 'SHA-256'],
+      ['sip4xx.test', 'MD5'],
+    ]);
   });
 
   it('answers 407 with Proxy-Authenticate in the proxy role (§22.3)', () => {
     const s = setup({ auth: { nonceTtlMs: TTL, role: 'proxy' } });
     const d = s.check(INVITE);
     expect(d?.status).toBe(407);
-    expect(d?.headers?.map(([n]) => n)).toEqual(['Proxy-Authenticate', 'Proxy-Authenticate']);
+    expect(d?.headers?.map(([n]) => n)).toEqual(['Proxy-Authenticate']);
   });
 });
 
 describe('auth rule: verifying credentials (§22.4, RFC 7616 §3.4)', () => {
-  /** Challenge, then answer the first challenge offering `algorithm`, tweaked by `edit`. */
+  /** Challenge, then answer the first challenge offering `pick` (default MD5), tweaked by `edit`. */
   function answered(spec: RequestSpec, opts: Partial<AnswerOptions> & { pick?: string } = {}, edit: (v: string) => string = (v) => v) {
     const s = setup();
-    const ch = s.challenges(s.check(spec)).find((c) => c.algorithm === (opts.pick ?? 'SHA-256')) ?? {};
+    const ch = s.challenges(s.check(spec)).find((c) => c.algorithm === (opts.pick ?? 'MD5')) ?? {};
     const value = edit(answerChallenge(ch, { method: spec.method ?? 'INVITE', uri: spec.uri ?? '', ...opts }));
     return { s, value, decision: s.check(withAuth(spec, value)) };
   }
 
   it.each<[string, Partial<AnswerOptions> & { pick?: string }, ((v: string) => string) | undefined, number | undefined, string | undefined]>([
-    ['right SHA-256 credentials pass on', {}, undefined, undefined, undefined],
-    ['right MD5 credentials pass on', { pick: 'MD5' }, undefined, undefined, undefined],
+    ['right MD5 credentials pass on', {}, undefined, undefined, undefined],
+    ['SHA-256 credentials for a user offered MD5 only (never offered) → fresh 401', { algorithm: 'SHA-256' }, undefined, 401, undefined],
     ['the RFC 2069 form (no qop) passes on (§22.4)', { rfc2069: true }, undefined, undefined, undefined],
     ['a wrong password → 403', { password: 'wrong' }, undefined, 403, undefined],
     ["bob's right password in alice's request → 403", { username: 'bob' }, undefined, 403, undefined],
@@ -118,6 +131,15 @@ describe('auth rule: verifying credentials (§22.4, RFC 7616 §3.4)', () => {
 
   it('authenticates an INVITE with the From user', () => {
     expect(answered(INVITE).decision).toBeUndefined();
+  });
+
+  it.each(['SHA-256', 'MD5'])('takes right %s credentials from a user offered SHA-256 and MD5 (RFC 8760 §2.3)', (pick) => {
+    const { decision } = answered(REGISTER_SHA256, { pick, username: 'sha256' });
+    expect(decision).toBeUndefined();
+  });
+
+  it('refuses a wrong SHA-256 password with 403 (§22.1)', () => {
+    expect(answered(REGISTER_SHA256, { pick: 'SHA-256', username: 'sha256', password: 'wrong' }).decision?.status).toBe(403);
   });
 
   it('picks the credentials for our realm among several Authorization header fields (§22.3)', () => {
@@ -155,7 +177,19 @@ describe('auth rule: stale nonces and replays (RFC 7616 §3.3, §3.4)', () => {
     s.tick(TTL + 1);
     const d = s.check(answer());
     expect(d?.status).toBe(401);
-    expect(s.challenges(d).map((c) => c.stale)).toEqual(['true', 'true']);
+    expect(s.challenges(d).map((c) => c.stale)).toEqual(['true']);
+  });
+
+  it('marks every challenge stale=true for a user offered two algorithms', () => {
+    const s = setup();
+    const ch = s.challenges(s.check(REGISTER_SHA256))[0] ?? {};
+    s.tick(TTL + 1);
+    const d = s.check(withAuth(REGISTER_SHA256, answerChallenge(ch, { method: 'REGISTER', uri: 'sip:127.0.0.1', username: 'sha256' })));
+    expect(d?.status).toBe(401);
+    expect(s.challenges(d).map((c) => [c.algorithm, c.stale])).toEqual([
+      ['SHA-256', 'true'],
+      ['MD5', 'true'],
+    ]);
   });
 
   it('answers a wrong password on an expired nonce with 403, never stale=true', () => {
