@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseHostPort } from '../sip/parse-host.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -105,6 +106,11 @@ export const configSchema = z
         tcp: z.boolean(),
         serverHeader: z.string(),
         aliases: z.array(z.string().min(1)),
+        // host[:port] put in the Contacts that point at us; empty: the address a request arrived on.
+        advertise: z
+          .string()
+          .max(255)
+          .refine((a) => a === '' || parseHostPort(a, 0, a.length) !== undefined, 'must be host or host:port'),
         drainTimeoutMs: z.number().int().min(0),
       })
       .strict(),

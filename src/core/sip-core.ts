@@ -113,7 +113,7 @@ export function createCore(deps: CoreDeps): SipCore {
       identities: deps.identities(),
       dialogs: tu.dialogs,
       merged,
-      contact: (r) => contactFor(r, flow),
+      contact: (r) => contactFor(r, flow, config),
       services,
       challenge,
     }),

@@ -1,11 +1,11 @@
 /**
- * The headers each failure code must (or by its definition should) carry, DESIGN §7. Used by every
+ * The headers each failure code must (or by its definition should) carry (RFC 3261 §21.4). Used by every
  * rule that answers with such a code, so `sip:420@host` and a real 420 look the same on the wire.
  */
 import type { SipRequest } from '../sip/message.js';
-import { unescape } from '../sip/charset.js';
 import type { HeaderPair } from '../sip/response.js';
 import type { RuleContext } from './rule.js';
+import { contactFromTemplate } from '../core/contact.js';
 
 function retryAfter(ctx: RuleContext): HeaderPair {
   return ['Retry-After', String(ctx.config.catalogue.retryAfter)];
@@ -58,9 +58,8 @@ export function requiredHeaders(code: number, req: SipRequest, ctx: RuleContext)
       return [retryAfter(ctx)];
     case 485: {
       // §21.4.23: "The response MAY contain a listing of possible unambiguous addresses in Contact"
-      const user = unescape(req.uri.user ?? 'user');
-      const host = req.uri.host || 'invalid';
-      return cat.ambiguousContacts.map((t) => ['Contact', `<${t.replaceAll('{user}', user).replaceAll('{host}', host)}>`] as const);
+      // The candidates are rendered as every Contact pointing at us is (core/contact.ts).
+      return cat.ambiguousContacts.map((t) => ['Contact', contactFromTemplate(t, req, ctx)] as const);
     }
     case 488: // §21.4.26: a Warning header explaining why the offer was rejected
       return [['Warning', `305 ${warnAgent(ctx)} "Incompatible media format"`]];

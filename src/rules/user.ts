@@ -9,12 +9,20 @@ import type { Config, UserConfig } from '../config/schema.js';
 import { unescape } from '../sip/charset.js';
 import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair } from '../sip/response.js';
+import { contactFromTemplate } from '../core/contact.js';
+import { sameUri } from '../registrar/uri-match.js';
 import { requiredHeaders } from './catalogue.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
 import { reject } from './rule.js';
 
 /** ACK is never answered, a CANCEL belongs to its INVITE (§9.2), REGISTER is the registrar's (§10.3). */
 const NOT_FOR_USERS = new Set(['ACK', 'CANCEL', 'REGISTER']);
+
+/**
+ * PUBLISH and SUBSCRIBE to a registered user are not calls to redirect to its devices: they go to
+ * the user's event state (RFC 3903 §6, RFC 6665 §4.2), which the `event` rule answers.
+ */
+const NOT_CALLS = new Set(['PUBLISH', 'SUBSCRIBE']);
 
 export const userRule: Rule = {
   name: 'user',
@@ -49,9 +57,9 @@ function forUser(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision 
     case 'ambiguous':
       return ambiguous(req, ctx, user.contacts ?? ctx.config.catalogue.ambiguousContacts, reason);
     case 'moved': // §21.3.3: "The requesting client SHOULD retry the request at the new address(es)"
-      return { status: 302, headers: contacts(req, user.contacts ?? []), reason: reason ?? 'Moved Temporarily' };
+      return { status: 302, headers: contacts(req, ctx, user.contacts ?? []), reason: reason ?? 'Moved Temporarily' };
     case undefined:
-      return user.password === undefined ? undefined : registered(req, ctx, user);
+      return user.password === undefined || NOT_CALLS.has(req.method) ? undefined : registered(req, ctx, user);
     default:
       return undefined; // busy, ringing, answer, slow: the behaviour rule
   }
@@ -62,12 +70,20 @@ function forUser(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision 
  * server does (§8.3: it "MUST return a 3xx … Contact header field containing one or more URIs of
  * new addresses to be tried"); with none, it is "currently unavailable (e.g., is not logged in)" —
  * 480 (§21.4.18).
+ *
+ * §8.3: "Redirect servers MUST NOT redirect a request to a URI equal to the one in the Request-URI;
+ * instead, provided that the URI does not point to itself, the server MAY proxy the request to the
+ * destination URI, or MAY reject it with a 404." A request addressed to one of the bindings
+ * (compared per §19.1.4) is offered the others; with none left, sip4xx, which is no proxy, answers
+ * 404 — a client following the 302 would otherwise loop on it.
  */
 function registered(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision {
   const aor = unescape(req.uri.user ?? '');
   const bindings = ctx.services.registrar.current(aor);
   if (bindings.length === 0) return reject(480, retryAfter(req, ctx, user), user.reason);
-  return { status: 302, headers: bindings.map((b) => ['Contact', b.contact] as const), reason: user.reason ?? 'Moved Temporarily' };
+  const others = bindings.filter((b) => !sameUri(b.uri, req.uri));
+  if (others.length === 0) return reject(404);
+  return { status: 302, headers: others.map((b) => ['Contact', b.contact] as const), reason: user.reason ?? 'Moved Temporarily' };
 }
 
 /**
@@ -78,7 +94,7 @@ function registered(req: SipRequest, ctx: RuleContext, user: UserConfig): Decisi
  */
 function ambiguous(req: SipRequest, ctx: RuleContext, candidates: readonly string[], reason: string | undefined): Decision {
   if (ctx.config.privacy) return reject(404);
-  return reject(485, contacts(req, candidates), reason);
+  return reject(485, contacts(req, ctx, candidates), reason);
 }
 
 /** The user's Retry-After (§20.33) where it has its own, else the catalogue's. */
@@ -88,14 +104,9 @@ function retryAfter(req: SipRequest, ctx: RuleContext, user: UserConfig): Header
   return headers.map((h) => (h[0] === 'Retry-After' ? (['Retry-After', String(user.retryAfter)] as const) : h));
 }
 
-/**
- * Contact values from configured templates: "{host}" becomes the Request-URI's host with its port
- * when it names one (so the new address is reachable the way this one was), "{user}" its user.
- */
-function contacts(req: SipRequest, templates: readonly string[]): HeaderPair[] {
-  const host = req.uri.host === '' ? 'invalid' : req.uri.port === undefined ? req.uri.host : `${req.uri.host}:${req.uri.port}`;
-  const user = req.uri.user ?? 'user';
-  return templates.map((t) => ['Contact', `<${t.replaceAll('{host}', host).replaceAll('{user}', user)}>`] as const);
+/** Contact values from configured templates, rendered as every Contact pointing at us is. */
+function contacts(req: SipRequest, ctx: RuleContext, templates: readonly string[]): HeaderPair[] {
+  return templates.map((t) => ['Contact', contactFromTemplate(t, req, ctx)] as const);
 }
 
 function sipScheme(req: SipRequest): string {

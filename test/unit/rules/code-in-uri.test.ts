@@ -88,9 +88,9 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
     expect(answer(`sip:${code}@example.com`).value(header)).toBe(value);
   });
 
-  it('gives 485 a Contact for each configured alternative, filled from the Request-URI (§21.4.23)', () => {
+  it('gives 485 a Contact for each configured alternative at the address that reached us (§21.4.23)', () => {
     const contacts = answer('sip:485@example.com').headers.map(([, v]) => v);
-    expect(contacts).toEqual(['<sip:485-1@example.com>', '<sip:485-2@example.com>']);
+    expect(contacts).toEqual(['<sip:485-1@192.0.2.10:5060>', '<sip:485-2@192.0.2.10:5060>']);
   });
 
   it('lists the Require tags of the request in the Unsupported of a 420 asked for by code (§8.2.2.3)', () => {

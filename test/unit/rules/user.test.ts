@@ -31,6 +31,9 @@ function setup(config: Record<string, unknown> = {}) {
 }
 
 const { check } = setup();
+function fail(what: string): never {
+  throw new Error(`bad test URI ${what}`);
+}
 const values = (d: Decision | undefined, name: string): string[] => (d?.headers ?? []).filter(([n]) => n === name).map(([, v]) => v);
 const answer = (d: Decision | undefined) => [d?.status, d?.reason];
 
@@ -55,24 +58,24 @@ describe('user rule (§8.2.2.1, §21.4)', () => {
     expect(values(d, 'Retry-After')).toEqual(['3600']);
   });
 
-  it('answers an ambiguous user 485 with each candidate as Contact, {host} being the Request-URI host:port (§21.4.23)', () => {
+  it('answers an ambiguous user 485 with each candidate as Contact, {host} being the address that reached us (§21.4.23, §12.1.1)', () => {
     const d = check({ uri: 'sip:ambiguous@example.com:5070' });
     expect(d?.status).toBe(485);
-    expect(values(d, 'Contact')).toEqual(['<sip:alice@example.com:5070>', '<sip:bob@example.com:5070>']);
+    expect(values(d, 'Contact')).toEqual(['<sip:alice@127.0.0.1:5060>', '<sip:bob@127.0.0.1:5060>']);
   });
 
   it('offers the catalogue candidates for an ambiguous user without contacts (§21.4.23)', () => {
-    expect(values(check({ uri: 'sip:vague@example.com' }), 'Contact')).toEqual(['<sip:vague-1@example.com>', '<sip:vague-2@example.com>']);
+    expect(values(check({ uri: 'sip:vague@example.com' }), 'Contact')).toEqual(['<sip:vague-1@127.0.0.1:5060>', '<sip:vague-2@127.0.0.1:5060>']);
   });
 
   it('answers an alias 485 listing its users as Contact (§21.4.23)', () => {
     const d = check({ uri: 'sip:team@example.com' });
     expect(d?.status).toBe(485);
-    expect(values(d, 'Contact')).toEqual(['<sip:alice@example.com>', '<sip:bob@example.com>']);
+    expect(values(d, 'Contact')).toEqual(['<sip:alice@127.0.0.1:5060>', '<sip:bob@127.0.0.1:5060>']);
   });
 
   it('keeps sips: for the Contacts of an alias called over sips (§26.2.2)', () => {
-    expect(values(check({ uri: 'sips:team@example.com' }), 'Contact')).toEqual(['<sips:alice@example.com>', '<sips:bob@example.com>']);
+    expect(values(check({ uri: 'sips:team@example.com' }), 'Contact')).toEqual(['<sips:alice@127.0.0.1:5060>', '<sips:bob@127.0.0.1:5060>']);
   });
 
   it.each(['ambiguous', 'team'])('answers %s 404 with no candidates when privacy is on (§21.4.23)', (user) => {
@@ -83,7 +86,7 @@ describe('user rule (§8.2.2.1, §21.4)', () => {
   it('answers a moved user 302 Moved Temporarily with its contacts (§21.3.3)', () => {
     const d = check({ uri: 'sip:moved@127.0.0.1' });
     expect(answer(d)).toEqual([302, 'Moved Temporarily']);
-    expect(values(d, 'Contact')).toEqual(['<sip:answer@127.0.0.1>', '<sip:moved@backup.example.com>']);
+    expect(values(d, 'Contact')).toEqual(['<sip:answer@127.0.0.1:5060>', '<sip:moved@backup.example.com>']);
   });
 
   it('answers a method the user does not take 405 with Allow listing the user\'s methods (§21.4.6)', () => {
@@ -110,6 +113,40 @@ describe('user rule (§8.2.2.1, §21.4)', () => {
     expect(values(d, 'Contact')).toEqual(['<sip:carol@192.0.2.7:5080>;q=0.5']);
     clock.tick(60_000);
     expect(checkWith({ uri: 'sip:carol@127.0.0.1' })?.status).toBe(480);
+  });
+
+  it('never redirects a request to its own Request-URI: the other bindings are offered (§8.3, §19.1.4)', () => {
+    const { table, check: checkWith } = setup();
+    const bind = (text: string, contact: string) => ({ uri: parseUri(text) ?? fail(text), contact, expires: 60 });
+    table.update('carol', { callId: 'c@test', cseq: 1 }, [bind('sip:carol@192.0.2.7:5080', '<sip:carol@192.0.2.7:5080>'), bind('sip:carol@192.0.2.8', '<sip:carol@192.0.2.8>')], 10);
+    // An escaped user part does not make a different URI (§19.1.4).
+    const d = checkWith({ uri: 'sip:%63arol@192.0.2.7:5080' });
+    expect(d?.status).toBe(302);
+    expect(values(d, 'Contact')).toEqual(['<sip:carol@192.0.2.8>']);
+    // sip:carol@192.0.2.7 (no port) is another URI than sip:carol@192.0.2.7:5080 (§19.1.4).
+    expect(values(checkWith({ uri: 'sip:carol@192.0.2.7' }), 'Contact')).toEqual(['<sip:carol@192.0.2.7:5080>', '<sip:carol@192.0.2.8>']);
+  });
+
+  it('answers 404 a request addressed to the only binding of a user, instead of a 302 to itself (§8.3)', () => {
+    const { table, check: checkWith } = setup();
+    const uri = parseUri('sip:carol@127.0.0.1:5062;transport=udp') ?? fail('uri');
+    table.update('carol', { callId: 'c@test', cseq: 1 }, [{ uri, contact: '<sip:carol@127.0.0.1:5062;transport=udp>', expires: 60 }], 10);
+    const d = checkWith({ uri: 'sip:carol@127.0.0.1:5062;transport=UDP' });
+    expect([d?.status, d?.reason, d?.headers ?? []]).toEqual([404, undefined, []]);
+  });
+
+  it.each(['PUBLISH', 'SUBSCRIBE'])('leaves a %s to a registered user to the event rule: no 302 to a device (RFC 3903, RFC 6665)', (method) => {
+    const { table, check: checkWith } = setup();
+    const uri = parseUri('sip:carol@192.0.2.7:5080') ?? fail('uri');
+    table.update('carol', { callId: 'c@test', cseq: 1 }, [{ uri, contact: '<sip:carol@192.0.2.7:5080>', expires: 60 }], 10);
+    expect(checkWith({ method, uri: 'sip:carol@127.0.0.1', headers: { Event: 'presence' } })).toBeUndefined();
+    expect(checkWith({ method: 'MESSAGE', uri: 'sip:carol@127.0.0.1' })?.status).toBe(302);
+  });
+
+  it('adds ;transport=tcp to the Contacts that point at us when the request came over TCP (RFC 3263 §4.1)', () => {
+    const ctx = ruleContext({ config: { users: USERS }, flow: { transport: 'tcp', local: { address: '127.0.0.1', port: 5080 } } });
+    const d = userRule.check(requestOf({ uri: 'sip:moved@example.com' }), ctx);
+    expect(values(d, 'Contact')).toEqual(['<sip:answer@127.0.0.1:5080;transport=tcp>', '<sip:moved@backup.example.com>']);
   });
 
   it.each(['busy', 'ringing', 'answer', 'slow'])('leaves a %s user to the behaviour rule', (user) => {
