@@ -1,30 +1,23 @@
 /**
  * Configuration layering: embedded defaults ← file ← environment ← command line, validated once
- * and frozen. Pure apart from reading files: the environment and argv are passed in.
+ * and frozen. Pure apart from reading files: the environment and argv are passed in. Each layer is
+ * a list of settings with their source, so a refused value names the flag, variable or file that
+ * gave it.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { envSettings } from './env.js';
 import { ConfigError } from './errors.js';
+import { Layers, isTree, type Setting, type Tree } from './layers.js';
 import { configSchema, type Config } from './schema.js';
 
+export { ENV_ALIASES, ENV_NOT_KEYS, envSettings } from './env.js';
+export { envName, pathOfEnvName } from './key-paths.js';
+export { deepMerge, setAt as setPath, type Setting } from './layers.js';
+export { scalarFromText, valueFromText } from './text-values.js';
+
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
-
-type Tree = Record<string, unknown>;
-
-function isTree(v: unknown): v is Tree {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Objects merge key by key; arrays and scalars replace. */
-export function deepMerge(base: Tree, over: Tree): Tree {
-  const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isTree(b) && isTree(v) ? deepMerge(b, v) : v;
-  }
-  return out;
-}
 
 export function readYamlFile(path: string): Tree {
   let text: string;
@@ -54,59 +47,11 @@ export function leafPaths(tree: Tree, prefix: string[] = []): string[][] {
   return out;
 }
 
-/** server.serverHeader → SIP4XX_SERVER__SERVER_HEADER */
-export function envName(path: readonly string[]): string {
-  return 'SIP4XX_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
-}
-
-/** Short environment names for the settings people set most. */
-export const ENV_ALIASES: Readonly<Record<string, string>> = {
-  SIP4XX_HOST: 'server.host',
-  SIP4XX_PORT: 'server.port',
-  SIP4XX_LOG_LEVEL: 'log.level',
-  SIP4XX_ADMIN_HOST: 'admin.host',
-  SIP4XX_ADMIN_PORT: 'admin.port',
-};
-
-/** A value given as text (env, CLI) is read as YAML, so "5060" is a number and "[a, b]" a list. */
-export function scalarFromText(text: string): unknown {
-  try {
-    return parseYaml(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * A value given as text for a key: a key whose default is a string keeps the text as it is, so
- * `--host ::` and `SIP4XX_SERVER__SERVER_HEADER=2.0` mean the strings they look like (read as
- * YAML they became the mapping {":": null} and the number 2, and the config was refused).
- */
-export function valueFromText(text: string, defaults: Tree, path: readonly string[]): unknown {
-  let like: unknown = defaults;
-  for (const p of path) like = isTree(like) ? like[p] : undefined;
-  return typeof like === 'string' ? text : scalarFromText(text);
-}
-
-export function setPath(tree: Tree, path: readonly string[], value: unknown): Tree {
-  const [head, ...rest] = path;
-  if (head === undefined) return tree;
-  const child = tree[head];
-  return { ...tree, [head]: rest.length === 0 ? value : setPath(isTree(child) ? child : {}, rest, value) };
-}
-
-/** Overrides from SIP4XX_* variables, for every key of the defaults and the short aliases. */
-export function envOverrides(env: Readonly<Record<string, string | undefined>>, defaults: Tree): Tree {
-  let out: Tree = {};
-  for (const path of leafPaths(defaults)) {
-    const v = env[envName(path)];
-    if (v !== undefined) out = setPath(out, path, valueFromText(v, defaults, path));
-  }
-  for (const [name, dotted] of Object.entries(ENV_ALIASES)) {
-    const v = env[name];
-    if (v !== undefined) out = setPath(out, dotted.split('.'), valueFromText(v, defaults, dotted.split('.')));
-  }
-  return out;
+/** The environment as one tree (no sources): for callers that merge it themselves. */
+export function envOverrides(env: Readonly<Record<string, string | undefined>>): Tree {
+  const layers = new Layers();
+  for (const s of envSettings(env)) layers.apply(s);
+  return layers.tree;
 }
 
 export function deepFreeze<T>(v: T): T {
@@ -117,31 +62,42 @@ export function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** Validate a merged tree; every problem is reported with its key path. */
-export function validate(tree: Tree, source: string): Readonly<Config> {
+/** Where a key's value came from: one name for all, or looked up per key path. */
+export type SourceOf = string | ((path: readonly (string | number)[]) => string);
+
+/**
+ * Validate a merged tree; every problem is reported with its key path and the source that set
+ * that key (for an unknown key, the source of the key itself, not of the mapping holding it).
+ */
+export function validate(tree: Tree, sourceOf: SourceOf): Readonly<Config> {
   const result = configSchema.safeParse(tree);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new ConfigError(source, problems);
-  }
-  return deepFreeze(result.data);
+  if (result.success) return deepFreeze(result.data);
+  const lookup = typeof sourceOf === 'string' ? () => sourceOf : sourceOf;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const named = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => lookup([...path, k])) : [lookup(path)];
+    return `${path.length > 0 ? path.join('.') : '(top level)'} (from ${[...new Set(named)].join(', ')}): ${issue.message}`;
+  });
+  throw new ConfigError(undefined, problems);
 }
 
 export interface LoadOptions {
   /** A config file to merge over the defaults. */
   readonly file?: string | undefined;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Already-structured overrides (from the command line). */
-  readonly overrides?: Tree;
+  /** The command line's settings, in order (parseCli), or one tree of overrides. */
+  readonly overrides?: readonly Setting[] | Tree;
 }
 
 export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
-  const defaults = readYamlFile(DEFAULT_CONFIG_PATH);
-  let tree = defaults;
-  if (opts.file !== undefined) tree = deepMerge(tree, readYamlFile(opts.file));
-  if (opts.env !== undefined) tree = deepMerge(tree, envOverrides(opts.env, defaults));
-  if (opts.overrides !== undefined) tree = deepMerge(tree, opts.overrides);
-  return validate(tree, opts.file ?? 'defaults');
+  const layers = new Layers();
+  layers.apply({ path: [], value: readYamlFile(DEFAULT_CONFIG_PATH), source: 'defaults' });
+  if (opts.file !== undefined) layers.apply({ path: [], value: readYamlFile(opts.file), source: opts.file });
+  if (opts.env !== undefined) for (const s of envSettings(opts.env)) layers.apply(s);
+  const over = opts.overrides;
+  if (Array.isArray(over)) for (const s of over as readonly Setting[]) layers.apply(s);
+  else if (over !== undefined) layers.apply({ path: [], value: over, source: 'overrides' });
+  return validate(layers.tree, (path) => layers.sourceOf(path));
 }
 
 export function defaultTree(): Tree {

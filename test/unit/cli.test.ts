@@ -6,24 +6,28 @@ const defaults = defaultTree();
 
 describe('command line', () => {
   it('takes --port 5099 as server.port, a number', () => {
-    expect(parseCli(['--port', '5099'], defaults).overrides).toEqual({ server: { port: 5099 } });
+    expect(parseCli(['--port', '5099'], defaults).overrides).toEqual([{ path: ['server', 'port'], value: 5099, source: '--port' }]);
   });
 
   it('takes --limits.maxBodyBytes 10 as limits.maxBodyBytes, and the loaded config has it', () => {
     const cli = parseCli(['--limits.maxBodyBytes', '10'], defaults);
-    expect(cli.overrides).toEqual({ limits: { maxBodyBytes: 10 } });
+    expect(cli.overrides).toEqual([{ path: ['limits', 'maxBodyBytes'], value: 10, source: '--limits.maxBodyBytes' }]);
     expect(loadConfig({ overrides: cli.overrides }).limits.maxBodyBytes).toBe(10);
   });
 
   it('accepts --flag=value and combines several flags', () => {
     const cli = parseCli(['--host=127.0.0.1', '--server.serverHeader', 'x', '--log-level', 'warn', '-c', 'my.yaml'], defaults);
-    expect(cli.overrides).toEqual({ server: { host: '127.0.0.1', serverHeader: 'x' }, log: { level: 'warn' } });
+    expect(cli.overrides).toEqual([
+      { path: ['server', 'host'], value: '127.0.0.1', source: '--host' },
+      { path: ['server', 'serverHeader'], value: 'x', source: '--server.serverHeader' },
+      { path: ['log', 'level'], value: 'warn', source: '--log-level' },
+    ]);
     expect(cli.configFile).toBe('my.yaml');
   });
 
   it('keeps --host :: as the text "::", as the help promises (dual stack)', () => {
     const cli = parseCli(['--host', '::'], defaults);
-    expect(cli.overrides).toEqual({ server: { host: '::' } });
+    expect(cli.overrides).toEqual([{ path: ['server', 'host'], value: '::', source: '--host' }]);
     expect(loadConfig({ overrides: cli.overrides }).server.host).toBe('::');
   });
 
@@ -32,7 +36,7 @@ describe('command line', () => {
   });
 
   it('reads a list flag as YAML', () => {
-    expect(parseCli(['--sip.supported', '[timer, path]'], defaults).overrides).toEqual({ sip: { supported: ['timer', 'path'] } });
+    expect(parseCli(['--sip.supported', '[timer, path]'], defaults).overrides).toEqual([{ path: ['sip', 'supported'], value: ['timer', 'path'], source: '--sip.supported' }]);
   });
 
   it('refuses an unknown flag with a stable code, pointing at --help', () => {
@@ -54,7 +58,7 @@ describe('command line', () => {
   it('recognises -h/--help and -v/--version', () => {
     expect(parseCli(['-h'], defaults).help).toBe(true);
     expect(parseCli(['--version'], defaults).version).toBe(true);
-    expect(parseCli([], defaults)).toEqual({ help: false, version: false, configFile: undefined, overrides: {} });
+    expect(parseCli([], defaults)).toEqual({ help: false, version: false, configFile: undefined, overrides: [] });
   });
 
   it('lists every configuration key in --help with its flag, variable and default', () => {
