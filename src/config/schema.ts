@@ -36,7 +36,6 @@ const regex = z.string().refine((s) => {
 
 export const BEHAVIOURS = ['busy', 'ringing', 'answer', 'slow', 'gone', 'forbidden', 'unavailable', 'ambiguous', 'moved'] as const;
 
-const userSchema = z
 /**
  * Digest algorithms to offer, most preferred first, one challenge each. RFC 8760 §2.4: challenges
  * with the same realm "MUST use a different digest algorithm", hence no repeats.
@@ -47,6 +46,7 @@ const digestAlgorithms = z
   .max(2)
   .refine((a) => new Set(a).size === a.length, 'must not name an algorithm twice');
 
+const userSchema = z
   .object({
     /** With a password the user must authenticate (auth.methods) and may REGISTER. */
     password: z.string().min(1).optional(),
