@@ -61,9 +61,9 @@ const userSchema = z
     retryAfter: seconds.optional(),
     /** Reason phrase of this user's failure (e.g. a 480 with "Gone Fishing", §21.4.18). */
     reason: z.string().min(1).optional(),
-  })
     /** Digest algorithms this user is challenged with and may answer (overrides auth.algorithms). */
     algorithms: digestAlgorithms.optional(),
+  })
   .strict();
 
 const customRuleSchema = z
