@@ -10,10 +10,14 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../transaction/clock.js';
 import { BindingTable } from '../registrar/bindings.js';
 import { AuthService } from '../auth/auth-service.js';
+import type { Logger } from 'pino';
+import { MediaService } from '../media/media-service.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
   readonly config: () => Readonly<Config>;
+  /** For what services report on their own (a media port that fails to bind). */
+  readonly logger?: Logger | undefined;
 }
 
 export interface Services {
@@ -21,16 +25,20 @@ export interface Services {
   readonly registrar: BindingTable;
   /** Digest nonces and nonce-counts (§22, RFC 8760), for the auth rule and on-demand challenges. */
   readonly auth: AuthService;
+  /** RTP echo of answered calls, a port each (src/media/), started and stopped by their dialogs. */
+  readonly media: MediaService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   return {
     registrar: new BindingTable(deps.clock),
     auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
+    media: new MediaService({ clock: deps.clock, config: deps.config, logger: deps.logger }),
   };
 }
 
 export function closeServices(services: Services): void {
   services.registrar.close();
   services.auth.close();
+  services.media.close();
 }

@@ -95,7 +95,7 @@ export function createCore(deps: CoreDeps): SipCore {
     return pipeline;
   }
 
-  const services = createServices({ clock, config: deps.config });
+  const services = createServices({ clock, config: deps.config, logger: deps.logger });
   const report = answerReporter(deps.logger, observer);
   // One function for every request's context (a closure per request was garbage on the hot path).
   const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
@@ -107,6 +107,7 @@ export function createCore(deps: CoreDeps): SipCore {
     toTag: (basis) => toTagOf(tag, basis),
     counters: stats,
     report,
+    media: services.media,
     context: (_req, flow, config, merged): RuleContext => ({
       config,
       flow,

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { DialogTable } from '../dialog/dialog-table.js';
+import { DialogTable, type DialogMediaSink } from '../dialog/dialog-table.js';
+import { sdpOfAck } from '../dialog/ack-sdp.js';
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
@@ -39,6 +40,8 @@ export interface TransactionUserDeps {
   readonly toTag: (basis: ResponseBasis) => string;
   readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
   readonly report: ReportAnswer;
+  /** Media sessions of dialogs, started by 2xx SDPs and stopped when dialogs end. */
+  readonly media?: DialogMediaSink;
 }
 
 export class TransactionUser {
@@ -49,7 +52,7 @@ export class TransactionUser {
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
     this.transactions = new TransactionTable<Tx>(t.maxTransactions, deps.clock);
-    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock);
+    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 
   /** One function for every transaction: hands its passive end to the table (lingering.ts). */
@@ -166,7 +169,7 @@ export class TransactionUser {
     const remoteTag = req.from.tag ?? '';
     const onAck = tx.kind === 'invite' ? () => tx.onAck2xx() : undefined;
     if (d.dialog === 'create' && d.status >= 200 && d.status < 300 && tx.kind === 'invite') {
-      this.dialogs.create(req.callId, toTag, remoteTag, req.cseq.seq, onAck as () => void);
+      this.dialogs.create(req.callId, toTag, remoteTag, req.cseq.seq, onAck as () => void, d.media);
       return;
     }
     const localTag = req.to.tag;
@@ -180,7 +183,7 @@ export class TransactionUser {
       this.dialogs.update(req.callId, localTag, remoteTag, {
         remoteCSeq: req.cseq.seq,
         ...(reinvite2xx ? { awaitingAck: true, onAck } : {}),
-      });
+      }, d.status >= 200 && d.status < 300 ? d.media : undefined);
     }
   }
 
@@ -216,7 +219,7 @@ export class TransactionUser {
     }
     // Confirmed (§17.2.1): "absorb any additional ACK messages".
     if (tx === undefined && this.transactions.lingering(key) === 'absorb') return;
-    if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '')) return;
+    if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return;
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
     }

@@ -5,6 +5,43 @@
  */
 import type { Clock, TimerHandle } from '../transaction/clock.js';
 import { Fifo } from '../transaction/fifo.js';
+import type { Endpoint } from '../sdp/sdp-streams.js';
+import { answerToOffer } from './sdp-answer.js';
+
+/** The SDP side of a dialog: what RFC 3264 §8 needs to keep the o= line, and our media port. */
+export interface DialogMedia {
+  readonly sessionId: number;
+  readonly version: number;
+  /** Our last SDP minus its o= line, to tell a changed description from a repeated one. */
+  readonly session: string;
+  /** Our RTP port (media service); RTCP would be port + 1. */
+  readonly port: number;
+  /** Our 2xx carried an offer (the request had none): its answer is due in the ACK (RFC 3261 §13.2.1). */
+  readonly awaitingAnswer: boolean;
+}
+
+/** What a 2xx of ours did to the dialog's media: its SDP state and where the media now goes. */
+export interface MediaPlan {
+  readonly media: DialogMedia;
+  readonly remote: Endpoint | undefined;
+  readonly echo: boolean;
+}
+
+/** The media service, as dialogs drive it: a session per dialog, keyed by our port. */
+export interface DialogMediaSink {
+  /** Start a session on `port`, or point an existing one elsewhere. */
+  start(port: number, remote: Endpoint | undefined, echo: boolean): void;
+  stop(port: number): void;
+}
+
+export interface DialogTableOptions {
+  /**
+   * RFC 3261 §13.3.1.4: a 2xx retransmitted for 64*T1 without an ACK leaves "the dialog …
+   * confirmed, but the session SHOULD be terminated"; we end the dialog and its media then.
+   */
+  readonly ackTimeoutMs?: number;
+  readonly media?: DialogMediaSink;
+}
 
 export interface DialogState {
   readonly callId: string;
@@ -16,6 +53,8 @@ export interface DialogState {
   readonly awaitingAck: boolean;
   /** An INVITE in this dialog has no final response yet. */
   readonly inviteInProgress: boolean;
+  /** Our SDP state, for a dialog created with one. */
+  readonly media: DialogMedia | undefined;
 }
 
 interface Dialog extends DialogState {
@@ -25,7 +64,9 @@ interface Dialog extends DialogState {
   inviteInProgress: boolean;
   /** Called when the ACK for the 2xx arrives (stops the 2xx retransmissions). */
   onAck: (() => void) | undefined;
+  media: DialogMedia | undefined;
   expiry: TimerHandle;
+  ackDeadline: TimerHandle | undefined;
 }
 
 function id(callId: string, localTag: string, remoteTag: string): string {
@@ -42,6 +83,7 @@ export class DialogTable {
     private readonly max: number,
     private readonly ttlMs: number,
     private readonly clock: Clock,
+    private readonly options: DialogTableOptions = {},
   ) {}
 
   get size(): number {
@@ -57,10 +99,11 @@ export class DialogTable {
   }
 
   /** A 2xx to an INVITE went out: the dialog is established (awaiting its ACK). */
-  create(callId: string, localTag: string, remoteTag: string, remoteCSeq: number, onAck: () => void): void {
+  create(callId: string, localTag: string, remoteTag: string, remoteCSeq: number, onAck: () => void, plan?: MediaPlan): void {
     const key = id(callId, localTag, remoteTag);
     const existing = this.dialogs.get(key);
-    if (existing !== undefined) this.clock.clearTimer(existing.expiry);
+    if (existing !== undefined) this.stopTimers(existing);
+    if (existing?.media !== undefined && existing.media.port !== plan?.media.port) this.options.media?.stop(existing.media.port);
     while (this.dialogs.size >= this.max && existing === undefined) {
       const oldest = this.age.oldest();
       if (oldest === undefined) break;
@@ -76,25 +119,67 @@ export class DialogTable {
       awaitingAck: true,
       inviteInProgress: false,
       onAck,
+      media: plan?.media,
       expiry: this.clock.setTimer(() => this.endKey(key), this.ttlMs),
+      ackDeadline: undefined,
     };
     this.dialogs.set(key, dialog);
     this.age.push(dialog);
+    this.awaitAck(dialog);
+    if (plan !== undefined) this.options.media?.start(plan.media.port, plan.remote, plan.echo);
+  }
+
+  private awaitAck(d: Dialog): void {
+    const ms = this.options.ackTimeoutMs;
+    if (ms === undefined) return;
+    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
+    d.ackDeadline = this.clock.setTimer(() => {
+      d.ackDeadline = undefined;
+      if (d.awaitingAck) this.endKey(d.key);
+    }, ms);
+  }
+
+  private stopTimers(d: Dialog): void {
+    this.clock.clearTimer(d.expiry);
+    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
+    d.ackDeadline = undefined;
   }
 
   /** Record an in-order request's CSeq (§12.2.2) and what it does to the INVITE state. */
-  update(callId: string, localTag: string, remoteTag: string, patch: Partial<Pick<Dialog, 'remoteCSeq' | 'inviteInProgress' | 'awaitingAck' | 'onAck'>>): void {
+  update(
+    callId: string,
+    localTag: string,
+    remoteTag: string,
+    patch: Partial<Pick<Dialog, 'remoteCSeq' | 'inviteInProgress' | 'awaitingAck' | 'onAck'>>,
+    plan?: MediaPlan,
+  ): void {
     const d = this.dialogs.get(id(callId, localTag, remoteTag));
-    if (d !== undefined) Object.assign(d, patch);
+    if (d === undefined) return;
+    Object.assign(d, patch);
+    if (patch.awaitingAck === true) this.awaitAck(d);
+    if (plan === undefined) return;
+    d.media = plan.media;
+    this.options.media?.start(plan.media.port, plan.remote, plan.echo);
   }
 
-  /** The ACK for a 2xx arrived (§13.3.1.4). Returns false when no dialog matches. */
-  ack(callId: string, localTag: string, remoteTag: string): boolean {
+  /**
+   * The ACK for a 2xx arrived (§13.3.1.4), with its SDP if it had one. Returns false when no dialog
+   * matches. When our 2xx made the offer, the ACK carries the answer (§13.2.1); an ACK without one
+   * breaks that rule, and the media then goes back to wherever the client's packets come from.
+   */
+  ack(callId: string, localTag: string, remoteTag: string, sdp?: string): boolean {
     const d = this.dialogs.get(id(callId, localTag, remoteTag));
     if (d === undefined) return false;
     d.awaitingAck = false;
+    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
+    d.ackDeadline = undefined;
     d.onAck?.();
     d.onAck = undefined;
+    if (d.media?.awaitingAnswer === true) {
+      d.media = { ...d.media, awaitingAnswer: false };
+      const answer = answerToOffer(sdp);
+      this.options.media?.start(d.media.port, answer.remote, answer.echo);
+    }
     return true;
   }
 
@@ -105,8 +190,9 @@ export class DialogTable {
   private endKey(key: string): boolean {
     const d = this.dialogs.get(key);
     if (d === undefined) return false;
-    this.clock.clearTimer(d.expiry);
+    this.stopTimers(d);
     this.dialogs.delete(key);
+    if (d.media !== undefined) this.options.media?.stop(d.media.port);
     return true;
   }
 

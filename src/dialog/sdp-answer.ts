@@ -1,77 +1,111 @@
 /**
- * A minimal SDP answer (RFC 3264 §6) for `answer` users: for each offered m= line, accept the first
- * offered codec we support (echoing its rtpmap/fmtp), on a port of ours. sip4xx carries no media;
- * the answer only has to be valid so that clients complete the call. With no offer, we make one
- * (RFC 3264 §5).
+ * The SDP of a 2xx of ours (RFC 3264), without its o= line (sdp/sdp-origin.ts adds it, so the
+ * dialog can tell a changed description from a repeated one): an answer to the request's offer
+ * (§6), or an offer of our own when the request had none (§5). Either way one RTP stream is ours,
+ * on the port the media service gave the call; it is where the call's media is echoed.
  */
-import { STATIC_PAYLOAD_TYPES, isAuxiliaryFormat } from '../sdp/payload-types.js';
+import { STATIC_PAYLOAD_TYPES, describeCodec, isAuxiliaryFormat } from '../sdp/payload-types.js';
+import { answerDirection, readStreams, streamEndpoint, type Direction, type Endpoint, type OfferedStream } from '../sdp/sdp-streams.js';
 
-export interface SdpOrigin {
-  /** The address to announce in o= and c= (IPv4 or IPv6, no brackets). */
-  readonly address: string;
-  readonly sessionId: number;
+export interface SessionSdp {
+  /** The SDP minus its o= line. */
+  readonly session: string;
+  /** Where our stream's media goes; undefined when unknown (an offer of ours, a held or rejected stream). */
+  readonly remote: Endpoint | undefined;
+  /** Our stream both sends and receives, so echoing what arrives is what the SDP agreed. */
+  readonly echo: boolean;
+}
+
+/** RTP profiles whose packets we can echo: plain RTP (RFC 3551) and its feedback profile (RFC 4585). */
+const RTP_PROFILES: ReadonlySet<string> = new Set(['RTP/AVP', 'RTP/AVPF']);
+
+/** First dynamic payload type (RFC 3551 §3: 96–127 are dynamic). */
+const FIRST_DYNAMIC = 96;
+
+function head(address: string): string[] {
+  const ipVer = address.includes(':') ? 'IP6' : 'IP4';
+  return ['v=0', 's=sip4xx', `c=IN ${ipVer} ${address}`, 't=0 0'];
+}
+
+/** The encoding name of each format of a stream: its a=rtpmap, else the static assignment (RFC 3551 §6). */
+function encodingOf(stream: OfferedStream, fmt: string): string | undefined {
+  const prefix = `a=rtpmap:${fmt} `;
+  const map = stream.attributes.find((a) => a.startsWith(prefix));
+  if (map === undefined) return STATIC_PAYLOAD_TYPES[fmt]?.name;
+  const enc = map.slice(prefix.length).trim();
+  const slash = enc.indexOf('/');
+  return slash === -1 ? enc : enc.slice(0, slash);
 }
 
 /**
- * `accepts` says whether a codec (encoding name) may be used; without it the first format offered
- * is taken. RFC 3264 §6.1: the answer's formats "MUST be ones that were present in the offer", and
- * the answerer lists those it is willing to use — so the first offered that we support, not merely
- * the first offered.
+ * The first offered format whose codec `accepts` takes. RFC 3264 §6.1: the answer's formats "MUST
+ * be ones that were present in the offer", listed as the ones the answerer is willing to use.
  */
-export function sdpAnswer(offer: string | undefined, origin: SdpOrigin, accepts?: (codec: string) => boolean): string {
-  const ipVer = origin.address.includes(':') ? 'IP6' : 'IP4';
-  const lines = [
-    'v=0',
-    `o=sip4xx ${origin.sessionId} ${origin.sessionId} IN ${ipVer} ${origin.address}`,
-    's=sip4xx',
-    `c=IN ${ipVer} ${origin.address}`,
-    't=0 0',
-  ];
-  if (offer === undefined || offer.trim() === '') {
-    lines.push('m=audio 40000 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv');
-    return lines.join('\r\n') + '\r\n';
-  }
-  const offered = offer.split(/\r?\n/);
-  let port = 40000;
-  for (let i = 0; i < offered.length; i++) {
-    const line = (offered[i] as string).trim();
-    if (!line.startsWith('m=')) continue;
-    // m=<media> <port> <proto> <fmt> ...
-    const [media, mport, proto, ...fmts] = line.slice(2).split(/\s+/);
-    if (media === undefined || proto === undefined || fmts.length === 0) continue;
-    const first = accepts === undefined ? (fmts[0] as string) : chooseFormat(fmts, offered, i, accepts);
-    if (mport === '0') {
-      // RFC 3264 §6: a rejected stream stays rejected, with port zero.
-      lines.push(`m=${media} 0 ${proto} ${first}`);
-      continue;
-    }
-    lines.push(`m=${media} ${port} ${proto} ${first}`);
-    port += 2;
-    // Attributes of this media section that describe the chosen format.
-    for (let j = i + 1; j < offered.length && !(offered[j] as string).startsWith('m='); j++) {
-      const a = (offered[j] as string).trim();
-      if (a.startsWith(`a=rtpmap:${first} `) || a.startsWith(`a=fmtp:${first} `)) lines.push(a);
-    }
-    lines.push('a=sendrecv');
-  }
-  return lines.join('\r\n') + '\r\n';
-}
-
-/** The first format of the m= line at `at` whose codec `accepts` takes; else the first offered. */
-function chooseFormat(fmts: readonly string[], lines: readonly string[], at: number, accepts: (codec: string) => boolean): string {
-  const names = new Map<string, string>();
-  for (let j = at + 1; j < lines.length && !(lines[j] as string).startsWith('m='); j++) {
-    const a = (lines[j] as string).trim();
-    if (!a.startsWith('a=rtpmap:')) continue;
-    const sp = a.indexOf(' ');
-    if (sp === -1) continue;
-    const enc = a.slice(sp + 1);
-    const slash = enc.indexOf('/');
-    names.set(a.slice(9, sp), slash === -1 ? enc : enc.slice(0, slash));
-  }
-  for (const f of fmts) {
-    const name = names.get(f) ?? STATIC_PAYLOAD_TYPES[f]?.name;
+function chooseFormat(stream: OfferedStream, accepts: (codec: string) => boolean): string | undefined {
+  for (const f of stream.fmts) {
+    const name = encodingOf(stream, f);
     if (name !== undefined && !isAuxiliaryFormat(name) && accepts(name)) return f;
   }
-  return fmts[0] as string;
+  return undefined;
+}
+
+/**
+ * Answer an offer. The first RTP stream with a codec we accept gets `port`; every other stream is
+ * rejected: RFC 3264 §6: "To reject an offered stream, the port number in the corresponding stream
+ * in the answer MUST be set to zero", and an offered stream with port zero stays rejected. The
+ * answer has one m= line per offered one, in order (§6).
+ */
+export function sdpAnswer(offer: string, address: string, port: number, accepts: (codec: string) => boolean): SessionSdp {
+  const lines = head(address);
+  let remote: Endpoint | undefined;
+  let echo = false;
+  let taken = false;
+  for (const stream of readStreams(offer)) {
+    const fmt = !taken && stream.port !== 0 && RTP_PROFILES.has(stream.proto) ? chooseFormat(stream, accepts) : undefined;
+    if (fmt === undefined) {
+      lines.push(`m=${stream.media} 0 ${stream.proto} ${stream.fmts[0] ?? '0'}`);
+      continue;
+    }
+    taken = true;
+    const direction: Direction = answerDirection(stream.direction);
+    lines.push(`m=${stream.media} ${port} ${stream.proto} ${fmt}`);
+    for (const a of stream.attributes) if (a.startsWith(`a=rtpmap:${fmt} `) || a.startsWith(`a=fmtp:${fmt} `)) lines.push(a);
+    lines.push(`a=${direction}`);
+    remote = streamEndpoint(stream);
+    echo = direction === 'sendrecv';
+  }
+  return { session: lines.join('\r\n') + '\r\n', remote, echo };
+}
+
+/**
+ * RFC 3264 §5: an offer of what the user supports (its `codecs`), as one stream on `port`: the
+ * media kind of the first codec (audio, normally), each codec with its static payload type or a
+ * dynamic one from 96, every one with an a=rtpmap. The answer comes in the ACK (RFC 3261 §13.2.1).
+ */
+export function sdpOffer(codecs: readonly string[], address: string, port: number): SessionSdp {
+  const described = codecs.map((c) => describeCodec(c));
+  const kind = described.find((d) => !isAuxiliaryFormat(d.rtpmap.split('/')[0] as string))?.media ?? 'audio';
+  const pts: string[] = [];
+  const attrs: string[] = [];
+  let dynamic = FIRST_DYNAMIC;
+  for (const d of described) {
+    if (d.media !== kind || dynamic > 127) continue;
+    const pt = d.pt ?? String(dynamic++);
+    pts.push(pt);
+    attrs.push(`a=rtpmap:${pt} ${d.rtpmap}`);
+    // RFC 4733 §2.4.1: the events a receiver takes; 0-15 is the default, 16 is flash.
+    if (d.rtpmap.startsWith('telephone-event/')) attrs.push(`a=fmtp:${pt} 0-16`);
+  }
+  const lines = [...head(address), `m=${kind} ${port} RTP/AVP ${pts.join(' ')}`, ...attrs, 'a=sendrecv'];
+  return { session: lines.join('\r\n') + '\r\n', remote: undefined, echo: true };
+}
+
+/**
+ * The answer to our offer, carried by the ACK: where our (single) stream's media goes and whether
+ * the answerer both sends and receives on it (RFC 3264 §6.1 directions, seen from the answerer).
+ */
+export function answerToOffer(answer: string | undefined): { remote: Endpoint | undefined; echo: boolean } {
+  const stream = answer === undefined ? undefined : readStreams(answer)[0];
+  if (stream === undefined) return { remote: undefined, echo: true };
+  return { remote: streamEndpoint(stream), echo: stream.port !== 0 && stream.direction === 'sendrecv' };
 }

@@ -3,10 +3,10 @@ import type { HeaderPair } from '../sip/response.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
 import type { SipRequest } from '../sip/message.js';
 import { requiredHeaders } from './catalogue.js';
-import { sdpBodyFor } from './media.js';
+import { sessionBodyFor } from './media.js';
 
 /**
- * Behaviour users (DESIGN §6), the "scenario" end of the pipeline: the Request-URI user names a
+ * Behaviour users (README, "Point a client at it"), the "scenario" end of the pipeline: the Request-URI user names a
  * configured user whose behaviour shapes the call (busy, ringing, answer, slow). Failures decided by
  * who the user is (gone, forbidden, unavailable, ambiguous, moved) belong to the `user` rule, which
  * runs before content checks. User parts compare case-sensitively after unescaping (§19.1.4).
@@ -56,10 +56,16 @@ function dialogHeaders(req: SipRequest, ctx: RuleContext): HeaderPair[] {
   return headers;
 }
 
-/** 2xx to an INVITE: a dialog (§12.1.1) and an SDP answer. */
+/**
+ * 2xx to an INVITE: a dialog (§12.1.1), an SDP answer (or offer, RFC 3264 §5) and a media port.
+ * With every media port in use the phone is busy: §21.4.24 486, "not willing or able to take
+ * additional calls at this end system".
+ */
 function answer(req: SipRequest, ctx: RuleContext): Decision {
+  const sdp = sessionBodyFor(req, ctx, undefined);
+  if (sdp === undefined) return { status: 486, headers: requiredHeaders(486, req, ctx) };
   const headers = dialogHeaders(req, ctx);
   headers.push(['Allow', ctx.config.sip.allow.join(', ')]);
   headers.push(['Supported', ctx.config.sip.supported.join(', ')]);
-  return { status: 200, headers, body: sdpBodyFor(req, ctx), dialog: 'create' };
+  return { status: 200, headers, body: sdp.body, dialog: 'create', media: sdp.media };
 }

@@ -1,7 +1,10 @@
 /**
- * The SDP body of a 2xx (RFC 3264): an answer to the request's offer, or an offer when it had none.
+ * The SDP body of a 2xx (RFC 3264): an answer to the request's offer (§6), or an offer when it had
+ * none (§5), with the o= line the dialog keeps (§8) and the media port of the call.
  */
-import { sdpAnswer } from '../dialog/sdp-answer.js';
+import type { DialogMedia, MediaPlan } from '../dialog/dialog-table.js';
+import { sdpAnswer, sdpOffer } from '../dialog/sdp-answer.js';
+import { newSessionId, nextVersion, withOrigin } from '../sdp/sdp-origin.js';
 import { supportedMediaSdp } from '../sdp/supported-sdp.js';
 import { unescape } from '../sip/charset.js';
 import { getHeader } from '../sip/message.js';
@@ -10,11 +13,33 @@ import type { SipRequest } from '../sip/message.js';
 import { sdpOfBody } from '../sdp/sdp-body.js';
 import type { RuleContext } from './rule.js';
 
-export function sdpBodyFor(req: SipRequest, ctx: RuleContext): { type: string; content: string } {
+export interface SessionBody {
+  readonly body: { readonly type: string; readonly content: string };
+  readonly media: MediaPlan;
+}
+
+/**
+ * The SDP of a 2xx to `req`, for a new dialog (`prior` undefined: a port is reserved for the call)
+ * or one whose last SDP was `prior`. Undefined when no media port is free (media.maxSessions).
+ */
+export function sessionBodyFor(req: SipRequest, ctx: RuleContext, prior: DialogMedia | undefined): SessionBody | undefined {
+  const port = prior?.port ?? ctx.services.media.reservePort();
+  if (port === undefined) return undefined;
   const offer = sdpOfBody(req.contentType, getHeader(req.headers, 'content-type'), req.body);
-  const codecs = codecsFor(req, ctx).map((c) => c.toLowerCase());
-  const accepts = (codec: string): boolean => codecs.includes(codec.toLowerCase());
-  return { type: 'application/sdp', content: sdpAnswer(offer, { address: mediaAddress(req, ctx), sessionId: req.cseq.seq }, accepts) };
+  const address = mediaAddress(req, ctx);
+  const codecs = codecsFor(req, ctx);
+  const lower = codecs.map((c) => c.toLowerCase());
+  const sdp = offer === undefined ? sdpOffer(codecs, address, port) : sdpAnswer(offer, address, port, (c) => lower.includes(c.toLowerCase()));
+  const sessionId = prior?.sessionId ?? newSessionId();
+  const version = nextVersion(prior, sdp.session);
+  return {
+    body: { type: 'application/sdp', content: withOrigin(sdp.session, address, sessionId, version) },
+    media: {
+      media: { sessionId, version, session: sdp.session, port, awaitingAnswer: offer === undefined },
+      remote: sdp.remote,
+      echo: sdp.echo,
+    },
+  };
 }
 
 /** The codecs a call to the Request-URI user may use: the user's own `codecs`, else sip.codecs. */

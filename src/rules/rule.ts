@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair, ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
-import type { DialogState } from '../dialog/dialog-table.js';
+import type { DialogState, MediaPlan } from '../dialog/dialog-table.js';
 import type { Services } from '../core/services.js';
 
 /** What a decision does to dialog state; the core applies it (rules themselves keep no state). */
@@ -19,6 +19,8 @@ export interface Decision extends ResponseSpec {
   /** Hold the final response this long (a 100 Trying goes out at once for an INVITE, §17.2.1). */
   readonly delayMs?: number | undefined;
   readonly dialog?: DialogEffect | undefined;
+  /** The SDP state and media target a 2xx with SDP gives its dialog; the core applies it with `dialog`. */
+  readonly media?: MediaPlan | undefined;
 }
 
 /** Read-only view of the dialogs the server holds (§12); empty until a user answers calls. */
