@@ -166,6 +166,17 @@ export const configSchema = z
         maxContactsPerUser: positiveInt,
       })
       .strict(),
+    events: z
+      .object({
+        defaultExpires: positiveInt,
+        minExpires: positiveInt,
+        // Expiry timers run on the clock: 2^31-1 ms is the longest a timer can wait.
+        maxExpires: positiveInt.max(2147483),
+        maxSubscriptions: positiveInt,
+        maxPublications: positiveInt,
+        maxBytes: positiveInt,
+      })
+      .strict(),
     catalogue: z
       .object({
         retryAfter: seconds,
@@ -209,3 +220,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
 export type CustomRuleConfig = z.infer<typeof customRuleSchema>;
+    if (c.events.minExpires > c.events.maxExpires) {
+      ctx.addIssue({ code: 'custom', path: ['events', 'minExpires'], message: 'must not exceed events.maxExpires' });
+    }

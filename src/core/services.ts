@@ -10,12 +10,16 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../transaction/clock.js';
 import { BindingTable } from '../registrar/bindings.js';
 import { AuthService } from '../auth/auth-service.js';
+import { EventService } from '../events/event-service.js';
+import type { SipRequest } from '../sip/message.js';
 import type { Logger } from 'pino';
 import { MediaService } from '../media/media-service.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
   readonly config: () => Readonly<Config>;
+  /** The To tag the core's response to a request carries (a subscription dialog's local tag). */
+  readonly toTag: (req: SipRequest) => string;
   /** For what services report on their own (a media port that fails to bind). */
   readonly logger?: Logger | undefined;
 }
@@ -25,6 +29,8 @@ export interface Services {
   readonly registrar: BindingTable;
   /** Digest nonces and nonce-counts (§22, RFC 8760), for the auth rule and on-demand challenges. */
   readonly auth: AuthService;
+  /** Published event state (RFC 3903) and subscriptions with their NOTIFYs (RFC 6665), src/events/. */
+  readonly events: EventService;
   /** RTP echo of answered calls, a port each (src/media/), started and stopped by their dialogs. */
   readonly media: MediaService;
 }
@@ -33,6 +39,7 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     registrar: new BindingTable(deps.clock),
     auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
+    events: new EventService({ clock: deps.clock, config: deps.config, toTag: deps.toTag }),
     media: new MediaService({ clock: deps.clock, config: deps.config, logger: deps.logger }),
   };
 }
@@ -40,5 +47,6 @@ export function createServices(deps: ServiceDeps): Services {
 export function closeServices(services: Services): void {
   services.registrar.close();
   services.auth.close();
+  services.events.close();
   services.media.close();
 }

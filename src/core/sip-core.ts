@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { ResponseBasis } from '../sip/message.js';
+import { getHeader, type ResponseBasis, type SipRequest } from '../sip/message.js';
 import { parseMessage } from '../sip/parse.js';
 import { buildResponse, responseDestination } from '../sip/response.js';
 import { makeTagger, type Tagger } from '../sip/to-tag.js';
@@ -95,7 +95,14 @@ export function createCore(deps: CoreDeps): SipCore {
     return pipeline;
   }
 
-  const services = createServices({ clock, config: deps.config, logger: deps.logger });
+  // A request's To tag from its parsed header fields: the same values the basis holds, so a
+  // subscription's NOTIFY carries the tag of the 200 that accepted it (RFC 6665 §4.2.1.1).
+  const requestToTag = (req: SipRequest): string => {
+    const cseq = getHeader(req.headers, 'cseq') ?? '';
+    const sp = cseq.indexOf(' ');
+    return tag(req.callId, getHeader(req.headers, 'from') ?? '', req.via[0]?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
+  };
+  const services = createServices({ clock, config: deps.config, logger: deps.logger, toTag: requestToTag });
   const report = answerReporter(deps.logger, observer);
   // One function for every request's context (a closure per request was garbage on the hot path).
   const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
@@ -125,6 +132,8 @@ export function createCore(deps: CoreDeps): SipCore {
     const stream = flow.transport !== 'udp';
     const outcome = parseMessage(data, config.limits, stream);
     if (outcome.kind === 'drop') {
+      // §17.1.3: a response to one of our NOTIFYs goes to its client transaction (src/events/).
+      if (outcome.why === 'response received' && services.events.onResponse(data)) return;
       stats.dropped++;
       observer.dropped();
       if (deps.logger.isLevelEnabled('debug')) {

@@ -43,9 +43,9 @@ export const RULES: readonly Rule[] = [
   domainRule, // 404  §8.2.2.1
   codeInUriRule, // 4xx  sip:<code>@host
   userRule, // 403 404 405 410 480 484 485 302  §8.2.2.1, §8.3, §21.4
+  eventRule, // 489, and SUBSCRIBE / PUBLISH to a user: RFC 6665 §4.2, RFC 3903 §6 (it checks their bodies itself)
   contentRule, // 400 406 415 488 493  §8.2.3, §21.4.26
   sessionTimerRule, // 422  RFC 4028
-  eventRule, // 489  RFC 6665, RFC 3903
   registrarRule, // 200 400 404 423 500  §10.3
   behaviourRule, // busy / ringing / answer / slow users
 ];

@@ -22,8 +22,9 @@ describe('event rule (RFC 6665, RFC 3903)', () => {
     ['SUBSCRIBE', 'dialog;id=42'],
     ['PUBLISH', 'presence'],
     ['SUBSCRIBE', ' message-summary '],
-  ])('lets a %s for the served package %j through (RFC 6665 §8.2.1)', (method, value) => {
-    expect(check(method, { Event: value })).toBeUndefined();
+  ])('lets a %s for the served package %j to a user without a password through (RFC 6665 §8.2.1)', (method, value) => {
+    expect(eventRule.check(requestOf({ method, uri: 'sip:busy@127.0.0.1', headers: { Event: value } }), ctx)).toBeUndefined();
+    expect(eventRule.check(requestOf({ method, uri: 'sip:nobody@127.0.0.1', headers: { Event: value } }), ctx)).toBeUndefined();
   });
 
   it('answers 400 naming the missing Event of a SUBSCRIBE (RFC 6665 §8.2.1)', () => {
