@@ -71,3 +71,51 @@ describe('command line', () => {
     expect(text).toMatch(/--log-level .*\(env SIP4XX_LOG_LEVEL\)/);
   });
 });
+
+describe('command line: keys that are not leaves of the defaults', () => {
+  const load = (argv: string[]) => loadConfig({ overrides: parseCli(argv, defaults).overrides });
+
+  it("takes the README's --users.alice '{behaviour: busy}', merged over alice's password", () => {
+    expect(load(['--users.alice', '{behaviour: busy}']).users.alice).toEqual({ password: 'secret', behaviour: 'busy' });
+  });
+
+  it('adds a new user, and a later flag changes one field of it', () => {
+    expect(load(['--users.carol', '{behaviour: busy}']).users.carol).toEqual({ behaviour: 'busy' });
+    expect(load(['--users.carol', '{behaviour: busy}', '--users.carol.retryAfter', '7']).users.carol).toEqual({ behaviour: 'busy', retryAfter: 7 });
+  });
+
+  it('keeps a user field the schema types as text as text: --users.dave.password 1234', () => {
+    expect(load(['--users.dave.password', '1234']).users.dave).toEqual({ password: '1234' });
+  });
+
+  it('adds a new alias, a list replacing nothing', () => {
+    expect(load(['--aliases.crew', '[alice, busy]']).aliases).toEqual({ team: ['alice', 'bob'], crew: ['alice', 'busy'] });
+  });
+
+  it('merges a whole section over its defaults: --limits.tcp', () => {
+    expect(load(['--limits.tcp', '{maxConnections: 5}']).limits.tcp).toEqual({ maxConnections: 5, idleTimeoutMs: 120000 });
+  });
+
+  it('replaces a list wholesale: --sip.supported', () => {
+    expect(load(['--sip.supported', '[timer]']).sip.supported).toEqual(['timer']);
+  });
+
+  it('refuses nonsense through the schema, naming the flag that gave it', () => {
+    expect(() => load(['--users.carol', '{behaviour: dancing}'])).toThrow(/^invalid configuration: users\.carol\.behaviour \(from --users\.carol\): /);
+    expect(() => load(['--limits.tcp', '{maxConections: 5}'])).toThrow(/^invalid configuration: limits\.tcp \(from --limits\.tcp\): Unrecognized key: "maxConections"$/);
+    expect(() => load(['--server.prot', '5060'])).toThrow(/^invalid configuration: server \(from --server\.prot\): Unrecognized key: "prot"$/);
+  });
+
+  it('still refuses a flag under no top-level key as unknown', () => {
+    expect(() => parseCli(['--limts.maxBodyBytes', '1'], defaults)).toThrow(/^Unknown option '--limts\.maxBodyBytes'.*see --help/);
+    expect(() => parseCli(['--users.', '{}'], defaults)).toThrow(CliError);
+  });
+
+  it('says in --help how map keys and unknown variables are handled', () => {
+    const text = helpText(defaults, '9.9.9');
+    expect(text).toContain("--users.carol '{behaviour: busy}'");
+    expect(text).toContain('SIP4XX_USERS__CAROL is users.carol');
+    expect(text).toContain('A SIP4XX_* variable that names no key is refused (except SIP4XX_CONFIG, SIP4XX_ADMIN_TOKEN)');
+    expect(text).toContain('--users.alice.password  SIP4XX_USERS__ALICE__PASSWORD  (default "secret")');
+  });
+});
