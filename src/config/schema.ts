@@ -196,14 +196,32 @@ export const configSchema = z
       })
       .strict(),
     calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0) }).strict(),
+    /** Echo of answered calls' RTP (src/media/): each call one even port of portMin–portMax. */
+    media: z
+      .object({
+        enabled: z.boolean(),
+        portMin: z.number().int().min(1024).max(65534),
+        portMax: z.number().int().min(1024).max(65534),
+        maxPacketsPerSecond: positiveInt,
+        maxBytesPerPacket: z.number().int().min(12).max(65507),
+        maxCallSeconds: positiveInt,
+        maxSessions: positiveInt,
+      })
+      .strict(),
     rules: z.array(customRuleSchema),
     defaultResponse: z.object({ code: statusCode, reason: z.string().min(1) }).strict(),
     pipeline: z.array(z.string().min(1)),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.media.portMin > c.media.portMax) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'portMin'], message: 'must not exceed media.portMax' });
+    }
     if (c.registrar.minExpires > c.registrar.maxExpires) {
       ctx.addIssue({ code: 'custom', path: ['registrar', 'minExpires'], message: 'must not exceed registrar.maxExpires' });
+    }
+    if (c.events.minExpires > c.events.maxExpires) {
+      ctx.addIssue({ code: 'custom', path: ['events', 'minExpires'], message: 'must not exceed events.maxExpires' });
     }
     for (const [alias, targets] of Object.entries(c.aliases)) {
       targets.forEach((t, i) => {
@@ -220,6 +238,3 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
 export type CustomRuleConfig = z.infer<typeof customRuleSchema>;
-    if (c.events.minExpires > c.events.maxExpires) {
-      ctx.addIssue({ code: 'custom', path: ['events', 'minExpires'], message: 'must not exceed events.maxExpires' });
-    }

@@ -3,8 +3,12 @@ import { behaviourRule } from '../../../src/rules/behaviour.js';
 import type { Decision } from '../../../src/rules/rule.js';
 import type { RequestSpec } from '../../helpers/sip-request.js';
 import { requestOf, ruleContext } from '../../helpers/rule-context.js';
+import { MediaService } from '../../../src/media/media-service.js';
+import type { RuleContext } from '../../../src/rules/rule.js';
+import { FakeClock } from '../transaction/fake-clock.js';
 
-const ctx = ruleContext({ config: { calls: { ringMs: 12_000, slowMs: 3_000 }, catalogue: { retryAfter: 90 } } });
+const base = ruleContext({ config: { calls: { ringMs: 12_000, slowMs: 3_000 }, catalogue: { retryAfter: 90 } } });
+const ctx = { ...base, services: { media: new MediaService({ clock: new FakeClock(), config: () => base.config }) } } as unknown as RuleContext;
 const check = (spec: RequestSpec): Decision | undefined => behaviourRule.check(requestOf(spec), ctx);
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 
@@ -46,6 +50,15 @@ describe('behaviour rule (DESIGN §6 users)', () => {
     expect(d?.headers?.map(([n]) => n)).toEqual(['Contact', 'Allow', 'Supported']);
     expect(d?.body?.type).toBe('application/sdp');
     expect(String(d?.body?.content)).toContain('m=audio 40000 RTP/AVP 0');
+    expect(d?.media?.media.port).toBe(40000);
+  });
+
+  it('answers an INVITE to answer 486 with Retry-After when every media port is taken (§21.4.24)', () => {
+    const full = ruleContext({ config: { media: { portMin: 40000, portMax: 40001 }, catalogue: { retryAfter: 90 } } });
+    const media = new MediaService({ clock: new FakeClock(), config: () => full.config, bind: () => new Promise(() => undefined) });
+    media.start(40000, undefined, true);
+    const d = behaviourRule.check(requestOf({ uri: 'sip:answer@127.0.0.1' }), { ...full, services: { media } } as unknown as RuleContext);
+    expect(d).toEqual({ status: 486, headers: [['Retry-After', '90']] });
   });
 
   it('answers other methods to answer with a plain 200 and no dialog', () => {
