@@ -1,6 +1,6 @@
 /**
  * Logs the garbage collections of the process it is loaded into (`node --import ./gc-hook.js
- * src/main.js …`, as bench/run.ts starts the server) to `$SIP4XX_BENCH_GC_FILE`, one line per
+ * src/main.js …`, as bench/run.ts starts the server) to `$BENCH_GC_FILE`, one line per
  * collection: `<start, epoch ms> <minor|major|incremental|weakcb> <duration ms>`. The bench reads it
  * after each load row and puts the pauses that fell inside the row next to its latency.
  *
@@ -10,7 +10,7 @@
 import { appendFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks';
 
-const file = process.env['SIP4XX_BENCH_GC_FILE'];
+const file = process.env['BENCH_GC_FILE'];
 
 if (file !== undefined && file !== '') {
   const { NODE_PERFORMANCE_GC_MINOR, NODE_PERFORMANCE_GC_MAJOR, NODE_PERFORMANCE_GC_INCREMENTAL, NODE_PERFORMANCE_GC_WEAKCB } =

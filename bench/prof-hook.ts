@@ -1,7 +1,7 @@
 /**
  * CPU-profiles the process it is loaded into (`node --enable-source-maps --import tsx
  * --import ./bench/prof-hook.ts src/main.ts …`) and, on SIGTERM/SIGINT or exit, writes the profile
- * to `$SIP4XX_BENCH_PROF_DIR/server-<pid>.cpuprofile` with every call frame mapped back to the
+ * to `$BENCH_PROF_DIR/server-<pid>.cpuprofile` with every call frame mapped back to the
  * TypeScript source (tsx transpiles, so raw V8 line numbers would point into generated code).
  *
  * A hook rather than `--cpu-prof` because that one only writes on a clean exit, and the server may
@@ -14,8 +14,8 @@ import path from 'node:path';
 import type { Profile } from './cpu-profile.js';
 
 
-const dir = process.env['SIP4XX_BENCH_PROF_DIR'] ?? path.join(process.cwd(), '.bench', 'prof');
-const intervalUs = Number(process.env['SIP4XX_BENCH_PROF_INTERVAL_US'] ?? '200');
+const dir = process.env['BENCH_PROF_DIR'] ?? path.join(process.cwd(), '.bench', 'prof');
+const intervalUs = Number(process.env['BENCH_PROF_INTERVAL_US'] ?? '200');
 
 const session = new inspector.Session();
 session.connect();

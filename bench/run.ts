@@ -350,8 +350,8 @@ async function spawnServer(a: Args, profileDir: string | undefined): Promise<Chi
   const args = [...nodeArgs, '--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0', ...a.serverArgs];
   const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
   writeFileSync(gcFile, '');
-  const env: NodeJS.ProcessEnv = { ...process.env, SIP4XX_BENCH_GC_FILE: gcFile };
-  if (profileDir !== undefined) env['SIP4XX_BENCH_PROF_DIR'] = profileDir;
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
+  if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
   // `timeout` bounds the server's life even if this process dies without cleaning up.
   const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), process.execPath, ...args], {
     cwd: ROOT,

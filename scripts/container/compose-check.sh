@@ -34,8 +34,8 @@ compose_stop_exit_code() {
 
 check_compose() {
   step "docker-compose.yml for real (docker-compose → podman API)"
-  if [[ "${SIP4XX_SKIP_COMPOSE:-}" == 1 ]]; then
-    echo "  skip  SIP4XX_SKIP_COMPOSE=1"
+  if [[ "${CONTAINER_TEST_SKIP_COMPOSE:-}" == 1 ]]; then
+    echo "  skip  CONTAINER_TEST_SKIP_COMPOSE=1"
     return
   fi
   if ! start_podman_service >"$WORK/service-start.log" 2>&1; then

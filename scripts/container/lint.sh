@@ -10,7 +10,7 @@ DOCKERFILE_UTILS="dockerfile-utils@0.16.3"
 # is not packaged for Debian 12 and its npm wrappers only call a binary that must already exist.
 # Installed once into the cache so warm runs need no registry round trip.
 install_dockerfile_utils() {
-  local dir="$SIP4XX_CONTAINER_CACHE/tools/$DOCKERFILE_UTILS"
+  local dir="$CONTAINER_TEST_CONTAINER_CACHE/tools/$DOCKERFILE_UTILS"
   DOCKERFILE_UTILS_BIN="$dir/node_modules/.bin/dockerfile-utils"
   [[ -x "$DOCKERFILE_UTILS_BIN" ]] && return 0
   mkdir -p "$dir"

@@ -2,12 +2,12 @@
 # Sourced, not run: gives podman a private configuration so the container tests neither read nor
 # change /etc/containers or the machine's own image store.
 #
-#   source scripts/container/podman-env.sh   # needs root; sets CONTAINERS_* and SIP4XX_PODMAN_*
+#   source scripts/container/podman-env.sh   # needs root; sets CONTAINERS_* and CONTAINER_TEST_PODMAN_*
 #
 # Inputs (environment, all optional):
-#   SIP4XX_CONTAINER_CACHE  directory kept between runs (images, build layers, base rootfs);
+#   CONTAINER_TEST_CONTAINER_CACHE  directory kept between runs (images, build layers, base rootfs);
 #                           default /var/cache/sip4xx-container. Delete it to start cold.
-#   SIP4XX_STORAGE_DRIVER   overlay | vfs; default: overlay when the kernel allows it, else vfs.
+#   CONTAINER_TEST_STORAGE_DRIVER   overlay | vfs; default: overlay when the kernel allows it, else vfs.
 #
 # Why each setting:
 #   runtime runc            crun fails on this kind of host (hybrid cgroup v1/v2 hierarchy).
@@ -17,14 +17,14 @@
 #   registries: none        nothing is ever pulled; every image is built or imported locally.
 #   runroot under /run      podman records it in its database, so it must not change between runs.
 
-SIP4XX_CONTAINER_CACHE="${SIP4XX_CONTAINER_CACHE:-/var/cache/sip4xx-container}"
-SIP4XX_PODMAN_CONF_DIR=""
+CONTAINER_TEST_CONTAINER_CACHE="${CONTAINER_TEST_CONTAINER_CACHE:-/var/cache/sip4xx-container}"
+CONTAINER_TEST_PODMAN_CONF_DIR=""
 
 sip4xx_podman_write_conf() {
   local driver="$1"
-  [[ -n "$SIP4XX_PODMAN_CONF_DIR" ]] || SIP4XX_PODMAN_CONF_DIR="$(mktemp -d /tmp/sip4xx-podman-conf.XXXXXX)"
-  mkdir -p "$SIP4XX_CONTAINER_CACHE/storage-$driver" "/run/sip4xx-container/$driver/tmp"
-  cat >"$SIP4XX_PODMAN_CONF_DIR/containers.conf" <<EOF
+  [[ -n "$CONTAINER_TEST_PODMAN_CONF_DIR" ]] || CONTAINER_TEST_PODMAN_CONF_DIR="$(mktemp -d /tmp/sip4xx-podman-conf.XXXXXX)"
+  mkdir -p "$CONTAINER_TEST_CONTAINER_CACHE/storage-$driver" "/run/sip4xx-container/$driver/tmp"
+  cat >"$CONTAINER_TEST_PODMAN_CONF_DIR/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 
@@ -34,26 +34,26 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "/run/sip4xx-container/$driver/tmp"
 EOF
-  cat >"$SIP4XX_PODMAN_CONF_DIR/storage.conf" <<EOF
+  cat >"$CONTAINER_TEST_PODMAN_CONF_DIR/storage.conf" <<EOF
 [storage]
 driver = "$driver"
 runroot = "/run/sip4xx-container/$driver/run"
-graphroot = "$SIP4XX_CONTAINER_CACHE/storage-$driver"
+graphroot = "$CONTAINER_TEST_CONTAINER_CACHE/storage-$driver"
 EOF
-  cat >"$SIP4XX_PODMAN_CONF_DIR/registries.conf" <<'EOF'
+  cat >"$CONTAINER_TEST_PODMAN_CONF_DIR/registries.conf" <<'EOF'
 unqualified-search-registries = []
 short-name-mode = "enforcing"
 EOF
-  export CONTAINERS_CONF="$SIP4XX_PODMAN_CONF_DIR/containers.conf"
-  export CONTAINERS_STORAGE_CONF="$SIP4XX_PODMAN_CONF_DIR/storage.conf"
-  export CONTAINERS_REGISTRIES_CONF="$SIP4XX_PODMAN_CONF_DIR/registries.conf"
-  export SIP4XX_PODMAN_DRIVER="$driver"
+  export CONTAINERS_CONF="$CONTAINER_TEST_PODMAN_CONF_DIR/containers.conf"
+  export CONTAINERS_STORAGE_CONF="$CONTAINER_TEST_PODMAN_CONF_DIR/storage.conf"
+  export CONTAINERS_REGISTRIES_CONF="$CONTAINER_TEST_PODMAN_CONF_DIR/registries.conf"
+  export CONTAINER_TEST_PODMAN_DRIVER="$driver"
 }
 
 # Overlay is many times faster than vfs (no full copy per layer), but needs kernel overlayfs that
 # accepts the cache directory's filesystem; `podman info` mounts a test overlay and fails if not.
 sip4xx_podman_setup() {
-  local driver="${SIP4XX_STORAGE_DRIVER:-}"
+  local driver="${CONTAINER_TEST_STORAGE_DRIVER:-}"
   if [[ -z "$driver" ]]; then
     sip4xx_podman_write_conf overlay
     if podman info >/dev/null 2>&1; then
@@ -68,6 +68,6 @@ sip4xx_podman_setup() {
 }
 
 sip4xx_podman_teardown_conf() {
-  [[ -n "$SIP4XX_PODMAN_CONF_DIR" ]] && rm -rf "$SIP4XX_PODMAN_CONF_DIR"
-  SIP4XX_PODMAN_CONF_DIR=""
+  [[ -n "$CONTAINER_TEST_PODMAN_CONF_DIR" ]] && rm -rf "$CONTAINER_TEST_PODMAN_CONF_DIR"
+  CONTAINER_TEST_PODMAN_CONF_DIR=""
 }

@@ -6,16 +6,16 @@
 # Needs root on Debian/Ubuntu (apt-get installs what is missing). Reaches only the Debian mirror
 # and the npm registry: no Docker Hub, no Docker engine. Prints "N passed, N failed" last and
 # exits non-zero if anything failed. Everything it starts is removed on exit; what is kept between
-# runs (base rootfs, podman storage with build cache) lives in $SIP4XX_CONTAINER_CACHE
+# runs (base rootfs, podman storage with build cache) lives in $CONTAINER_TEST_CONTAINER_CACHE
 # (default /var/cache/sip4xx-container) and makes a warm run take seconds.
 #
 # Environment (optional):
-#   SIP4XX_CONTAINER_CACHE   cache directory (see podman-env.sh); delete it for a cold run
-#   SIP4XX_STORAGE_DRIVER    overlay | vfs (default: overlay if the kernel allows it)
-#   SIP4XX_SKIP_INSTALL=1    do not apt-get anything; fail if a tool is missing
-#   SIP4XX_SKIP_COMPOSE=1    skip running docker-compose.yml for real (it is still validated)
-#   SIP4XX_KEEP=1            keep the containers and image for inspection (printed at the end)
-#   SIP4XX_BASE_*            see base-image.sh
+#   CONTAINER_TEST_CONTAINER_CACHE   cache directory (see podman-env.sh); delete it for a cold run
+#   CONTAINER_TEST_STORAGE_DRIVER    overlay | vfs (default: overlay if the kernel allows it)
+#   CONTAINER_TEST_SKIP_INSTALL=1    do not apt-get anything; fail if a tool is missing
+#   CONTAINER_TEST_SKIP_COMPOSE=1    skip running docker-compose.yml for real (it is still validated)
+#   CONTAINER_TEST_KEEP=1            keep the containers and image for inspection (printed at the end)
+#   CONTAINER_TEST_BASE_*            see base-image.sh
 #
 # shellcheck disable=SC2016 # single-quoted node/sh programs and Go templates expand elsewhere
 # shellcheck disable=SC2317 # functions run through `check` and traps look unreachable to it
@@ -55,8 +55,8 @@ STOP_GRACE_S=15      # SIGTERM → SIGKILL; the server must exit well before
 cleanup() {
   local rc=$?
   end_step
-  if [[ "${SIP4XX_KEEP:-}" == 1 ]]; then
-    echo "kept: containers labelled $LABEL, image $IMAGE, podman config in $SIP4XX_PODMAN_CONF_DIR"
+  if [[ "${CONTAINER_TEST_KEEP:-}" == 1 ]]; then
+    echo "kept: containers labelled $LABEL, image $IMAGE, podman config in $CONTAINER_TEST_PODMAN_CONF_DIR"
   elif [[ -n "${CONTAINERS_CONF:-}" ]]; then
     [[ -n "$HEALTH_DRIVER_PID" ]] && kill "$HEALTH_DRIVER_PID" 2>/dev/null
     if [[ -n "$PODMAN_SERVICE_PID" ]]; then
@@ -69,7 +69,7 @@ cleanup() {
     # Build cache from old source trees is never reused; keep a week of it.
     timeout 60 podman image prune -f --filter until=168h >/dev/null 2>&1
   fi
-  [[ "${SIP4XX_KEEP:-}" == 1 ]] || sip4xx_podman_teardown_conf
+  [[ "${CONTAINER_TEST_KEEP:-}" == 1 ]] || sip4xx_podman_teardown_conf
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -127,7 +127,7 @@ install_prerequisites() {
   done
   if ((${#missing[@]} == 0)); then
     pass "tools present (${want[*]})"
-  elif [[ "${SIP4XX_SKIP_INSTALL:-}" == 1 || $EUID -ne 0 ]]; then
+  elif [[ "${CONTAINER_TEST_SKIP_INSTALL:-}" == 1 || $EUID -ne 0 ]]; then
     fail "tools present" "missing: ${missing[*]} (run as root, or install them)"
   else
     echo "  installing: ${missing[*]}"
@@ -147,10 +147,10 @@ base_image_to() { sip4xx_ensure_base_image >"$1"; }
 # found there at start a leftover. Background children do not inherit the lock (9>&-), so a
 # stray one cannot hold it after the run is gone.
 take_lock() {
-  mkdir -p "$SIP4XX_CONTAINER_CACHE"
-  exec 9>"$SIP4XX_CONTAINER_CACHE/run.lock"
+  mkdir -p "$CONTAINER_TEST_CONTAINER_CACHE"
+  exec 9>"$CONTAINER_TEST_CONTAINER_CACHE/run.lock"
   if ! flock -n 9; then
-    echo "  waiting for another container test run using $SIP4XX_CONTAINER_CACHE ..."
+    echo "  waiting for another container test run using $CONTAINER_TEST_CONTAINER_CACHE ..."
     flock -w 600 9 || return 1
   fi
 }
@@ -181,7 +181,7 @@ prepare_podman() {
     fail "podman works with the private configuration" "$(tail -n 20 "$WORK/podman-setup.log")"
     return 1
   fi
-  pass "podman ready (storage driver $SIP4XX_PODMAN_DRIVER, cache $SIP4XX_CONTAINER_CACHE)"
+  pass "podman ready (storage driver $CONTAINER_TEST_PODMAN_DRIVER, cache $CONTAINER_TEST_CONTAINER_CACHE)"
   reap_leftovers
   if interruptible "$WORK/base.log" base_image_to "$WORK/base.ref"; then
     BASE_IMAGE="$(cat "$WORK/base.ref")"
@@ -379,7 +379,7 @@ main() {
   echo "sip4xx container tests (run $RUN_ID)"
   install_prerequisites
   if ! take_lock; then
-    fail "lock $SIP4XX_CONTAINER_CACHE/run.lock within 600s (another run holds it)"
+    fail "lock $CONTAINER_TEST_CONTAINER_CACHE/run.lock within 600s (another run holds it)"
     finish
   fi
   run_lints
