@@ -17,8 +17,8 @@ const sdp = (...lines: string[]): string => [...lines, ''].join('\r\n');
 const offer = sdp('v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', 'm=audio 4000 RTP/AVP 18 101 96 8', 'a=rtpmap:101 telephone-event/8000', 'a=rtpmap:96 OPUS/48000/2', 'a=fmtp:96 useinbandfec=1');
 
 function bodyFor(ctx: RuleContext, user: string, body: string | undefined, prior?: DialogMedia): SessionBody {
-  const headers = body === undefined ? {} : { 'Content-Type': 'application/sdp' };
-  const out = sessionBodyFor(requestOf({ uri: `sip:${user}@127.0.0.1`, headers, ...(body === undefined ? {} : { body }) }), ctx, prior);
+  const spec = body === undefined ? { uri: `sip:${user}@127.0.0.1` } : { uri: `sip:${user}@127.0.0.1`, headers: { 'Content-Type': 'application/sdp' }, body };
+  const out = sessionBodyFor(requestOf(spec), ctx, prior);
   if (out === undefined) throw new Error('no media port');
   return out;
 }
