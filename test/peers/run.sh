@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Interop tests against real SIP peers: every SIPp scenario in test/peers/scenarios over UDP and TCP,
-# plus sipsak OPTIONS pings, all against one sip4xx server on a free port of 127.0.0.1.
+# plus sipsak (OPTIONS pings, REGISTER through the digest challenge), sipvicious svcrack (finds
+# alice's password in a short wordlist) and sofia-sip's sip-options, all against one sip4xx server
+# on its default configuration on a free port of 127.0.0.1.
 #
 #   npm run test:peers            (or: bash test/peers/run.sh)
 #
@@ -13,7 +15,7 @@
 #   peers-check: 2_486_Retrans == 2    after SIPp succeeds, compare a column of its -trace_counts
 #                                      CSV (message index_name_counter) with == != >= <= > <
 #   peers-args: -au alice -ap secret   extra SIPp arguments (split on blanks, no globbing)
-#   peers-server-args: --auth.algorithms [MD5]
+#   peers-server-args: --registrar.minExpires 120
 #                                      run it against a second sip4xx started with these extra flags
 #                                      (split likewise) on its own free port; scenarios naming the
 #                                      same flags share that server
@@ -31,13 +33,15 @@ summary() { echo "$passed passed, $failed failed"; }
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sipp)
 command -v sipsak >/dev/null 2>&1 || missing+=(sipsak)
+command -v svcrack >/dev/null 2>&1 || missing+=(svcrack)
+command -v sip-options >/dev/null 2>&1 || missing+=(sip-options)
 if ((${#missing[@]})); then
   if [[ "${CI:-}" == "true" ]]; then
     echo "FATAL: ${missing[*]} not installed, but CI=true: the CI job must install them" \
-      "(apt-get install -y sip-tester sipsak) before running the peer tests." >&2
+      "(apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin) before running the peer tests." >&2
   else
-    echo "ERROR: ${missing[*]} not installed; the peer tests need both. Install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y sip-tester sipsak" >&2
+    echo "ERROR: ${missing[*]} not installed; the peer tests need them all. Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin" >&2
   fi
   echo "FAIL  setup  peer tools present (missing: ${missing[*]})"
   failed=1
@@ -85,7 +89,7 @@ sipp_port=$(sed -n 2p <<<"$ports") # SIPp's local port (-p), reused by the seque
 
 # One process (node --import tsx), so its pid is the server's pid and the trap can stop it.
 # calls.slowMs: the `slow` user's 408 comes after 1 s, so invite-slow-100-408 stays quick.
-node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --admin.port 0 --log-level warn --calls.slowMs 1000 \
+node --import tsx src/main.ts --host 127.0.0.1 --port "$port" --admin.port 0 --log-level info --calls.slowMs 1000 \
   >"$work/server.log" 2>&1 </dev/null &
 server_pid=$!
 
@@ -220,6 +224,79 @@ run_sipsak() { # run_sipsak TRANSPORT(udp|tcp): OPTIONS ping must get 200 OK
   record "$name" "$status" "$out"
 }
 
+# The digest users of the default configuration (config/default.yaml): alice / secret.
+run_sipsak_register() { # run_sipsak_register TRANSPORT(udp|tcp): REGISTER alice -> 401 -> 200
+  local transport=$1 name out status callid codes
+  name="sipsak  $transport  register-401-auth-200"
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  out="$work/sipsak-register-$transport.log"
+  # -U -C: register this Contact only (usrloc mode); -x 600: above registrar.minExpires (sipsak's
+  # default 15 would get 423, which sipsak does not retry); -i: no Via-insertion warning.
+  local args=(-U -C "sip:alice@127.0.0.1:9" -s "sip:alice@127.0.0.1:$port" -a secret -u alice -x 600 -i -vvv)
+  [[ "$transport" == tcp ]] && args+=(-E tcp)
+  timeout 20 sipsak "${args[@]}" >"$out" 2>&1 </dev/null
+  status=$?
+  if [[ "$status" == 0 ]]; then
+    if ! grep -q '^WWW-Authenticate: Digest .*algorithm=MD5' "$out"; then status=no-md5-challenge
+    elif ! grep -q '^Authorization: Digest username="alice"' "$out"; then status=no-authorization
+    elif ! grep -q '^SIP/2.0 200 OK' "$out"; then status=no-200
+    elif ! grep -q 'All usrloc tests completed successful' "$out"; then status=not-successful
+    fi
+  fi
+  # The server's side: this Call-ID answered 401 (auth) then 200 (registrar), over this transport.
+  callid=$(sed -n 's/^Call-ID: *\([^[:space:]]*\).*/\1/p' "$out" | head -n 1)
+  if [[ "$status" == 0 ]]; then
+    codes=$(server_codes "$callid" "$transport")
+    [[ "$codes" == "401/auth 200/registrar" ]] || { status=server-logged; echo "sip4xx logged: ${codes:-nothing}" >>"$out"; }
+  fi
+  record "$name" "$status" "$out"
+}
+
+# server_codes CALL-ID TRANSPORT: "code/rule ..." of the main server's answered lines for a Call-ID
+# that came over TRANSPORT (it logs at info level for these cases).
+server_codes() {
+  [[ -n "$1" ]] || return 0
+  grep -F "\"callId\":\"$1\"" "$work/server.log" | grep -F "\"transport\":\"$2\"" \
+    | sed -n 's/.*"code":\([0-9]*\),"rule":"\([^"]*\)".*/\1\/\2/p' | tr '\n' ' ' | sed 's/ $//'
+}
+
+run_svcrack() { # sipvicious svcrack (UDP only; never -R): must find alice's password in a wordlist
+  local name="svcrack  udp  finds-alice-password" out status dir
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  dir="$work/svcrack"
+  mkdir -p "$dir"
+  out="$dir/svcrack.log"
+  printf '%s\n' password 123456 alice letmein secret qwerty >"$dir/words.txt"
+  # HOME: sipvicious keeps its session files under ~/.sipvicious. --maximumtime bounds a server
+  # that stops answering; timeout bounds everything else.
+  (cd "$dir" && HOME="$dir" timeout 60 svcrack -u alice -d words.txt -b 127.0.0.1 -x 127.0.0.1 \
+    --maximumtime=10 "udp://127.0.0.1:$port" >"$out" 2>&1 </dev/null)
+  status=$?
+  if [[ "$status" == 0 ]]; then
+    if grep -q 'Traceback' "$out"; then status=crashed
+    elif ! grep -Eq '^\| *alice *\| *secret *\|' "$out"; then status=password-not-found
+    fi
+  fi
+  record "$name" "$status" "$out"
+}
+
+run_sip_options() { # run_sip_options TRANSPORT: sofia-sip's sip-options prints the 200 and exits 0
+  local transport=$1 name out status uri
+  name="sip-options  $transport  options-200"
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  out="$work/sip-options-$transport.log"
+  uri="sip:127.0.0.1:$port"
+  [[ "$transport" == tcp ]] && uri+=";transport=tcp"
+  timeout 20 sip-options "--bind=sip:127.0.0.1:*" "$uri" >"$out" 2>&1 </dev/null
+  status=$?
+  if [[ "$status" == 0 ]]; then
+    if ! grep -q '^SIP/2.0 200 OK' "$out"; then status=no-200
+    elif ! grep -q '^Allow: .*OPTIONS' "$out"; then status=no-allow
+    fi
+  fi
+  record "$name" "$status" "$out"
+}
+
 shopt -s nullglob
 scenarios=("$here"/scenarios/*.xml)
 if ((${#scenarios[@]} == 0)); then record "sipp  scenarios present" "none-found"; fi
@@ -228,6 +305,11 @@ for scenario in "${scenarios[@]}"; do
 done
 run_sipsak udp
 run_sipsak tcp
+run_sipsak_register udp
+run_sipsak_register tcp
+run_svcrack
+run_sip_options udp
+run_sip_options tcp
 
 if ! server_alive; then
   echo "server exited during the run; its log:" >&2
