@@ -107,7 +107,7 @@ function via(): string {
 }
 
 async function invite(call: Call, user: string, body?: string): Promise<ParsedResponse> {
-  const headers = body === undefined ? {} : { 'Content-Type': 'application/sdp' };
+  const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/sdp' };
   const req = buildRequest({ uri: `sip:${user}@127.0.0.1:${srv.port}`, via: via(), from: call.from, to: call.to, callId: call.callId, cseq: call.cseq, headers, ...(body === undefined ? {} : { body }) });
   const res = await client.request(req);
   if (res.status === 200) call.to = res.get('To') ?? call.to;
@@ -115,7 +115,7 @@ async function invite(call: Call, user: string, body?: string): Promise<ParsedRe
 }
 
 function ack(call: Call, user: string, body?: string): void {
-  const headers = body === undefined ? {} : { 'Content-Type': 'application/sdp' };
+  const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/sdp' };
   client.send(buildRequest({ method: 'ACK', uri: `sip:${user}@127.0.0.1:${srv.port}`, via: via(), from: call.from, to: call.to, callId: call.callId, cseq: `${call.cseq} ACK`, headers, ...(body === undefined ? {} : { body }) }));
 }
 
