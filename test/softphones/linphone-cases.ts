@@ -1,4 +1,7 @@
-/** The linphonec cases, driven on stdin: register through a SHA-256 challenge, then a call that gets 486. */
+/**
+ * The linphonec cases, driven on stdin: alice registers through the default MD5 challenge and calls
+ * busy (486); then the demo user sha256, challenged SHA-256 then MD5, registers with SHA-256 (RFC 8760).
+ */
 import path from 'node:path';
 import { exited } from './child-processes.js';
 import { Linphone, linphoneTrace } from './linphone.js';
@@ -9,29 +12,36 @@ import type { Sip4xx } from './sip4xx-process.js';
 import { HOST, type Transport } from './transport.js';
 import { sleep, waitFor } from './wait-for.js';
 
-export async function linphoneCases(runDir: string, transport: Transport, server: Sip4xx, sipPort: number, rtpPort: number): Promise<void> {
+export async function linphoneCases(runDir: string, transport: Transport, server: Sip4xx, ports: readonly [number, number, number, number]): Promise<void> {
   const tag = `linphonec ${transport}`;
-  const lp = Linphone.start(path.join(runDir, `linphonec-${transport}`), transport, server.port, sipPort, rtpPort);
+  const lp = Linphone.start(path.join(runDir, `linphonec-${transport}`), transport, server.port, ports[0], ports[1]);
   try {
-    await registerCase(tag, transport, server, lp);
+    await registerCase(tag, transport, server, lp, 'alice', 'MD5');
     await busyCall(tag, transport, server, lp);
   } finally {
     await lp.quit();
   }
   recordChallengeHygiene(tag, linphoneTrace(lp.log()));
+
+  const sha = Linphone.start(path.join(runDir, `linphonec-sha256-${transport}`), transport, server.port, ports[2], ports[3], 'sha256');
+  try {
+    await registerCase(tag, transport, server, sha, 'sha256', 'SHA-256');
+  } finally {
+    await sha.quit();
+  }
 }
 
-/** Register through the digest challenge: SHA-256, the first algorithm sip4xx offers. */
-async function registerCase(tag: string, transport: Transport, server: Sip4xx, lp: Linphone): Promise<void> {
+/** Register `user` through the digest challenge, answered with `algorithm`: the first one offered that linphonec knows. */
+async function registerCase(tag: string, transport: Transport, server: Sip4xx, lp: Linphone, user: string, algorithm: 'MD5' | 'SHA-256'): Promise<void> {
   const state = await waitFor(() => {
     const m = /moving from state \[LinphoneRegistrationProgress\] to \[(LinphoneRegistration\w+)\]/.exec(lp.log());
     return m?.[1] ?? (exited(lp.proc) ? 'exited' : undefined);
   }, 12_000);
   await sleep(100);
-  const reg = await registerProblems(linphoneTrace(lp.log()), server, { transport, algorithm: 'SHA-256', wantCodes: [401, 200], askExpires: 600 });
+  const reg = await registerProblems(linphoneTrace(lp.log()), server, { transport, algorithm, user, wantCodes: [401, 200], askExpires: 600 });
   const problems = [...reg.problems];
   if (state !== 'LinphoneRegistrationOk') problems.push(`account state ${state ?? 'unchanged after 12 s'}, expected LinphoneRegistrationOk`);
-  record(`${tag}  register alice: 401 digest (SHA-256) -> 200 OK`, problems, () => [
+  record(`${tag}  register ${user}: 401 digest (${algorithm}) -> 200 OK`, problems, () => [
     lp.logTail(/RegistrationOk|RegistrationFailed|Register refresher|^SIP\/2\.0|^REGISTER|^Authorization|^WWW-Authenticate/),
     server.evidence(reg.callId ? [reg.callId] : []),
     lp.outTail(),
@@ -60,7 +70,7 @@ async function busyCall(tag: string, transport: Transport, server: Sip4xx, lp: L
   if (!/receiving call response \[486\]/.test(logSinceCall())) problems.push('client log has no "receiving call response [486]"');
   const authz = msgs.find((m) => m.dir === 'out' && isRequest(m, 'INVITE') && hdrs(m, 'authorization').length > 0);
   if (!authz) problems.push('linphonec never sent the INVITE with Authorization');
-  else if (!/algorithm=SHA-256/i.test(hdr(authz, 'authorization') ?? '')) problems.push('INVITE not authorized with SHA-256');
+  else if (!/algorithm=MD5/i.test(hdr(authz, 'authorization') ?? '')) problems.push('INVITE not authorized with MD5, the one algorithm offered to alice');
   problems.push(...expectCodes(`INVITE ${callId}`, await server.codesWhen(2, callId, 'INVITE'), [401, 486]));
   problems.push(...server.transportProblems(callId, transport));
   record(`${tag}  call sip:busy@${HOST} -> 486 Busy Here`, problems, () => [

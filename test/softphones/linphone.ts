@@ -50,8 +50,8 @@ export class Linphone {
     this.proc.stdin?.on('error', () => undefined);
   }
 
-  /** A fresh rc (linphonec rewrites it) and HOME in `dir`, then linphonec on them. */
-  static start(dir: string, transport: Transport, serverPort: number, sipPort: number, rtpPort: number): Linphone {
+  /** A fresh rc (linphonec rewrites it) and HOME in `dir`, then linphonec on them, as `user` (password secret). */
+  static start(dir: string, transport: Transport, serverPort: number, sipPort: number, rtpPort: number, user = 'alice'): Linphone {
     mkdirSync(path.join(dir, '.local', 'share', 'linphone'), { recursive: true });
     const rc = path.join(dir, 'linphonerc');
     writeFromTemplate('linphonerc.in', rc, {
@@ -60,6 +60,7 @@ export class Linphone {
       SERVER_PORT: serverPort,
       TRANSPORT: transport,
       RTP_PORT: rtpPort,
+      USER: user,
     });
     return new Linphone(dir, rc, path.join(dir, 'linphonec.log'));
   }

@@ -42,7 +42,7 @@ export function recordChallengeHygiene(tag: string, trace: readonly SipMsg[]): v
 export async function registerProblems(
   msgs: readonly SipMsg[],
   server: Sip4xx,
-  opts: { transport: Transport; algorithm: 'MD5' | 'SHA-256'; wantCodes: readonly number[]; minExpires?: number; askExpires?: number },
+  opts: { transport: Transport; algorithm: 'MD5' | 'SHA-256'; wantCodes: readonly number[]; minExpires?: number; askExpires?: number; user?: string },
 ): Promise<{ problems: string[]; callId?: string }> {
   const problems: string[] = [];
   const first = msgs.find((m) => m.dir === 'out' && isRequest(m, 'REGISTER'));
@@ -64,7 +64,7 @@ export async function registerProblems(
   else {
     const auth = hdr(authorized, 'authorization') ?? '';
     const alg = digestAlgorithm(auth);
-    if (!/^Digest\s/i.test(auth) || !/username="alice"/.test(auth)) problems.push(`unexpected Authorization: ${auth}`);
+    if (!/^Digest\s/i.test(auth) || !auth.includes(`username="${opts.user ?? 'alice'}"`)) problems.push(`unexpected Authorization: ${auth}`);
     if (alg.toUpperCase() !== opts.algorithm) problems.push(`client answered the challenge with ${alg}, expected ${opts.algorithm}`);
   }
   if (opts.askExpires !== undefined) {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import process from 'node:process';
 import { exited, track } from './child-processes.js';
-import { REPO_ROOT, suiteFile } from './suite-files.js';
+import { REPO_ROOT } from './suite-files.js';
 import { HOST, type Transport } from './transport.js';
 import { waitFor } from './wait-for.js';
 
@@ -28,9 +28,10 @@ export class Sip4xx {
     extraArgs: readonly string[],
     logFile: string,
   ) {
+    // The default configuration (config/default.yaml): only where to listen and the log level
+    // that writes the `answered` lines the cases read.
     const args = [
       '--import', 'tsx', 'src/main.ts',
-      '--config', suiteFile('sip4xx-test.yaml'),
       '--host', HOST, '--port', String(port), '--admin-port', '0', '--log-level', 'info',
       ...extraArgs,
     ];

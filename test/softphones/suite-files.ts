@@ -1,4 +1,4 @@
-/** The files beside the runner: sip4xx's test config and the clients' config templates. */
+/** The files beside the runner: the clients' config templates. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
