@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Interop tests against real SIP peers: every SIPp scenario in test/peers/scenarios over UDP and TCP,
 # plus sipsak (OPTIONS pings, REGISTER through the digest challenge), sipvicious svcrack (finds
-# alice's password in a short wordlist) and sofia-sip's sip-options, all against one sip4xx server
-# on its default configuration on a free port of 127.0.0.1.
+# alice's password in a short wordlist), sofia-sip's sip-options and twinkle (CLI mode, registers
+# alice), all against one sip4xx server on its default configuration on a free port of 127.0.0.1.
 #
 #   npm run test:peers            (or: bash test/peers/run.sh)
 #
@@ -35,13 +35,14 @@ command -v sipp >/dev/null 2>&1 || missing+=(sipp)
 command -v sipsak >/dev/null 2>&1 || missing+=(sipsak)
 command -v svcrack >/dev/null 2>&1 || missing+=(svcrack)
 command -v sip-options >/dev/null 2>&1 || missing+=(sip-options)
+command -v twinkle >/dev/null 2>&1 || missing+=(twinkle)
 if ((${#missing[@]})); then
   if [[ "${CI:-}" == "true" ]]; then
     echo "FATAL: ${missing[*]} not installed, but CI=true: the CI job must install them" \
-      "(apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin) before running the peer tests." >&2
+      "(apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin twinkle-console) before running the peer tests." >&2
   else
     echo "ERROR: ${missing[*]} not installed; the peer tests need them all. Install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y sip-tester sipsak sipvicious sofia-sip-bin twinkle-console" >&2
   fi
   echo "FAIL  setup  peer tools present (missing: ${missing[*]})"
   failed=1
@@ -60,8 +61,10 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/sip4xx-peers.XXXXXX")
 server_pid=""
 declare -A alt_pid=() alt_port=() alt_log=() # per peers-server-args: the extra servers
+tw_pid="" # a twinkle run under way (run_twinkle)
 cleanup() {
   local pid
+  [[ -n "$tw_pid" ]] && kill -TERM "$tw_pid" 2>/dev/null
   for pid in "${alt_pid[@]}"; do
     kill -0 "$pid" 2>/dev/null || continue
     kill -TERM "$pid" 2>/dev/null
@@ -297,6 +300,48 @@ run_sip_options() { # run_sip_options TRANSPORT: sofia-sip's sip-options prints 
   record "$name" "$status" "$out"
 }
 
+run_twinkle() { # run_twinkle TRANSPORT: twinkle -c registers alice through the 401, then quits
+  local transport=$1 name out status dir tport callid codes
+  name="twinkle  $transport  register-401-auth-200"
+  if ! server_alive; then record "$name" "server-died"; return; fi
+  dir="$work/twinkle-$transport"
+  mkdir -p "$dir/.twinkle"
+  out="$dir/stdout.log"
+  tport=$(node "$here/net.mjs" free-ports 1) || { record "$name" "no-free-port"; return; }
+  # A profile and system settings in a HOME of its own: account alice/secret at our server.
+  printf '%s\n' user_name=alice user_domain=127.0.0.1 auth_name=alice auth_pass=secret \
+    "registrar=127.0.0.1:$port" register_at_startup=yes registration_time=600 "sip_transport=$transport" \
+    >"$dir/.twinkle/alice.cfg"
+  printf '%s\n' ip_address=127.0.0.1 "sip_udp_port=$tport" >"$dir/.twinkle/twinkle.sys"
+  mkfifo "$dir/stdin"
+  # No subshell: $! is timeout's pid, and timeout passes a TERM from cleanup on to twinkle.
+  HOME="$dir" timeout 30 twinkle -c -f alice --sip-port "$tport" <"$dir/stdin" >"$out" 2>&1 &
+  tw_pid=$!
+  exec {tw_in}>"$dir/stdin"
+  # Registered within 10 s (50 x 0.2 s), or a failure line, or twinkle gone.
+  for _ in $(seq 50); do
+    grep -Eq 'registration (succeeded|failed)' "$out" && break
+    kill -0 "$tw_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo quit >&"$tw_in"
+  exec {tw_in}>&-
+  wait "$tw_pid"
+  status=$?
+  tw_pid=""
+  if [[ "$status" == 0 ]] && ! grep -q 'alice: registration succeeded' "$out"; then status=not-registered; fi
+  # The server's side, by the Call-ID in twinkle's own log: 401 (auth, MD5) then 200 (registrar).
+  callid=$(sed -n 's/^Call-ID: *\([^[:space:]]*\).*/\1/p' "$dir/.twinkle/twinkle.log" 2>/dev/null | head -n 1)
+  if [[ "$status" == 0 ]]; then
+    codes=$(server_codes "$callid" "$transport")
+    [[ "$codes" == "401/auth 200/registrar"* ]] || { status=server-logged; echo "sip4xx logged: ${codes:-nothing}" >>"$out"; }
+  fi
+  if [[ "$status" == 0 ]] && ! grep -q '^Authorization: Digest username="alice",.*algorithm=MD5' "$dir/.twinkle/twinkle.log"; then
+    status=no-md5-authorization
+  fi
+  record "$name" "$status" "$out" "$dir/.twinkle/twinkle.log"
+}
+
 shopt -s nullglob
 scenarios=("$here"/scenarios/*.xml)
 if ((${#scenarios[@]} == 0)); then record "sipp  scenarios present" "none-found"; fi
@@ -310,6 +355,8 @@ run_sipsak_register tcp
 run_svcrack
 run_sip_options udp
 run_sip_options tcp
+run_twinkle udp
+run_twinkle tcp
 
 if ! server_alive; then
   echo "server exited during the run; its log:" >&2
