@@ -29,7 +29,13 @@ export const dialogRule: Rule = {
     if (req.method === 'CANCEL' || req.method === 'ACK') return undefined;
     if (req.to.tag === undefined) return req.method === 'BYE' ? reject(481) : undefined;
     const d = ctx.dialogs.get(req.callId, req.to.tag, req.from.tag ?? '');
-    if (d === undefined) return reject(481);
+    if (d === undefined) {
+      // A SUBSCRIBE refreshing or ending a subscription belongs to that subscription's dialog
+      // (RFC 6665 §4.1.2.1, §4.2.1.2): the event rule serves it.
+      const id = { callId: req.callId, localTag: req.to.tag, remoteTag: req.from.tag ?? '' };
+      if (req.method === 'SUBSCRIBE' && ctx.services.events.subscriptions.has(id)) return undefined;
+      return reject(481);
+    }
     if (req.cseq.seq < d.remoteCSeq) return reject(500, undefined, 'Out of Order CSeq');
     switch (req.method) {
       case 'INVITE':

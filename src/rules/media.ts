@@ -8,7 +8,7 @@ import { newSessionId, nextVersion, withOrigin } from '../sdp/sdp-origin.js';
 import { supportedMediaSdp } from '../sdp/supported-sdp.js';
 import { unescape } from '../sip/charset.js';
 import { getHeader } from '../sip/message.js';
-import { isIPv4 } from '../sip/parse-uri.js';
+import { reachedAt } from '../core/contact.js';
 import type { SipRequest } from '../sip/message.js';
 import { sdpOfBody } from '../sdp/sdp-body.js';
 import type { RuleContext } from './rule.js';
@@ -26,7 +26,7 @@ export function sessionBodyFor(req: SipRequest, ctx: RuleContext, prior: DialogM
   const port = prior?.port ?? ctx.services.media.reservePort();
   if (port === undefined) return undefined;
   const offer = sdpOfBody(req.contentType, getHeader(req.headers, 'content-type'), req.body);
-  const address = mediaAddress(req, ctx);
+  const address = mediaAddress(ctx);
   const codecs = codecsFor(req, ctx);
   const lower = codecs.map((c) => c.toLowerCase());
   const sdp = offer === undefined ? sdpOffer(codecs, address, port) : sdpAnswer(offer, address, port, (c) => lower.includes(c.toLowerCase()));
@@ -52,14 +52,15 @@ export function codecsFor(req: SipRequest, ctx: RuleContext): readonly string[] 
 
 /** A session description of the media a call to this user could use (the body of a 488). */
 export function supportedSdpBodyFor(req: SipRequest, ctx: RuleContext): { type: string; content: string } {
-  return { type: 'application/sdp', content: supportedMediaSdp(codecsFor(req, ctx), { address: mediaAddress(req, ctx), sessionId: req.cseq.seq }) };
+  return { type: 'application/sdp', content: supportedMediaSdp(codecsFor(req, ctx), { address: mediaAddress(ctx), sessionId: req.cseq.seq }) };
 }
 
-/** The address the client reached us at: the Request-URI host when it is an IP, else our bound one. */
-function mediaAddress(req: SipRequest, ctx: RuleContext): string {
-  const host = req.uri.host;
-  if (isIPv4(host, 0, host.length)) return host;
-  if (host.startsWith('[')) return host.slice(1, -1);
-  const local = ctx.flow.local.address;
-  return local === '0.0.0.0' || local === '::' ? (ctx.flow.local.family === 'IPv6' ? '::1' : '127.0.0.1') : local;
+/**
+ * The address of our media (o= and c=, RFC 4566 §5.2, §5.7): where the client reached us, as for
+ * the dialog's Contact (core/contact.ts) — never the Request-URI host, which names the proxy when
+ * there is one. The media socket binds server.host, so this address reaches it.
+ */
+function mediaAddress(ctx: RuleContext): string {
+  const host = reachedAt(ctx.flow, ctx.config.server.advertise).host;
+  return host.startsWith('[') ? host.slice(1, -1) : host;
 }

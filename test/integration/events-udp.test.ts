@@ -108,15 +108,15 @@ afterAll(async () => {
   await srv?.close();
 });
 
-function request(peer: Peer, method: string, headers: Record<string, string>, extra: { body?: string; callId?: string; cseq?: number } = {}) {
+function request(peer: Peer, method: string, headers: Record<string, string>, extra: { body?: string; callId?: string; cseq?: number; from?: string; to?: string } = {}) {
   const callId = extra.callId ?? uniqueCallId();
   const transport = peer.transport === 'TCP' ? ';transport=tcp' : '';
   const data = buildRequest({
     method,
     uri: `sip:alice@127.0.0.1:${srv.port}${transport}`,
     via: `SIP/2.0/${peer.transport} 127.0.0.1:${peer.port};branch=${uniqueBranch()};rport`,
-    from: `<sip:carol@127.0.0.1>;tag=${uniqueBranch().slice(7)}`,
-    to: '<sip:alice@127.0.0.1>',
+    from: extra.from ?? `<sip:carol@127.0.0.1>;tag=${uniqueBranch().slice(7)}`,
+    to: extra.to ?? '<sip:alice@127.0.0.1>',
     callId,
     cseq: extra.cseq ?? 1,
     headers,
@@ -185,6 +185,38 @@ describe.each([['UDP', udpPeer] as const, ['TCP', tcpPeer] as const])('events ov
 
       const brief = await request(peer, 'PUBLISH', { Event: 'presence', Expires: '10', 'Content-Type': 'application/pidf+xml' }, { body: pidf }).response;
       expect([brief.start, brief.get('Min-Expires')]).toEqual(['SIP/2.0 423 Interval Too Brief', '60']);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('a subscription refreshed and ended inside its dialog (RFC 6665 §4.1.2.1, §4.1.2.3)', () => {
+  it('an in-dialog SUBSCRIBE refreshes it (200, NOTIFY active) and Expires: 0 ends it (200, NOTIFY terminated)', async () => {
+    const peer = await udpPeer(srv.port);
+    try {
+      const contact = `<sip:carol@127.0.0.1:${peer.port}>`;
+      const first = request(peer, 'SUBSCRIBE', { Event: 'presence', Expires: '600', Contact: contact });
+      const res = await first.response;
+      const callId = first.callId;
+      peer.send(ok(await peer.inbox.next(isNotify(callId), 'NOTIFY')));
+      const dialog = { callId, from: res.get('From') ?? '', to: res.get('To') ?? '' };
+
+      const refreshed = await request(peer, 'SUBSCRIBE', { Event: 'presence', Expires: '300', Contact: contact }, { ...dialog, cseq: 2 }).response;
+      expect([refreshed.start, refreshed.get('Expires')]).toEqual(['SIP/2.0 200 OK', '300']);
+      const active = await peer.inbox.next(isNotify(callId), 'NOTIFY after the refresh');
+      expect([active.get('CSeq'), active.get('Subscription-State')]).toEqual(['2 NOTIFY', 'active;expires=300']);
+      peer.send(ok(active));
+
+      const ended = await request(peer, 'SUBSCRIBE', { Event: 'presence', Expires: '0', Contact: contact }, { ...dialog, cseq: 3 }).response;
+      expect([ended.start, ended.get('Expires')]).toEqual(['SIP/2.0 200 OK', '0']);
+      const last = await peer.inbox.next(isNotify(callId), 'NOTIFY ending the subscription');
+      expect(last.get('Subscription-State')).toMatch(/^terminated(;|$)/);
+      peer.send(ok(last));
+
+      // Over, so a further refresh matches no dialog (§4.1.2.3 ends it; RFC 3261 §12.2.2 481).
+      const gone = await request(peer, 'SUBSCRIBE', { Event: 'presence', Expires: '300', Contact: contact }, { ...dialog, cseq: 4 }).response;
+      expect(gone.start).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
     } finally {
       await peer.close();
     }
