@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
 import { buildPipeline } from './rules/pipeline.js';
+import { parseHostPort } from './sip/parse-host.js';
 import type { Endpoint } from './transport/flow.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
 import { startUdp, type UdpTransport } from './transport/udp.js';
@@ -45,6 +46,9 @@ const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 /** Names and addresses by which this host may appear in a Via (loop detection). */
 export function localIdentities(config: Readonly<Config>): Set<string> {
   const ids = new Set<string>(config.server.aliases.map((a) => a.toLowerCase()));
+  // The advertised address is ours too: our Contacts name it, so a Via naming it is us.
+  const advertised = config.server.advertise === '' ? undefined : parseHostPort(config.server.advertise, 0, config.server.advertise.length);
+  if (advertised !== undefined) ids.add(advertised.host.toLowerCase());
   const host = config.server.host;
   if (!WILDCARDS.has(host)) ids.add(host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase());
   else {
