@@ -10,7 +10,17 @@ import { ConfigError } from './config/errors.js';
 import { defaultTree, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { startServer, type Sip4xxServer } from './server.js';
+import { logSink, type LogSink } from './stdout-log.js';
 import { VERSION } from './version.js';
+
+/**
+ * After SIGTERM the process exits by server.drainTimeoutMs plus this much, whatever holds it:
+ * draining takes at most drainTimeoutMs, then closing the sockets and writing the last log lines
+ * get this margin. Exit status 1 says the deadline, not a clean stop, ended the process.
+ */
+const STOP_MARGIN_MS = 2000;
+/** Of that margin, the most spent waiting for stdout to take the last log lines. */
+const LOG_DRAIN_MS = 1000;
 
 function fail(message: string): never {
   process.stderr.write(`sip4xx: ${message}\n`);
@@ -27,15 +37,18 @@ function describeStartError(err: unknown, what: string, port: number): string {
   return `${what}: ${text}`;
 }
 
-/** pino-pretty is a development dependency: asked for where it is missing, say so and log JSON. */
-function makeLogger(config: Readonly<Config>): Logger {
-  const options = { level: config.log.level, base: { name: 'sip4xx' } };
-  if (!config.log.pretty) return pino(options);
+/**
+ * Every line carries the process id: the PID to signal (README, "Operating it").
+ * pino-pretty is a development dependency: asked for where it is missing, say so and log JSON.
+ */
+function makeLogger(config: Readonly<Config>, sink: LogSink): Logger {
+  const options = { level: config.log.level, base: { name: 'sip4xx', pid: process.pid } };
+  if (!config.log.pretty) return pino(options, sink);
   try {
     const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => DestinationStream;
     return pino(options, pretty({ colorize: process.stdout.isTTY }));
   } catch {
-    const logger = pino(options);
+    const logger = pino(options, sink);
     logger.warn('log.pretty is set but pino-pretty is not installed (a development dependency); logging JSON');
     return logger;
   }
@@ -66,17 +79,20 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const logger = makeLogger(config);
+  const sink = logSink();
+  const logger = makeLogger(config, sink);
   const metrics = createMetrics();
   let state = 'starting';
 
   // The admin endpoint comes up first so /healthz can say "starting" until the SIP sockets are bound.
+  // It is optional: a test target that cannot bind it still serves SIP (README, "Operating it").
   let admin: AdminServer | undefined;
   if (config.admin.port !== 0) {
     try {
       admin = await startAdmin({ host: config.admin.host, port: config.admin.port, registry: metrics.registry, state: () => state, logger });
     } catch (err) {
-      fail(describeStartError(err, 'admin', config.admin.port));
+      const reason = describeStartError(err, 'admin', config.admin.port);
+      logger.error({ host: config.admin.host, port: config.admin.port, reason }, 'admin endpoint unavailable; serving SIP without /healthz and /metrics');
     }
   }
 
@@ -100,17 +116,21 @@ async function main(): Promise<void> {
     stopping = true;
     state = 'draining';
     const timeoutMs = server.config().server.drainTimeoutMs;
+    // The safety net: nothing (a socket that will not close, a log reader that went away) keeps
+    // the process past this.
+    setTimeout(() => process.exit(1), timeoutMs + STOP_MARGIN_MS).unref();
     logger.info({ signal, drainTimeoutMs: timeoutMs }, 'stopping: draining live transactions');
     server
       .drain(timeoutMs)
       .then(async (pending) => {
         await admin?.close();
-        logger.info({ pendingAtStart: pending }, 'stopped');
-        logger.flush();
+        logger.info({ pendingAtStart: pending, logLinesDropped: sink.dropped() }, 'stopped');
+        await sink.drain(LOG_DRAIN_MS);
         process.exit(0);
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         logger.error({ err }, 'error while stopping');
+        await sink.drain(LOG_DRAIN_MS);
         process.exit(1);
       });
   };
