@@ -39,8 +39,13 @@ export interface Daemon {
   kill(): void;
 }
 
-export function startDaemon(args: readonly string[], env: Record<string, string> = {}): Daemon {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+/**
+ * `launcher` 'bin' runs bin/sip4xx, the documented daemon command, as the test's direct child: the
+ * child's PID is then the one an operator would signal.
+ */
+export function startDaemon(args: readonly string[], env: Record<string, string> = {}, launcher: 'tsx' | 'bin' = 'tsx'): Daemon {
+  const [command, argv] = launcher === 'bin' ? ['bin/sip4xx', args] : [process.execPath, ['--import', 'tsx', 'src/main.ts', ...args]];
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
 /**
- * The daemon as a process (issue 5): health after bind, SIGTERM drain with a transaction in flight,
- * SIGHUP reload of a valid and an invalid file, a clear error for a port in use.
+ * The daemon as a process: health after bind, SIGTERM drain with a transaction in flight, SIGHUP
+ * reload of a valid and an invalid file, a clear error for a port in use, the bin/sip4xx launcher.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,12 +95,57 @@ describe('the sip4xx daemon', () => {
     await client.close();
   });
 
+  it('run as bin/sip4xx, is itself the PID it was started as: SIGHUP reloads it, SIGTERM ends it with 0', async () => {
+    const file = configFile('defaultResponse: { code: 404, reason: Not Found }\n');
+    const port = await freePort();
+    const d = startDaemon(['--host', '127.0.0.1', '--port', String(port), '--admin-port', '0', '--config', file], {}, 'bin');
+    daemons.push(d);
+    const listening = await d.waitFor((l) => l.msg === 'listening');
+    expect(listening.pid).toBe(d.child.pid); // the launcher exec'd node: no parent in between to signal
+    const client = await udpClientFor('127.0.0.1', port);
+    writeFileSync(file, 'defaultResponse: { code: 403, reason: Go Away }\n');
+    d.child.kill('SIGHUP');
+    const reloaded = await d.waitFor((l) => l.msg === 'configuration reloaded');
+    expect(reloaded.pid).toBe(d.child.pid);
+    const after = await client.request(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1' }));
+    expect([after.status, after.reason]).toEqual([403, 'Go Away']);
+    await client.close();
+    d.child.kill('SIGTERM');
+    expect(await d.exited()).toBe(0);
+  });
+
   it('exits non-zero with one clear line when its port is in use', async () => {
     const { port } = await start();
     const second = startDaemon(['--host', '127.0.0.1', '--port', String(port), '--admin-port', '0']);
     daemons.push(second);
     expect(await second.exited()).toBe(2);
     expect(second.lines.join('\n')).toMatch(new RegExp(`stderr: sip4xx: SIP port ${port} is already in use`));
+  });
+
+  it('serves SIP without /healthz when its admin port is taken, saying so in an error line', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const adminPort = (taken.address() as net.AddressInfo).port;
+    try {
+      const port = await freePort();
+      const d = startDaemon(['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort)]);
+      daemons.push(d);
+      const error = await d.waitFor((l) => l.level === 50);
+      expect(error).toMatchObject({
+        msg: 'admin endpoint unavailable; serving SIP without /healthz and /metrics',
+        host: '127.0.0.1',
+        port: adminPort,
+        reason: `admin port ${adminPort} is already in use`,
+      });
+      await d.waitFor((l) => l.msg === 'listening');
+      const client = await udpClientFor('127.0.0.1', port);
+      expect((await client.request(buildRequest({ method: 'OPTIONS', uri: 'sip:127.0.0.1' }))).status).toBe(200);
+      await client.close();
+      d.child.kill('SIGTERM');
+      expect(await d.exited()).toBe(0);
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+    }
   });
 
   it('exits non-zero listing every bad key of an invalid config file', async () => {
