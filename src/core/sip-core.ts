@@ -17,6 +17,7 @@ import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
 import { closeServices, createServices } from './services.js';
 import { answerReporter } from './answered.js';
+import { tracedFlow } from './trace.js';
 
 /** What the core reports as it works (metrics); every method must be cheap and never throw. */
 export interface CoreObserver {
@@ -127,7 +128,8 @@ export function createCore(deps: CoreDeps): SipCore {
     }),
   });
 
-  function handle(data: Buffer, flow: Flow): void {
+  function handle(data: Buffer, received: Flow): void {
+    const flow = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
     const config = deps.config();
     const stream = flow.transport !== 'udp';
     const outcome = parseMessage(data, config.limits, stream);
@@ -165,7 +167,7 @@ export function createCore(deps: CoreDeps): SipCore {
     const bytes = buildResponse(basis, { status, reason, headers }, { toTag, server: config.server.serverHeader, remote: flow.remote });
     flow.send(bytes, responseDestination(basis, flow.remote));
     stats.responses++;
-    report(basis.method, basis.callId, flow, status, 'parser', reason);
+    report({ basis, data }, flow, status, 'parser', reason);
     // A body over the limit on a stream leaves the framing unusable: close after the 413.
     if (status === 413 && stream) flow.close();
   }

@@ -159,7 +159,7 @@ export class TransactionUser {
   private final(tx: Tx, d: Decision, rule: string): void {
     if (!this.respond(tx, d)) return;
     const { req, flow } = tx.context;
-    this.deps.report(req.method, req.callId, flow, d.status, rule);
+    this.deps.report(req, flow, d.status, rule);
     this.applyDialogEffect(tx, d);
     tx.releaseContext();
   }
@@ -195,10 +195,10 @@ export class TransactionUser {
   private cancel(tx: Tx, invite: InviteServerTransaction<TxContext> | undefined): void {
     this.respond(tx, { status: 200 });
     const { req, flow } = tx.context;
-    this.deps.report('CANCEL', req.callId, flow, 200, 'cancel');
+    this.deps.report(req, flow, 200, 'cancel');
     if (invite !== undefined && !invite.finalSent) {
       this.respond(invite, { status: 487 });
-      this.deps.report('INVITE', req.callId, flow, 487, 'cancel');
+      this.deps.report(invite.context.req, invite.context.flow, 487, 'cancel');
       invite.releaseContext();
     }
     tx.releaseContext();

@@ -1,7 +1,9 @@
 /**
- * Custom rules from configuration (DESIGN §6): an ordered list, the first whose `match` fits the
- * request answers with its `respond`. Every condition given must hold. Regular expressions and
- * networks are compiled once per configuration, never per request.
+ * Custom rules from configuration (`rules` in config/default.yaml): an ordered list, the first
+ * whose `match` fits the request answers with its `respond`. Every condition given must hold.
+ * Regular expressions and networks are compiled once per configuration, never per request.
+ * Each answers under its own name in logs and metrics: its `name`, or `rule#N` for the N-th entry
+ * of `rules` counted from 0 (as in config error paths such as `rules.0.respond.code`).
  */
 import type { Config, CustomRuleConfig } from '../config/schema.js';
 import { networkMatcher } from '../net/cidr.js';
@@ -9,6 +11,7 @@ import { unescape } from '../sip/charset.js';
 import { canonicalHeaderName } from '../sip/header-names.js';
 import type { SipRequest } from '../sip/message.js';
 import type { HeaderPair } from '../sip/response.js';
+import { bounded as boundedField } from '../core/log-fields.js';
 import { requiredHeaders } from './catalogue.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
 
@@ -79,12 +82,13 @@ function compile(rule: CustomRuleConfig, index: number): CompiledRule {
     const inSource = networkMatcher(typeof m.source === 'string' ? [m.source] : m.source);
     matches.push((_req, ctx) => inSource(ctx.flow.remote.address));
   }
-  return { name: rule.name ?? `rules[${index}]`, matches, respond: rule.respond };
+  // A metric label and a log field: bounded like every other logged string.
+  return { name: boundedField(rule.name ?? `rule#${index}`), matches, respond: rule.respond };
 }
 
 export const customRule: Rule = {
   name: 'custom',
-  section: 'sip4xx custom rules (DESIGN §6)',
+  section: 'sip4xx configured rules (config/default.yaml `rules`)',
   check(req, ctx) {
     // An ACK is never answered (§17.2.1) and a CANCEL belongs to its INVITE (§9.2).
     if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;
@@ -110,5 +114,6 @@ function decisionOf(rule: CompiledRule, req: SipRequest, ctx: RuleContext): Deci
     headers,
     body: r.body,
     delayMs: r.delayMs,
+    rule: rule.name,
   };
 }

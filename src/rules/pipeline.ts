@@ -75,7 +75,7 @@ export interface Verdict {
 export function runPipeline(rules: readonly Rule[], req: SipRequest, ctx: RuleContext): Verdict {
   for (const rule of rules) {
     const decision = rule.check(req, ctx);
-    if (decision !== undefined) return { decision, rule: rule.name };
+    if (decision !== undefined) return { decision, rule: decision.rule ?? rule.name };
   }
   const d = ctx.config.defaultResponse;
   return { decision: { status: d.code, reason: d.reason }, rule: 'default' };

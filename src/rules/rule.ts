@@ -21,6 +21,11 @@ export interface Decision extends ResponseSpec {
   readonly dialog?: DialogEffect | undefined;
   /** The SDP state and media target a 2xx with SDP gives its dialog; the core applies it with `dialog`. */
   readonly media?: MediaPlan | undefined;
+  /**
+   * The name logged and counted for this answer when it is not the rule's own: a configured rule
+   * answers under its `name` (custom.ts), not as "custom".
+   */
+  readonly rule?: string | undefined;
 }
 
 /** Read-only view of the dialogs the server holds (§12); empty until a user answers calls. */

@@ -5,14 +5,14 @@ import type { RequestSpec } from '../../helpers/sip-request.js';
 import type { FakeFlowOptions } from '../../helpers/fake-flow.js';
 
 const RESPOND = { code: 403, reason: 'Barred' };
-const decided = { status: 403, reason: 'Barred', headers: [], body: undefined, delayMs: undefined };
+const decided = { status: 403, reason: 'Barred', headers: [], body: undefined, delayMs: undefined, rule: 'rule#0' };
 
 function check(match: Record<string, unknown>, spec: RequestSpec = {}, flow?: FakeFlowOptions) {
   const ctx = ruleContext({ config: { rules: [{ match, respond: RESPOND }] }, flow });
   return customRule.check(requestOf(spec), ctx);
 }
 
-describe('custom rules (DESIGN §6)', () => {
+describe('custom rules (config `rules`)', () => {
   it.each([
     ['a method name', { method: 'INVITE' }, {}],
     ['a method in a list', { method: ['MESSAGE', 'INVITE'] }, {}],
@@ -69,7 +69,26 @@ describe('custom rules (DESIGN §6)', () => {
       headers: [['Warning', '399 sip4xx "busy test"'], ['Retry-After', '60']],
       body: { type: 'text/plain', content: 'busy' },
       delayMs: 250,
+      rule: 'rule#0',
     });
+  });
+
+  it('answers under its configured name, or rule#N by its index in rules when unnamed', () => {
+    const ctx = ruleContext({
+      config: {
+        rules: [
+          { name: 'no-alice', match: { user: '^alice$' }, respond: { code: 403 } },
+          { match: { user: '^bob$' }, respond: { code: 486 } },
+        ],
+      },
+    });
+    expect(customRule.check(requestOf({ uri: 'sip:alice@127.0.0.1' }), ctx)?.rule).toBe('no-alice');
+    expect(customRule.check(requestOf({ uri: 'sip:bob@127.0.0.1' }), ctx)?.rule).toBe('rule#1');
+  });
+
+  it('cuts a configured name at 256 bytes, marked, since it is a log field and a metric label', () => {
+    const ctx = ruleContext({ config: { rules: [{ name: 'n'.repeat(300), match: {}, respond: { code: 403 } }] } });
+    expect(customRule.check(requestOf(), ctx)?.rule).toBe(`${'n'.repeat(256)}…[+44 bytes]`);
   });
 
   it('keeps a required header the rule gives itself instead of adding the default one', () => {

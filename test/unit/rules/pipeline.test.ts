@@ -11,7 +11,7 @@ describe('rule pipeline (DESIGN §5)', () => {
   });
 
   it('names the RFC section (or control convention) of each rule (STYLE §4)', () => {
-    for (const r of RULES) expect(r.section).toMatch(/^(RFC \d+ §|sip4xx .*\(DESIGN §\d\))/);
+    for (const r of RULES) expect(r.section).toMatch(/^(RFC \d+ §|sip4xx .*\((DESIGN §\d|config\/default\.yaml `\w+`)\))/);
   });
 
   it('answers with the first rule that fires, naming it (§16.3 before §8.2.2.1)', () => {
