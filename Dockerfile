@@ -55,10 +55,13 @@ COPY --from=build /app/dist ./dist
 COPY config/default.yaml ./config/
 USER 1000:1000
 EXPOSE 5060/udp 5060/tcp 8080/tcp
-# Slim images have no curl, so node itself probes /healthz, which answers 200 only once the SIP
-# sockets are bound. The port follows SIP4XX_ADMIN_PORT when it is set.
+# dist/healthcheck.js reads the server's arguments, environment and directory back from /proc/1
+# and resolves the configuration with the server's own loader, so --admin-port given as container
+# arguments, admin.port in a mounted file and SIP4XX_* variables are all followed. It writes
+# nothing, so a read-only root filesystem works. It GETs /healthz (200 only once the SIP sockets
+# are bound); with the admin endpoint off (port 0) it sends an OPTIONS to the SIP port instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SIP4XX_ADMIN_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "dist/healthcheck.js"]
 # SIGTERM makes the server drain its transactions and exit 0. Node runs as PID 1 and handles it
 # itself; it starts no child processes, so no init is needed to reap zombies.
 STOPSIGNAL SIGTERM
