@@ -5,6 +5,7 @@
  */
 import type { Clock, TimerHandle } from '../transaction/clock.js';
 import { Fifo } from '../transaction/fifo.js';
+import type { RtpFormat } from '../media/rtp-source.js';
 import type { Endpoint } from '../sdp/sdp-streams.js';
 import { answerToOffer } from './sdp-answer.js';
 
@@ -25,12 +26,15 @@ export interface MediaPlan {
   readonly media: DialogMedia;
   readonly remote: Endpoint | undefined;
   readonly echo: boolean;
+  readonly format?: RtpFormat | undefined;
 }
 
 /** The media service, as dialogs drive it: a session per dialog, keyed by our port. */
 export interface DialogMediaSink {
   /** Start a session on `port`, or point an existing one elsewhere. */
-  start(port: number, remote: Endpoint | undefined, echo: boolean): void;
+  start(port: number, remote: Endpoint | undefined, echo: boolean, format?: RtpFormat): void;
+  /** The ACK of the dialog's 2xx arrived: the peer is proven to receive at its address. */
+  confirm(port: number): void;
   stop(port: number): void;
 }
 
@@ -126,7 +130,7 @@ export class DialogTable {
     this.dialogs.set(key, dialog);
     this.age.push(dialog);
     this.awaitAck(dialog);
-    if (plan !== undefined) this.options.media?.start(plan.media.port, plan.remote, plan.echo);
+    if (plan !== undefined) this.options.media?.start(plan.media.port, plan.remote, plan.echo, plan.format);
   }
 
   private awaitAck(d: Dialog): void {
@@ -159,7 +163,7 @@ export class DialogTable {
     if (patch.awaitingAck === true) this.awaitAck(d);
     if (plan === undefined) return;
     d.media = plan.media;
-    this.options.media?.start(plan.media.port, plan.remote, plan.echo);
+    this.options.media?.start(plan.media.port, plan.remote, plan.echo, plan.format);
   }
 
   /**
@@ -178,8 +182,9 @@ export class DialogTable {
     if (d.media?.awaitingAnswer === true) {
       d.media = { ...d.media, awaitingAnswer: false };
       const answer = answerToOffer(sdp);
-      this.options.media?.start(d.media.port, answer.remote, answer.echo);
+      this.options.media?.start(d.media.port, answer.remote, answer.echo, answer.format);
     }
+    if (d.media !== undefined) this.options.media?.confirm(d.media.port);
     return true;
   }
 

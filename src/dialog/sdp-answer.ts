@@ -5,6 +5,7 @@
  * on the port the media service gave the call; it is where the call's media is echoed.
  */
 import { STATIC_PAYLOAD_TYPES, describeCodec, isAuxiliaryFormat } from '../sdp/payload-types.js';
+import type { RtpFormat } from '../media/rtp-source.js';
 import { answerDirection, readStreams, streamEndpoint, type Direction, type Endpoint, type OfferedStream } from '../sdp/sdp-streams.js';
 
 export interface SessionSdp {
@@ -14,6 +15,8 @@ export interface SessionSdp {
   readonly remote: Endpoint | undefined;
   /** Our stream both sends and receives, so echoing what arrives is what the SDP agreed. */
   readonly echo: boolean;
+  /** The format our stream uses; undefined while our own offer waits for its answer. */
+  readonly format?: RtpFormat | undefined;
 }
 
 /** RTP profiles whose packets we can echo: plain RTP (RFC 3551) and its feedback profile (RFC 4585). */
@@ -59,6 +62,7 @@ export function sdpAnswer(offer: string, address: string, port: number, accepts:
   const lines = head(address);
   let remote: Endpoint | undefined;
   let echo = false;
+  let format: RtpFormat | undefined;
   let taken = false;
   for (const stream of readStreams(offer)) {
     const fmt = !taken && stream.port !== 0 && RTP_PROFILES.has(stream.proto) ? chooseFormat(stream, accepts) : undefined;
@@ -73,8 +77,9 @@ export function sdpAnswer(offer: string, address: string, port: number, accepts:
     lines.push(`a=${direction}`);
     remote = streamEndpoint(stream);
     echo = direction === 'sendrecv';
+    format = formatOf(stream, fmt);
   }
-  return { session: lines.join('\r\n') + '\r\n', remote, echo };
+  return { session: lines.join('\r\n') + '\r\n', remote, echo, format };
 }
 
 /**
@@ -104,8 +109,20 @@ export function sdpOffer(codecs: readonly string[], address: string, port: numbe
  * The answer to our offer, carried by the ACK: where our (single) stream's media goes and whether
  * the answerer both sends and receives on it (RFC 3264 §6.1 directions, seen from the answerer).
  */
-export function answerToOffer(answer: string | undefined): { remote: Endpoint | undefined; echo: boolean } {
+export function answerToOffer(answer: string | undefined): { remote: Endpoint | undefined; echo: boolean; format: RtpFormat | undefined } {
   const stream = answer === undefined ? undefined : readStreams(answer)[0];
-  if (stream === undefined) return { remote: undefined, echo: true };
-  return { remote: streamEndpoint(stream), echo: stream.port !== 0 && stream.direction === 'sendrecv' };
+  if (stream === undefined) return { remote: undefined, echo: true, format: undefined };
+  const fmt = stream.fmts[0];
+  return {
+    remote: streamEndpoint(stream),
+    echo: stream.port !== 0 && stream.direction === 'sendrecv',
+    format: fmt === undefined ? undefined : formatOf(stream, fmt),
+  };
+}
+
+/** A format of a stream as an RTP payload type and its encoding name; undefined if not RTP's. */
+function formatOf(stream: OfferedStream, fmt: string): RtpFormat | undefined {
+  const pt = Number(fmt);
+  const encoding = encodingOf(stream, fmt);
+  return /^\d{1,3}$/.test(fmt) && pt <= 127 && encoding !== undefined ? { pt, encoding } : undefined;
 }

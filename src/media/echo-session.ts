@@ -11,8 +11,12 @@
  *   192–223) — is ignored: an echoed report would describe the client's own stream back to it.
  * - Bounded: at most `maxPacketsPerSecond` packets of at most `maxBytesPerPacket` bytes each per
  *   one-second window (so at most their product in bytes per second); larger packets are dropped.
+ * - Our own frames (rtp-source.ts) fill the silence: once the dialog is confirmed by its ACK (a
+ *   spoofed INVITE never gets one: its sender never sees our To tag), a stream that both sends and
+ *   receives gets one packet of ours per 20 ms tick in which nothing was echoed, to the same place.
  */
 import type { Endpoint } from '../sdp/sdp-streams.js';
+import { RtpSource, canSource, type RtpFormat } from './rtp-source.js';
 
 export interface MediaSocket {
   send(data: Buffer, port: number, address: string): void;
@@ -28,6 +32,8 @@ export interface EchoCounters {
   received: number;
   echoed: number;
   dropped: number;
+  /** Packets of our own frames sent (rtp-source.ts). */
+  own: number;
 }
 
 const RTP_HEADER_BYTES = 12;
@@ -38,7 +44,9 @@ export class EchoSession {
   private windowStart = -Infinity;
   private windowPackets = 0;
   private latched: Endpoint | undefined;
-  readonly counters: EchoCounters = { received: 0, echoed: 0, dropped: 0 };
+  private source: RtpSource | undefined;
+  private lastEcho = -Infinity;
+  readonly counters: EchoCounters = { received: 0, echoed: 0, dropped: 0, own: 0 };
 
   constructor(
     readonly port: number,
@@ -46,6 +54,7 @@ export class EchoSession {
     private echo: boolean,
     private readonly limits: EchoLimits,
     private readonly now: () => number,
+    private format?: RtpFormat,
   ) {}
 
   get isClosed(): boolean {
@@ -59,9 +68,27 @@ export class EchoSession {
   }
 
   /** A new offer or answer moved the stream (re-INVITE, UPDATE, the answer in an ACK). */
-  retarget(remote: Endpoint | undefined, echo: boolean): void {
+  retarget(remote: Endpoint | undefined, echo: boolean, format?: RtpFormat): void {
     this.remote = remote;
     this.echo = echo;
+    if (format !== undefined && (format.pt !== this.format?.pt || format.encoding !== this.format.encoding)) {
+      this.format = format;
+      this.source = undefined;
+    }
+  }
+
+  /** Whether our own frames can go out at all: a two-way stream in a codec we have frames for. */
+  get sendsOwn(): boolean {
+    return !this.closed && this.echo && canSource(this.format);
+  }
+
+  /** One 20 ms tick: a frame of ours when nothing was echoed in the last two ticks. */
+  tick(): void {
+    const to = this.remote ?? this.latched;
+    if (!this.sendsOwn || this.socket === undefined || to === undefined || this.now() - this.lastEcho < 40) return;
+    this.source ??= new RtpSource(this.format as RtpFormat);
+    this.counters.own++;
+    this.socket.send(this.source.next(), to.port, to.address);
   }
 
   onPacket(data: Buffer, from: Endpoint): void {
@@ -74,6 +101,7 @@ export class EchoSession {
     this.latched ??= { address: from.address, port: from.port };
     const to = this.remote ?? this.latched;
     this.counters.echoed++;
+    this.lastEcho = this.now();
     this.socket.send(data, to.port, to.address);
   }
 

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { Endpoint } from '../sdp/sdp-streams.js';
 import type { Clock, TimerHandle } from '../transaction/clock.js';
 import { EchoSession, type MediaSocket } from './echo-session.js';
+import type { RtpFormat } from './rtp-source.js';
 
 /** Binds a UDP socket on `host`:`port` and feeds it packets; rejects when the port cannot be bound. */
 export type BindMedia = (host: string, port: number, onPacket: (data: Buffer, from: Endpoint) => void, onError: (err: Error) => void) => Promise<MediaSocket>;
@@ -28,7 +29,12 @@ export interface MediaServiceDeps {
 interface Live {
   readonly session: EchoSession;
   readonly lifetime: TimerHandle;
+  /** The 20 ms tick of our own frames, once the dialog is confirmed (echo-session.ts). */
+  ticker: TimerHandle | undefined;
 }
+
+/** RFC 3551 §4.2: the default packetization interval of audio, 20 ms. */
+const FRAME_MS = 20;
 
 export class MediaService {
   private readonly live = new Map<number, Live>();
@@ -70,21 +76,21 @@ export class MediaService {
   }
 
   /** Start echoing on `port` (its 2xx went out), or point its running session elsewhere. */
-  start(port: number, remote: Endpoint | undefined, echo: boolean): void {
+  start(port: number, remote: Endpoint | undefined, echo: boolean, format?: RtpFormat): void {
     const existing = this.live.get(port);
     if (existing !== undefined) {
-      existing.session.retarget(remote, echo);
+      existing.session.retarget(remote, echo, format);
       return;
     }
     const config = this.deps.config();
     const m = config.media;
     if (!m.enabled || this.live.size >= m.maxSessions) return;
-    const session = new EchoSession(port, remote, echo, m, () => this.deps.clock.now());
+    const session = new EchoSession(port, remote, echo, m, () => this.deps.clock.now(), format);
     const lifetime = this.deps.clock.setTimer(() => {
       this.deps.logger?.info({ port }, 'media session reached media.maxCallSeconds');
       this.stop(port);
     }, m.maxCallSeconds * 1000);
-    this.live.set(port, { session, lifetime });
+    this.live.set(port, { session, lifetime, ticker: undefined });
     const onError = (err: Error): void => {
       this.deps.logger?.warn({ port, err: errorCode(err) }, 'media socket error; session closed');
       this.stop(port);
@@ -99,11 +105,24 @@ export class MediaService {
     );
   }
 
+  /** The dialog's ACK arrived: our own frames may go out from now on (echo-session.ts). */
+  confirm(port: number): void {
+    const l = this.live.get(port);
+    if (l === undefined || l.ticker !== undefined) return;
+    const tick = (): void => {
+      if (this.live.get(port) !== l) return;
+      l.session.tick();
+      l.ticker = this.deps.clock.setTimer(tick, FRAME_MS);
+    };
+    l.ticker = this.deps.clock.setTimer(tick, FRAME_MS);
+  }
+
   stop(port: number): void {
     const l = this.live.get(port);
     if (l === undefined) return;
     this.live.delete(port);
     this.deps.clock.clearTimer(l.lifetime);
+    if (l.ticker !== undefined) this.deps.clock.clearTimer(l.ticker);
     l.session.close();
   }
 

@@ -38,6 +38,7 @@ export function sessionBodyFor(req: SipRequest, ctx: RuleContext, prior: DialogM
       media: { sessionId, version, session: sdp.session, port, awaitingAnswer: offer === undefined },
       remote: sdp.remote,
       echo: sdp.echo,
+      format: sdp.format,
     },
   };
 }

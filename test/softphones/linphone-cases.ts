@@ -1,10 +1,11 @@
 /**
- * The linphonec cases, driven on stdin: alice registers through the default MD5 challenge and calls
- * busy (486); then the demo user sha256, challenged SHA-256 then MD5, registers with SHA-256 (RFC 8760).
+ * The linphonec cases, driven on stdin: alice registers through the default MD5 challenge, calls
+ * busy (486) and answer (a call that stays up past linphonec's no-RTP timeout, then BYE → 200); then
+ * the demo user sha256, challenged SHA-256 then MD5, registers with SHA-256 (RFC 8760).
  */
 import path from 'node:path';
 import { exited } from './child-processes.js';
-import { Linphone, linphoneTrace } from './linphone.js';
+import { Linphone, NORTP_TIMEOUT_S, linphoneTrace } from './linphone.js';
 import { record } from './results.js';
 import { expectCodes, recordChallengeHygiene, registerProblems } from './sip-checks.js';
 import { brief, hdr, hdrs, isRequest, ofCall, statusOf } from './sip-messages.js';
@@ -18,6 +19,7 @@ export async function linphoneCases(runDir: string, transport: Transport, server
   try {
     await registerCase(tag, transport, server, lp, 'alice', 'MD5');
     await busyCall(tag, transport, server, lp);
+    await answeredCall(tag, transport, server, lp);
   } finally {
     await lp.quit();
   }
@@ -75,6 +77,40 @@ async function busyCall(tag: string, transport: Transport, server: Sip4xx, lp: L
   problems.push(...server.transportProblems(callId, transport));
   record(`${tag}  call sip:busy@${HOST} -> 486 Busy Here`, problems, () => [
     `client trace:\n${ofCall(msgs, callId).map(brief).join('\n')}`,
+    server.evidence([callId]),
+    lp.outTail(),
+  ]);
+}
+
+/**
+ * A call to answer stays up: linphonec, with no sound card, sends only STUN keep-alives on its RTP
+ * port and hangs up ("Media connectivity … is lost") after nortp_timeout seconds without RTP. sip4xx
+ * sends frames of its own once the call is confirmed (README "Media"), so the call lasts until
+ * linphonec terminates it, and the BYE gets 200.
+ */
+async function answeredCall(tag: string, transport: Transport, server: Sip4xx, lp: Linphone): Promise<void> {
+  const mark = lp.log().length;
+  const logSinceCall = (): string => lp.log().slice(mark);
+  lp.send(`call sip:answer@${HOST}:${server.port};transport=${transport}`);
+  const running = await waitFor(() => (/to LinphoneCallStreamsRunning/.test(logSinceCall()) ? true : exited(lp.proc) ? false : undefined), 10_000);
+  const holdMs = (NORTP_TIMEOUT_S + 3) * 1000;
+  await sleep(holdMs);
+  const problems: string[] = [];
+  if (running !== true) problems.push('the call never reached LinphoneCallStreamsRunning');
+  if (/Media connectivity with [^\n]* is lost/.test(logSinceCall())) problems.push('linphonec lost media connectivity and ended the call');
+  if (/to LinphoneCall(End|Error|Released)/.test(logSinceCall())) problems.push(`the call ended within ${holdMs} ms, before linphonec hung up`);
+  lp.send('terminate');
+  await waitFor(() => (/to LinphoneCallReleased/.test(logSinceCall()) ? true : undefined), 5000);
+  const msgs = linphoneTrace(logSinceCall());
+  const invite = msgs.find((m) => m.dir === 'out' && isRequest(m, 'INVITE'));
+  const callId = invite ? (hdr(invite, 'call-id') ?? '') : '';
+  const bye = msgs.find((m) => m.dir === 'out' && isRequest(m, 'BYE') && hdr(m, 'call-id') === callId);
+  if (!bye) problems.push('linphonec sent no BYE');
+  problems.push(...expectCodes(`BYE ${callId}`, await server.codesWhen(1, callId, 'BYE'), [200]));
+  problems.push(...server.transportProblems(callId, transport));
+  record(`${tag}  call sip:answer@${HOST}: media kept alive past nortp_timeout=${NORTP_TIMEOUT_S} s, BYE -> 200`, problems, () => [
+    `client trace:\n${ofCall(msgs, callId).map(brief).join('\n')}`,
+    lp.logTail(/connectivity|moving from state LinphoneCall/),
     server.evidence([callId]),
     lp.outTail(),
   ]);

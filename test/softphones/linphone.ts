@@ -33,6 +33,9 @@ export function linphoneTrace(log: string): SipMsg[] {
   return msgs;
 }
 
+/** linphonec's no-RTP timeout in these runs (seconds); see linphonerc.in. */
+export const NORTP_TIMEOUT_S = 3;
+
 export class Linphone {
   readonly proc: ChildProcess;
   stdout = '';
@@ -61,6 +64,7 @@ export class Linphone {
       TRANSPORT: transport,
       RTP_PORT: rtpPort,
       USER: user,
+      NORTP_TIMEOUT: NORTP_TIMEOUT_S,
     });
     return new Linphone(dir, rc, path.join(dir, 'linphonec.log'));
   }

@@ -8,6 +8,7 @@ function sink(): DialogMediaSink & { calls: string[] } {
   return {
     calls,
     start: (port, remote, echo) => calls.push(`start ${port} ${remote === undefined ? '-' : `${remote.address}:${remote.port}`} ${echo ? 'echo' : 'quiet'}`),
+    confirm: (port) => calls.push(`confirm ${port}`),
     stop: (port) => calls.push(`stop ${port}`),
   };
 }
@@ -26,13 +27,13 @@ function table(max = 10) {
 }
 
 describe('dialog table media (RFC 3261 §12, §13.3.1.4, §15.1.2)', () => {
-  it('starts media with the dialog and stops it when a BYE ends the dialog', () => {
+  it('starts media with the dialog, confirms it at the ACK and stops it when a BYE ends the dialog', () => {
     const { dialogs, media } = table();
     dialogs.create('c1', 'l', 'r', 1, () => undefined, plan(40000));
     expect(dialogs.get('c1', 'l', 'r')?.media?.port).toBe(40000);
     dialogs.ack('c1', 'l', 'r');
     dialogs.end('c1', 'l', 'r');
-    expect(media.calls).toEqual(['start 40000 192.0.2.1:4000 echo', 'stop 40000']);
+    expect(media.calls).toEqual(['start 40000 192.0.2.1:4000 echo', 'confirm 40000', 'stop 40000']);
   });
 
   it('ends a dialog whose 2xx is never ACKed after 64*T1, and its media (§13.3.1.4)', () => {
@@ -61,7 +62,7 @@ describe('dialog table media (RFC 3261 §12, §13.3.1.4, §15.1.2)', () => {
     dialogs.create('c1', 'l', 'r', 1, () => undefined, plan(40002, true));
     dialogs.ack('c1', 'l', 'r', 'v=0\r\nc=IN IP4 192.0.2.50\r\nm=audio 7000 RTP/AVP 18\r\n');
     dialogs.ack('c1', 'l', 'r', 'v=0\r\nc=IN IP4 192.0.2.99\r\nm=audio 9 RTP/AVP 18\r\n');
-    expect(media.calls).toEqual(['start 40002 - echo', 'start 40002 192.0.2.50:7000 echo']);
+    expect(media.calls).toEqual(['start 40002 - echo', 'start 40002 192.0.2.50:7000 echo', 'confirm 40002', 'confirm 40002']);
     expect(dialogs.get('c1', 'l', 'r')?.media?.awaitingAnswer).toBe(false);
   });
 

@@ -60,7 +60,7 @@ describe('media service (RFC 3550 §11 ports, bounded echo)', () => {
     feed(rtp(20, 200), CLIENT); // RTCP SR multiplexed (RFC 5761 §4)
     feed(Buffer.from('not rtp at all'), CLIENT);
     expect(net.sent).toEqual([{ port: 40000, to: '192.0.2.1:4000', bytes: 172 }]);
-    expect(media.session(40000)?.counters).toEqual({ received: 3, echoed: 1, dropped: 2 });
+    expect(media.session(40000)?.counters).toEqual({ received: 3, echoed: 1, dropped: 2, own: 0 });
     media.stop(40000);
     expect(net.closed).toEqual([40000]);
     expect(media.size).toBe(0);
@@ -99,7 +99,7 @@ describe('media service (RFC 3550 §11 ports, bounded echo)', () => {
     clock.tick(1);
     feed(rtp(88), CLIENT);
     expect(net.sent.length).toBe(4);
-    expect(media.session(40000)?.counters).toEqual({ received: 8, echoed: 4, dropped: 4 });
+    expect(media.session(40000)?.counters).toEqual({ received: 8, echoed: 4, dropped: 4, own: 0 });
   });
 
   it('ends a session after media.maxCallSeconds (fake clock)', async () => {
@@ -148,5 +148,51 @@ describe('media service (RFC 3550 §11 ports, bounded echo)', () => {
     media.close();
     expect(net.closed.sort()).toEqual([40000, 40002]);
     expect(media.size).toBe(0);
+  });
+});
+
+describe('media service: frames of our own once the dialog is confirmed (rtp-source.ts)', () => {
+  const PCMU = { pt: 0, encoding: 'PCMU' };
+
+  it('sends nothing before the ACK, then one 172-byte PCMU packet per 20 ms to the SDP address', async () => {
+    const { media, net, clock } = service();
+    media.start(40000, CLIENT, true, PCMU);
+    await settle();
+    clock.tick(200);
+    expect(net.sent).toEqual([]);
+    media.confirm(40000);
+    clock.tick(100);
+    expect(net.sent).toEqual(Array.from({ length: 5 }, () => ({ port: 40000, to: '192.0.2.1:4000', bytes: 172 })));
+    expect(media.session(40000)?.counters.own).toBe(5);
+  });
+
+  it('pauses while the client\'s own RTP is echoed, and resumes when it stops', async () => {
+    const { media, net, clock } = service();
+    media.start(40000, CLIENT, true, PCMU);
+    await settle();
+    media.confirm(40000);
+    const feed = net.inbound.get(40000)!;
+    for (let i = 0; i < 5; i++) {
+      feed(rtp(), CLIENT);
+      clock.tick(20);
+    }
+    expect(media.session(40000)?.counters).toMatchObject({ echoed: 5, own: 0 });
+    clock.tick(100);
+    expect(media.session(40000)?.counters.own).toBe(5); // ticks at 120…200 ms: 40 ms after the last echo (80 ms)
+  });
+
+  it('sends none for a held stream, a codec without frames of ours, or after stop', async () => {
+    const { media, net, clock } = service();
+    media.start(40000, CLIENT, false, PCMU); // we answered recvonly / inactive
+    media.start(40002, CLIENT, true, { pt: 18, encoding: 'G729' });
+    media.start(40004, CLIENT, true, PCMU);
+    await settle();
+    for (const p of [40000, 40002, 40004]) media.confirm(p);
+    media.stop(40004);
+    clock.tick(1000);
+    expect(net.sent).toEqual([]);
+    media.start(40000, CLIENT, true, PCMU); // the call is taken off hold
+    clock.tick(40);
+    expect(net.sent.map((x) => x.port)).toEqual([40000, 40000]);
   });
 });
