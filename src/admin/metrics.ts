@@ -21,7 +21,7 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  // Process metrics, including nodejs_eventloop_lag_seconds (the event-loop lag the issue asks for).
+  // Process metrics, including nodejs_eventloop_lag_seconds (README, "Operating it").
   collectDefaultMetrics({ register: registry, prefix: 'sip4xx_' });
   // The hot path only bumps plain numbers in a Map; prom-client sees them at scrape time through
   // collect(). Calling inc({labels}) per request hashed the label set every time (~2% of server
