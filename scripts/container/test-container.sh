@@ -211,10 +211,8 @@ expect_eq() { # WHAT GOT WANT
   [[ "$2" == "$3" ]] || { echo "$1: got '$2', want '$3'"; return 1; }
 }
 
-healthcheck_is_node_healthz() {
-  local test
-  test="$(image_field '{{json .Config.Healthcheck.Test}}')"
-  [[ "$test" == '["CMD","node",'*/healthz* ]] || { echo "Healthcheck.Test: $test"; return 1; }
+healthcheck_is_node_healthcheck_js() {
+  expect_eq Healthcheck.Test "$(image_field '{{json .Config.Healthcheck.Test}}')" '["CMD","node","dist/healthcheck.js"]'
 }
 
 image_env_has() { # NAME=VALUE
@@ -231,7 +229,7 @@ check_image_config() {
   check "exposes 5060/udp 5060/tcp 8080/tcp" expect_eq ExposedPorts \
     "$(image_field '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "5060/tcp 5060/udp 8080/tcp "
   check "stop signal is SIGTERM" expect_eq StopSignal "$(image_field '{{.Config.StopSignal}}')" SIGTERM
-  check "HEALTHCHECK probes /healthz with node" healthcheck_is_node_healthz
+  check "HEALTHCHECK is node dist/healthcheck.js (the server's own config loader)" healthcheck_is_node_healthcheck_js
   check "env NODE_ENV=production" image_env_has NODE_ENV=production
   check "env SIP4XX_ADMIN_HOST=0.0.0.0 (admin port reachable when published)" image_env_has SIP4XX_ADMIN_HOST=0.0.0.0
   # Only runtime files: compiled code, production dependencies, embedded defaults.
@@ -239,7 +237,7 @@ check_image_config() {
     timeout 60 podman run --rm --label "$LABEL" --entrypoint sh "$IMAGE" -c '
       set -e
       [ "$(id -u)" = 1000 ] || { echo "uid $(id -u)"; exit 1; }
-      test -f dist/main.js && test -f config/default.yaml && test -f package.json
+      test -f dist/main.js && test -f dist/healthcheck.js && test -f config/default.yaml && test -f package.json
       for d in node_modules/pino node_modules/yaml node_modules/zod; do test -d "$d" || { echo "missing $d"; exit 1; }; done
       for d in src test node_modules/typescript node_modules/tsx node_modules/vitest node_modules/eslint; do
         if [ -e "$d" ]; then echo "unexpected $d"; exit 1; fi
@@ -332,6 +330,52 @@ $(container_logs "$MAIN")"
     expect_eq Health "$(podman inspect -f '{{.State.Health.Status}}' "$MAIN")" healthy
 }
 
+# 0 once the container's HEALTHCHECK passes, within HEALTHY_TIMEOUT_S of now; else what it saw.
+wait_healthy() { # CONTAINER
+  local t0
+  t0="$(now)"
+  while awk -v a="$t0" -v b="$(now)" -v l="$HEALTHY_TIMEOUT_S" 'BEGIN { exit !(b - a < l) }'; do
+    probe_health "$1" && return 0
+    [[ "$(podman inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" == running ]] || break
+    sleep 0.3
+  done
+  echo "not healthy within ${HEALTHY_TIMEOUT_S}s; last probe:"
+  podman inspect -f '{{range .State.Health.Log}}{{.Output}}{{end}}' "$1" 2>&1 | tail -n 3
+  container_logs "$1"
+  return 1
+}
+
+# The HEALTHCHECK follows the admin port however it is given, as the server does: container
+# arguments, a mounted file; with the admin endpoint off it probes SIP with OPTIONS.
+check_health_follows_config() {
+  step "HEALTHCHECK follows the configuration"
+  local yaml="$WORK/admin-8082.yaml" name c
+  printf 'admin:\n  port: 8082\n' >"$yaml"
+  chmod 644 "$yaml"
+  local -A args=(
+    [args]="--admin-port 8081"
+    [dotted]="--admin.port 8083"
+    [file]="--config /etc/sip4xx/config.yaml"
+    [off]="--admin-port 0"
+  )
+  local -A what=(
+    [args]="--admin-port 8081 as container arguments"
+    [dotted]="--admin.port 8083 as container arguments"
+    [file]="admin.port 8082 in a mounted config file"
+    [off]="--admin-port 0 (OPTIONS to the SIP port)"
+  )
+  for name in args dotted file off; do
+    c="sip4xx-ctest-$RUN_ID-health-$name"
+    # shellcheck disable=SC2086 # the arguments are meant to split
+    if ! timeout 60 podman run -d --name "$c" --label "$LABEL" -v "$yaml:/etc/sip4xx/config.yaml:ro" "$IMAGE" ${args[$name]} >"$WORK/health-$name.log" 2>&1; then
+      fail "container starts with ${what[$name]}" "$(grep -v 'systemd connection' "$WORK/health-$name.log")"
+      continue
+    fi
+    check "healthy with ${what[$name]}" wait_healthy "$c"
+    timeout 60 podman rm -f -t 0 "$c" >/dev/null 2>&1
+  done
+}
+
 check_sip() {
   step "SIP through the published ports"
   local trace="$WORK/sip" c
@@ -388,6 +432,7 @@ main() {
     check_not_healthy_without_bind
     if start_server; then
       check_healthy_implies_bound
+      check_health_follows_config
       check_sip
       check_admin
       check_stop
