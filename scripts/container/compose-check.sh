@@ -47,8 +47,8 @@ check_compose() {
     fail "free local ports"
     return
   fi
-  export SIP4XX_BASE_IMAGE="$BASE_IMAGE" SIP4XX_SIPP_BASE_IMAGE="$BASE_IMAGE" \
-    SIP4XX_PUBLISH_IP=127.0.0.1 SIP4XX_SIP_PORT="$sip_port" SIP4XX_ADMIN_PORT_HOST="$admin_port"
+  export NODE_BASE_IMAGE="$BASE_IMAGE" SIPP_BASE_IMAGE="$BASE_IMAGE" \
+    HOST_PUBLISH_IP=127.0.0.1 HOST_SIP_PORT="$sip_port" HOST_ADMIN_PORT="$admin_port"
   local t0
   t0="$(now)"
   if ! interruptible "$WORK/compose-up.log" compose 900 up -d --build sip4xx; then
