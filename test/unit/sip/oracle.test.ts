@@ -103,6 +103,9 @@ const SIPJS_DEVIATIONS: ReadonlyArray<readonly [rule: string, applies: (s: strin
   ['empty port', (s) => /:(?=[;?>\s]|$)/.test(s)],
   // port = 1*DIGIT: sip.js bounds it to 0–65535 the way we do but also accepts leading zeros past 5.
   ['port', (s) => /:\d{6,}/.test(s)],
+  // domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum: a label neither starts nor ends
+  // with "-", but sip.js takes any run of letters, digits, "-" and "_" ("sip:-aa.a").
+  ['domainlabel', (s) => /(^|[@.:])-|-([.:;?>]|$)/.test(s)],
   // sip.js moves a URI's ttl out of the parameter list (a field quirk, not grammar).
   ['ttl-param', (s) => /;ttl\b/i.test(s)],
   // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT in RFC 3261, so "0.100.00.10" is
