@@ -195,7 +195,7 @@ export const configSchema = z
         dialogTtlMs: positiveInt,
       })
       .strict(),
-    calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0) }).strict(),
+    calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0), reinviteMs: z.number().int().min(0) }).strict(),
     /** Echo of answered calls' RTP (src/media/): each call one even port of portMin–portMax. */
     media: z
       .object({

@@ -123,6 +123,7 @@ export class TransactionUser {
       retire: this.retire,
       onTerminated: (k: string, why: string) => {
         this.transactions.remove(k);
+        this.dialogs.inviteEnded(k); // §14.2: ended without a final response (evicted, shut down)
         // The key holds the branch, sent-by and method (transaction-key.ts).
         if (why.startsWith('timer H')) this.deps.logger.info({ transaction: k.replaceAll('\u0000', ' ') }, 'no ACK before Timer H');
       },
@@ -140,6 +141,7 @@ export class TransactionUser {
     const bytes = buildResponse(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote });
     const sent = tx.respond(bytes, spec.status);
     if (sent) this.deps.counters.responses++;
+    if (sent && spec.status >= 200 && tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
     return sent;
   }
 
@@ -152,6 +154,9 @@ export class TransactionUser {
     // the TU will generate a provisional or final response within 200 ms".
     if (invite && delay > 0 && (d.provisional === undefined || d.provisional.length === 0)) this.respond(tx, { status: 100 });
     if (invite) for (const p of d.provisional ?? []) this.respond(tx, p);
+    // §14.2: a re-INVITE whose final response waits marks its dialog until that response goes out.
+    const { req } = tx.context;
+    if (delay > 0 && invite && req.to.tag !== undefined) this.dialogs.inviteStarted(tx.key, req.callId, req.to.tag, req.from.tag ?? '');
     if (delay > 0) tx.scheduleTu(() => this.final(tx, d, verdict.rule), delay);
     else this.final(tx, d, verdict.rule);
   }

@@ -79,6 +79,8 @@ function id(callId: string, localTag: string, remoteTag: string): string {
 
 export class DialogTable {
   private readonly dialogs = new Map<string, Dialog>();
+  /** §14.2: INVITE transactions (by key) in a dialog whose final response is not sent yet → dialog key. */
+  private readonly pendingInvites = new Map<string, string>();
   /** Dialogs oldest first, for eviction (see transaction/fifo.ts for why not the Map's order). */
   private readonly age = new Fifo<Dialog>(this.dialogs, (d) => d.key);
   evictions = 0;
@@ -167,6 +169,27 @@ export class DialogTable {
   }
 
   /**
+   * §14.2: a re-INVITE's final response is deferred; until `inviteEnded(txKey)` a second INVITE in
+   * the dialog "before it sends the final response to a first INVITE" gets 500 (rules/dialog.ts).
+   */
+  inviteStarted(txKey: string, callId: string, localTag: string, remoteTag: string): void {
+    const d = this.dialogs.get(id(callId, localTag, remoteTag));
+    if (d === undefined) return;
+    d.inviteInProgress = true;
+    this.pendingInvites.set(txKey, d.key);
+  }
+
+  /** The transaction's final response went out, or the transaction ended without one. */
+  inviteEnded(txKey: string): void {
+    if (this.pendingInvites.size === 0) return;
+    const key = this.pendingInvites.get(txKey);
+    if (key === undefined) return;
+    this.pendingInvites.delete(txKey);
+    const d = this.dialogs.get(key);
+    if (d !== undefined) d.inviteInProgress = false;
+  }
+
+  /**
    * The ACK for a 2xx arrived (§13.3.1.4), with its SDP if it had one. Returns false when no dialog
    * matches. When our 2xx made the offer, the ACK carries the answer (§13.2.1); an ACK without one
    * breaks that rule, and the media then goes back to wherever the client's packets come from.
@@ -204,5 +227,6 @@ export class DialogTable {
   clear(): void {
     for (const key of [...this.dialogs.keys()]) this.endKey(key);
     this.age.clear();
+    this.pendingInvites.clear();
   }
 }

@@ -41,17 +41,27 @@ export const dialogRule: Rule = {
       case 'INVITE':
         if (d.inviteInProgress) return reject(500, [['Retry-After', String(Math.floor(Math.random() * 11))]]);
         if (d.awaitingAck) return reject(491);
-        return answerWithMedia(req, ctx, d.media);
+        return reinvite(req, ctx, d.media);
       case 'BYE':
         return { status: 200, dialog: 'end' };
       case 'UPDATE':
         return answerWithMedia(req, ctx, d.media);
       default:
-        if (IN_DIALOG_OK.includes(req.method)) return { status: 200, dialog: 'refresh' };
+        if (IN_DIALOG_OK.includes(req.method)) return { status: 200 };
         return reject(405, [['Allow', IN_DIALOG_OK.join(', ')]]);
     }
   },
 };
+
+/**
+ * A re-INVITE is answered after `calls.reinviteMs` (100 Trying first, §17.2.1); until its final
+ * response goes out the core marks the dialog, and a second INVITE gets the §14.2 500 above.
+ */
+function reinvite(req: SipRequest, ctx: RuleContext, prior: DialogMedia | undefined): Decision {
+  const answer = answerWithMedia(req, ctx, prior);
+  const delayMs = ctx.config.calls.reinviteMs;
+  return delayMs > 0 ? { ...answer, delayMs } : answer;
+}
 
 /**
  * A re-INVITE always gets SDP in its 2xx (an answer, or an offer when it had none, RFC 3264 §5);
@@ -60,5 +70,5 @@ export const dialogRule: Rule = {
 function answerWithMedia(req: SipRequest, ctx: RuleContext, prior: DialogMedia | undefined): Decision {
   const headers: HeaderPair[] = [['Contact', ctx.contact(req)]];
   const sdp = req.method === 'INVITE' || req.contentType === 'application/sdp' ? sessionBodyFor(req, ctx, prior) : undefined;
-  return { status: 200, headers, body: sdp?.body, dialog: 'refresh', media: sdp?.media };
+  return { status: 200, headers, body: sdp?.body, media: sdp?.media };
 }

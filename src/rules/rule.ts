@@ -10,8 +10,11 @@ import type { Flow } from '../transport/flow.js';
 import type { DialogState, MediaPlan } from '../dialog/dialog-table.js';
 import type { Services } from '../core/services.js';
 
-/** What a decision does to dialog state; the core applies it (rules themselves keep no state). */
-export type DialogEffect = 'create' | 'end' | 'refresh';
+/**
+ * What a decision does to dialog state; the core applies it (rules themselves keep no state). An
+ * answer to any other in-dialog request moves the dialog's remote CSeq on by itself (§12.2.2).
+ */
+export type DialogEffect = 'create' | 'end';
 
 export interface Decision extends ResponseSpec {
   /** Provisional responses to send before the final one (INVITE only), e.g. 180 Ringing. */
