@@ -3,7 +3,7 @@
  * CSeq, option-tag lists and media types. Each is a forward scan, no regular expressions.
  */
 import type { CSeq } from './message.js';
-import { TOKEN, WORD, codesOf, isToken, isWsp, latin1Bytes, parseDigits, spellsAt } from './charset.js';
+import { TOKEN, WORD, codesOf, isToken, isWsp, parseDigits, spellsAt } from './charset.js';
 import { parseParams, skipWs } from './parse-params.js';
 
 export const NO_TAGS: readonly string[] = Object.freeze([]);
@@ -35,12 +35,10 @@ export function isSipDate(v: string): boolean {
   return true;
 }
 
-/** callid = word [ "@" word ] */
-export function isCallId(v: string): boolean {
-  return isCallIdIn(latin1Bytes(v), 0, v.length);
-}
-
-/** isCallId on the bytes b[from, to) (the message itself: a byte read is cheaper than charCodeAt). */
+/**
+ * callid = word [ "@" word ] (§25.1), on the bytes b[from, to) of the message itself: a byte read
+ * is cheaper than charCodeAt.
+ */
 export function isCallIdIn(b: Uint8Array, from: number, to: number): boolean {
   let i = from;
   while (i < to && WORD[b[i] as number] === 1) i++;
@@ -52,12 +50,10 @@ export function isCallIdIn(b: Uint8Array, from: number, to: number): boolean {
   return i > word && i === to;
 }
 
-/** CSeq = 1*DIGIT LWS Method; the number is below 2**31 (§8.1.1.5). */
-export function parseCSeq(v: string): CSeq | undefined {
-  return parseCSeqIn(v, latin1Bytes(v), 0, v.length);
-}
-
-/** parseCSeq on s[from, to), read from its bytes b (b[i] is s.charCodeAt(i) there). */
+/**
+ * CSeq = 1*DIGIT LWS Method; the number is below 2**31 (§8.1.1.5). Parsed from s[from, to), read
+ * from its bytes b (b[i] is s.charCodeAt(i) there).
+ */
 export function parseCSeqIn(s: string, b: Uint8Array, from: number, to: number): CSeq | undefined {
   let i = from;
   let seq = 0;
