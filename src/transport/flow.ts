@@ -2,7 +2,8 @@
  * The boundary between a transport (UDP socket, TCP connection) and the protocol core.
  *
  * A transport owns its sockets; it hands the core each complete message together with a Flow that
- * says where it came from and how to answer. The core never touches a socket (DESIGN §1).
+ * says where it came from and how to answer. The core never touches a socket
+ * (docs/ARCHITECTURE.md).
  */
 
 export type TransportName = 'udp' | 'tcp';

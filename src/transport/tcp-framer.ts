@@ -1,12 +1,14 @@
 /**
  * Cuts a SIP byte stream (TCP, later TLS) into messages. Pure: bytes in, events out; it never
- * touches a socket or a clock, so every framing rule is testable by feeding buffers (STYLE, `ws`).
+ * touches a socket or a clock, so every framing rule is testable by feeding buffers.
  *
  * RFC 3261 §18.3: on a stream-oriented transport the Content-Length header field frames the
  * message; the header block ends at the first empty line (CRLF CRLF, §7).
  *
  * Usage: `for (const ev of framer.push(chunk)) …` for every chunk read from the connection.
  * After an `oversize` or `error` event the framer is closed and every later push returns [].
+ * The limits are read when a message begins and hold for that message, so a configuration reload
+ * applies to the next message on every open connection.
  *
  * Memory: a message `data` is a view (no copy) into a pushed chunk or into the framer's own
  * accumulation buffer. The framer never writes to bytes it has handed out, so views stay valid;
@@ -26,7 +28,7 @@ export type FramerEvent =
   /** A double-CRLF keep-alive ping (RFC 5626 §3.5.1): answer with a single CRLF. */
   | { readonly kind: 'pong' }
   /** The header block of a message whose Content-Length exceeds maxBodyBytes; framer closes. */
-  | { readonly kind: 'oversize'; readonly data: Buffer; readonly contentLength: number }
+  | { readonly kind: 'oversize'; readonly data: Buffer; readonly contentLength: number; readonly maxBodyBytes: number }
   /** Framing is lost (header block too long, bad Content-Length); the caller closes. */
   | { readonly kind: 'error'; readonly reason: string };
 
@@ -46,7 +48,9 @@ type State = 'boundary' | 'headers' | 'body' | 'closed';
 type ContentLength = number | undefined | { readonly error: string };
 
 export class TcpFramer {
-  private readonly limits: FramerLimits;
+  private readonly currentLimits: () => FramerLimits;
+  /** The limits of the message being read, taken when it began. */
+  private limits: FramerLimits;
   private state: State = 'boundary';
   /** Pending bytes are buf[start, end). */
   private buf: Buffer = EMPTY;
@@ -61,8 +65,9 @@ export class TcpFramer {
   /** Offset in `buf` one past the last byte of the message being read (state 'body'). */
   private messageEnd = 0;
 
-  constructor(limits: FramerLimits) {
-    this.limits = limits;
+  constructor(limits: () => FramerLimits) {
+    this.currentLimits = limits;
+    this.limits = limits();
   }
 
   get closed(): boolean {
@@ -116,6 +121,7 @@ export class TcpFramer {
   }
 
   private beginMessage(): boolean {
+    this.limits = this.currentLimits();
     this.crlfs = 0;
     this.state = 'headers';
     this.scanFrom = this.start;
@@ -142,7 +148,7 @@ export class TcpFramer {
     // answers 400 since the header field is mandatory on streams (§20.14).
     const bodyLength = cl ?? 0;
     if (bodyLength > maxBodyBytes) {
-      events.push({ kind: 'oversize', data: this.buf.subarray(this.start, headerEnd), contentLength: bodyLength });
+      events.push({ kind: 'oversize', data: this.buf.subarray(this.start, headerEnd), contentLength: bodyLength, maxBodyBytes });
       this.close();
       return false;
     }

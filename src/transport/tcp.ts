@@ -13,12 +13,31 @@ export interface TcpOptions {
   readonly port: number;
   readonly handler: MessageHandler;
   readonly logger: Logger;
-  /** Connections past this are accepted and immediately destroyed by the server. */
-  readonly maxConnections: number;
-  /** A connection with no traffic either way for this long is destroyed. */
-  readonly idleTimeoutMs: number;
+  /**
+   * Read when each connection opens (maxConnections, idleTimeoutMs) and when its framer starts a
+   * message (maxHeaderBytes, maxBodyBytes), so a reload takes effect for the next of each.
+   */
+  readonly limits: () => TcpLimits;
+}
+
+export interface TcpLimits {
+  /** A largest header block and Content-Length for the framer (tcp-framer.ts). */
   readonly maxHeaderBytes: number;
   readonly maxBodyBytes: number;
+  readonly tcp: {
+    /** Connections past this are accepted and immediately destroyed by the server. */
+    readonly maxConnections: number;
+    /** A connection with no traffic either way for this long is destroyed. */
+    readonly idleTimeoutMs: number;
+  };
+}
+
+export interface TcpCounters {
+  accepted: number;
+  /** Connections destroyed at once because maxConnections were open. */
+  refused: number;
+  /** Connections closed because their framing was lost (tcp-framer.ts `error`). */
+  framingErrors: number;
 }
 
 export interface TcpTransport {
@@ -26,6 +45,7 @@ export interface TcpTransport {
   /** Stops listening and destroys every connection. */
   close(): Promise<void>;
   connectionCount(): number;
+  readonly counters: Readonly<TcpCounters>;
 }
 
 /**
@@ -42,17 +62,24 @@ const PONG = Buffer.from('\r\n', 'latin1');
 export function startTcp(opts: TcpOptions): Promise<TcpTransport> {
   const { logger } = opts;
   const connections = new Set<net.Socket>();
+  const counters: TcpCounters = { accepted: 0, refused: 0, framingErrors: 0 };
+  // The bound is checked here rather than by net.Server.maxConnections so that a reload applies to
+  // the very next connection.
   const server = net.createServer((socket) => {
+    const max = opts.limits().tcp.maxConnections;
+    if (connections.size >= max) {
+      counters.refused++;
+      logger.warn({ remote: socket.remoteAddress, port: socket.remotePort, max }, 'tcp connection refused: maxConnections reached');
+      socket.destroy();
+      return;
+    }
+    counters.accepted++;
     try {
-      serveConnection(socket, opts, connections);
+      serveConnection(socket, opts, connections, counters);
     } catch (err) {
       logger.error({ err }, 'tcp connection setup failed');
       socket.destroy();
     }
-  });
-  server.maxConnections = opts.maxConnections;
-  server.on('drop', (info?: { remoteAddress?: string; remotePort?: number }) => {
-    logger.warn({ remote: info?.remoteAddress, port: info?.remotePort, max: opts.maxConnections }, 'tcp connection refused: maxConnections reached');
   });
 
   return new Promise((resolve, reject) => {
@@ -70,6 +97,7 @@ export function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       resolve({
         address: () => local,
         connectionCount: () => connections.size,
+        counters,
         close: () => new Promise<void>((done) => {
           server.close(() => done());
           for (const socket of connections) socket.destroy();
@@ -79,7 +107,7 @@ export function startTcp(opts: TcpOptions): Promise<TcpTransport> {
   });
 }
 
-function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<net.Socket>): void {
+function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<net.Socket>, counters: TcpCounters): void {
   const { remoteAddress, remotePort, localAddress, localPort } = socket;
   if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) {
     socket.destroy(); // the peer is already gone
@@ -92,7 +120,7 @@ function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<
   // Resets ECONNRESET, EPIPE…: routine on the Internet, and an unhandled 'error' would crash us.
   socket.on('error', (err) => log.debug({ err }, 'tcp socket error'));
   socket.setNoDelay(true); // responses are small and must not wait for Nagle
-  socket.setTimeout(opts.idleTimeoutMs);
+  socket.setTimeout(opts.limits().tcp.idleTimeoutMs);
   socket.on('timeout', () => {
     log.debug('tcp connection idle, closing');
     socket.destroy();
@@ -123,7 +151,7 @@ function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<
     },
   };
 
-  const framer = new TcpFramer({ maxHeaderBytes: opts.maxHeaderBytes, maxBodyBytes: opts.maxBodyBytes });
+  const framer = new TcpFramer(opts.limits);
   const deliver = (data: Buffer): void => {
     try {
       opts.handler(data, flow);
@@ -139,8 +167,8 @@ function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<
           deliver(ev.data);
           break;
         case 'oversize':
-          // The core answers 413 from these headers and calls flow.close() (DESIGN §2).
-          log.info({ contentLength: ev.contentLength, max: opts.maxBodyBytes }, 'tcp message body over limit');
+          // The core answers 413 from these headers (§21.4.11) and calls flow.close().
+          log.info({ contentLength: ev.contentLength, max: ev.maxBodyBytes }, 'tcp message body over limit');
           deliver(ev.data);
           // Backstop: the framer now discards everything, so a peer that keeps sending would
           // never go idle; if the core has not closed the connection, close it ourselves.
@@ -150,6 +178,7 @@ function serveConnection(socket: net.Socket, opts: TcpOptions, connections: Set<
           if (!closing) flow.send(PONG, remote);
           break;
         case 'error':
+          counters.framingErrors++;
           log.warn({ reason: ev.reason }, 'tcp framing lost, closing');
           socket.destroy();
           return;

@@ -13,12 +13,16 @@ export interface UdpOptions {
   readonly port: number;
   readonly handler: MessageHandler;
   readonly logger: Logger;
-  /** Larger datagrams are dropped before the core sees them. Default 65535. */
-  readonly maxMessageBytes?: number;
+  /**
+   * Larger datagrams are dropped before the core sees them (default 65535). Read per datagram, so
+   * a reload takes effect for the next one.
+   */
+  readonly maxMessageBytes?: () => number;
 }
 
 export interface UdpCounters {
   received: number;
+  /** Datagrams over maxMessageBytes, dropped unread. */
   dropped: number;
   sent: number;
   sendErrors: number;
@@ -52,7 +56,7 @@ export function toEndpoint(address: string, port: number, family?: string): Endp
 
 export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   const { handler, logger } = opts;
-  const maxMessageBytes = opts.maxMessageBytes ?? 65535;
+  const maxMessageBytes = opts.maxMessageBytes ?? (() => 65535);
   const ipv6 = opts.host.includes(':');
   // dgram passes the address of every send through `lookup`. The default (dns.lookup) tests the
   // address with regular expressions and answers a literal on the next tick, per response. Until the
@@ -96,7 +100,7 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
 
   socket.on('message', (data, rinfo) => {
     counters.received++;
-    if (data.length > maxMessageBytes) {
+    if (data.length > maxMessageBytes()) {
       counters.dropped++;
       logger.debug({ remote: rinfo.address, port: rinfo.port, bytes: data.length }, 'udp datagram over limit dropped');
       return;

@@ -32,7 +32,20 @@ interface Server {
  * A server standing in for the core: it records each message, throws on a body of "boom", answers
  * a header block announcing an over-limit body with 413 and closes (§21.4.11), and REPLY otherwise.
  */
-async function sipServer(host: string, overrides: Partial<TcpOptions> = {}): Promise<Server> {
+interface Limits {
+  maxConnections: number;
+  idleTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+}
+
+/** The transport's limits getter over `limits`, which a test may change between connections. */
+function limitsOf(limits: Limits): TcpOptions['limits'] {
+  return () => ({ maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes, tcp: limits });
+}
+
+async function sipServer(host: string, overrides: Partial<Limits> = {}): Promise<Server> {
+  const limits: Limits = { maxConnections: 10, idleTimeoutMs: 10_000, maxHeaderBytes: 1024, maxBodyBytes: 1000, ...overrides };
   const { logger, lines } = memoryLogger();
   const received: Server['received'] = [];
   const waiters: (() => void)[] = [];
@@ -40,10 +53,7 @@ async function sipServer(host: string, overrides: Partial<TcpOptions> = {}): Pro
     host,
     port: 0,
     logger,
-    maxConnections: 10,
-    idleTimeoutMs: 10_000,
-    maxHeaderBytes: 1024,
-    maxBodyBytes: 1000,
+    limits: limitsOf(limits),
     handler: (data, flow) => {
       const text = data.toString('latin1');
       received.push({ data: text, flow });
@@ -56,7 +66,6 @@ async function sipServer(host: string, overrides: Partial<TcpOptions> = {}): Pro
       }
       flow.send(Buffer.from(REPLY), flow.remote);
     },
-    ...overrides,
   });
   cleanup.push(() => transport.close());
   const messages = async (n: number): Promise<void> => {
@@ -227,10 +236,7 @@ describe('TCP transport', () => {
       port: server.transport.address().port,
       logger: memoryLogger('silent').logger,
       handler: () => {},
-      maxConnections: 1,
-      idleTimeoutMs: 1000,
-      maxHeaderBytes: 1024,
-      maxBodyBytes: 1024,
+      limits: limitsOf({ maxConnections: 1, idleTimeoutMs: 1000, maxHeaderBytes: 1024, maxBodyBytes: 1024 }),
     });
     await expect(second).rejects.toThrow(/cannot listen on TCP 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   });

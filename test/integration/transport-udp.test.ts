@@ -30,7 +30,7 @@ async function echoServer(host: string, opts: { throwOn?: string; maxMessageByte
     host,
     port: 0,
     logger,
-    maxMessageBytes: opts.maxMessageBytes,
+    maxMessageBytes: opts.maxMessageBytes === undefined ? undefined : () => opts.maxMessageBytes ?? 65535,
     handler: (data, flow) => {
       const text = data.toString('latin1');
       received.push({ data: text, flow });

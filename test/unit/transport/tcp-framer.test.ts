@@ -18,7 +18,7 @@ function request(body = '', cl: string | null = `Content-Length: ${Buffer.byteLe
 
 /** What the framer made of the stream, with buffers shown as latin1 text for readable diffs. */
 function frame(chunks: readonly (string | Buffer)[], lim = limits): unknown[] {
-  const framer = new TcpFramer(lim);
+  const framer = new TcpFramer(() => lim);
   return chunks.flatMap((c) => framer.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c)).map(show);
 }
 
@@ -68,9 +68,9 @@ describe('TcpFramer', () => {
 
   it('reports the header block of a message over the body limit, then closes (§21.4.11)', () => {
     const head = request('', 'Content-Length: 1025');
-    const framer = new TcpFramer(limits);
+    const framer = new TcpFramer(() => limits);
     const events = framer.push(Buffer.from(head + 'x'.repeat(100), 'latin1')).map(show);
-    expect(events).toEqual([{ kind: 'oversize', data: head, contentLength: 1025 }]);
+    expect(events).toEqual([{ kind: 'oversize', data: head, contentLength: 1025, maxBodyBytes: 1024 }]);
     expect(framer.closed).toBe(true);
     expect(framer.push(Buffer.from(request(), 'latin1'))).toEqual([]);
   });
@@ -86,7 +86,7 @@ describe('TcpFramer', () => {
   });
 
   it('fails as soon as maxHeaderBytes is reached even when bytes arrive one at a time', () => {
-    const framer = new TcpFramer({ ...limits, maxHeaderBytes: 50 });
+    const framer = new TcpFramer(() => ({ ...limits, maxHeaderBytes: 50 }));
     const events = [...'X'.repeat(49)].flatMap((c) => framer.push(Buffer.from(c)));
     expect(events).toEqual([]);
     expect(framer.push(Buffer.from('X'))).toEqual([{ kind: 'error', reason: 'header block exceeds 50 bytes' }]);
@@ -128,7 +128,7 @@ describe('TcpFramer', () => {
       ['an empty value', 'Content-Length:  ', 'empty Content-Length value'],
       ['conflicting values', 'Content-Length: 1\r\nl: 2', 'conflicting Content-Length values'],
     ])('%s', (_name, line, reason) => {
-      const framer = new TcpFramer(limits);
+      const framer = new TcpFramer(() => limits);
       expect(framer.push(Buffer.from(request('', line), 'latin1'))).toEqual([{ kind: 'error', reason }]);
       expect(framer.closed).toBe(true);
     });
@@ -136,11 +136,11 @@ describe('TcpFramer', () => {
 
   it('treats an absurdly large Content-Length as over the limit, not as a wrapped number', () => {
     const head = request('', 'Content-Length: 99999999999999999999999999');
-    expect(frame([head])).toEqual([{ kind: 'oversize', data: head, contentLength: Infinity }]);
+    expect(frame([head])).toEqual([{ kind: 'oversize', data: head, contentLength: Infinity, maxBodyBytes: 1024 }]);
   });
 
   it('hands out messages that stay intact after later pushes', () => {
-    const framer = new TcpFramer(limits);
+    const framer = new TcpFramer(() => limits);
     const a = request('first');
     const b = request('second');
     const out = [...a + b].flatMap((c) => framer.push(Buffer.from(c, 'latin1')));
