@@ -1,17 +1,16 @@
 /**
  * Failures decided by who the Request-URI names (§8.2.2.1, §8.3, §21.3, §21.4): a configured user
- * (its methods, its behaviour, its registration), an alias naming several users, or a number the
- * dial plan finds incomplete. User parts compare unescaped and case-sensitively (§19.1.4). Calls
- * that go through (busy, ringing, answer, slow) are the `behaviour` rule's, later in the pipeline;
- * names no one configured fall through to the default 404.
+ * (its methods, the `who` behaviours of behaviour.ts, its registration), an alias naming several
+ * users, or a number the dial plan finds incomplete. User parts compare unescaped and
+ * case-sensitively (§19.1.4). Calls that go through (busy, ringing, answer, slow) are answered by
+ * the `behaviour` rule, later in the pipeline; names no one configured fall through to the
+ * default 404.
  */
 import type { Config, UserConfig } from '../config/schema.js';
 import { unescape } from '../sip/charset.js';
 import type { SipRequest } from '../sip/message.js';
-import type { HeaderPair } from '../sip/response.js';
-import { contactFromTemplate } from '../core/contact.js';
 import { sameUri } from '../registrar/uri-match.js';
-import { requiredHeaders } from './catalogue.js';
+import { ambiguous, behaviourDecision, retryAfter, userOf } from './behaviour.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
 import { reject } from './rule.js';
 
@@ -30,11 +29,11 @@ export const userRule: Rule = {
   check(req, ctx) {
     if (NOT_FOR_USERS.has(req.method) || req.uri.user === undefined) return undefined;
     const name = unescape(req.uri.user);
-    const { users, aliases, dialPlan } = ctx.config;
+    const { aliases, dialPlan } = ctx.config;
     // §21.4.22: "The server received a request with a Request-URI that was incomplete." Checked
     // first, configured or not: an incomplete number is incomplete whoever it would have reached.
     if (isIncompleteNumber(name, dialPlan)) return reject(484);
-    const user = Object.hasOwn(users, name) ? users[name] : undefined;
+    const user = userOf(req, ctx);
     if (user !== undefined) return forUser(req, ctx, user);
     const members = Object.hasOwn(aliases, name) ? aliases[name] : undefined;
     if (members !== undefined) return ambiguous(req, ctx, members.map((m) => `${sipScheme(req)}:${escapeUser(m)}@{host}`), undefined);
@@ -46,23 +45,8 @@ function forUser(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision 
   // §21.4.6: "The response MUST include an Allow header field containing a list of valid methods
   // for the indicated address."
   if (user.methods !== undefined && !user.methods.includes(req.method)) return reject(405, [['Allow', user.methods.join(', ')]]);
-  const reason = user.reason;
-  switch (user.behaviour) {
-    case 'forbidden': // §21.4.4
-      return reject(403, undefined, reason);
-    case 'gone': // §21.4.19: "no longer available at the server and no forwarding address is known"
-      return reject(410, undefined, reason);
-    case 'unavailable': // §21.4.18
-      return reject(480, retryAfter(req, ctx, user), reason);
-    case 'ambiguous':
-      return ambiguous(req, ctx, user.contacts ?? ctx.config.catalogue.ambiguousContacts, reason);
-    case 'moved': // §21.3.3: "The requesting client SHOULD retry the request at the new address(es)"
-      return { status: 302, headers: contacts(req, ctx, user.contacts ?? []), reason: reason ?? 'Moved Temporarily' };
-    case undefined:
-      return user.password === undefined || NOT_CALLS.has(req.method) ? undefined : registered(req, ctx, user);
-    default:
-      return undefined; // busy, ringing, answer, slow: the behaviour rule
-  }
+  if (user.behaviour !== undefined) return behaviourDecision('who', req, ctx, user);
+  return user.password === undefined || NOT_CALLS.has(req.method) ? undefined : registered(req, ctx, user);
 }
 
 /**
@@ -80,33 +64,10 @@ function forUser(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision 
 function registered(req: SipRequest, ctx: RuleContext, user: UserConfig): Decision {
   const aor = unescape(req.uri.user ?? '');
   const bindings = ctx.services.registrar.current(aor);
-  if (bindings.length === 0) return reject(480, retryAfter(req, ctx, user), user.reason);
+  if (bindings.length === 0) return reject(480, retryAfter(480, req, ctx, user), user.reason);
   const others = bindings.filter((b) => !sameUri(b.uri, req.uri));
   if (others.length === 0) return reject(404);
   return { status: 302, headers: others.map((b) => ['Contact', b.contact] as const), reason: user.reason ?? 'Moved Temporarily' };
-}
-
-/**
- * §21.4.23: "The response MAY contain a listing of possible unambiguous addresses in Contact header
- * fields. Revealing alternatives can infringe on privacy of the user or the organization. It MUST be
- * possible to configure a server to respond with status 404 (Not Found) or to suppress the listing
- * of possible choices if the request address was ambiguous."
- */
-function ambiguous(req: SipRequest, ctx: RuleContext, candidates: readonly string[], reason: string | undefined): Decision {
-  if (ctx.config.privacy) return reject(404);
-  return reject(485, contacts(req, ctx, candidates), reason);
-}
-
-/** The user's Retry-After (§20.33) where it has its own, else the catalogue's. */
-function retryAfter(req: SipRequest, ctx: RuleContext, user: UserConfig): HeaderPair[] {
-  const headers = requiredHeaders(480, req, ctx);
-  if (user.retryAfter === undefined) return headers;
-  return headers.map((h) => (h[0] === 'Retry-After' ? (['Retry-After', String(user.retryAfter)] as const) : h));
-}
-
-/** Contact values from configured templates, rendered as every Contact pointing at us is. */
-function contacts(req: SipRequest, ctx: RuleContext, templates: readonly string[]): HeaderPair[] {
-  return templates.map((t) => ['Contact', contactFromTemplate(t, req, ctx)] as const);
 }
 
 function sipScheme(req: SipRequest): string {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { behaviourRule } from '../../../src/rules/behaviour.js';
+import { userRule } from '../../../src/rules/user.js';
+import { BEHAVIOURS } from '../../../src/config/schema.js';
 import type { Decision } from '../../../src/rules/rule.js';
 import type { RequestSpec } from '../../helpers/sip-request.js';
 import { requestOf, ruleContext } from '../../helpers/rule-context.js';
@@ -12,7 +14,7 @@ const ctx = { ...base, services: { media: new MediaService({ clock: new FakeCloc
 const check = (spec: RequestSpec): Decision | undefined => behaviourRule.check(requestOf(spec), ctx);
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 
-describe('behaviour rule (DESIGN §6 users)', () => {
+describe('behaviour rule (config/default.yaml `users`)', () => {
   it('answers busy with 486 and Retry-After (§21.4.24)', () => {
     expect(check({ uri: 'sip:busy@127.0.0.1' })).toMatchObject({ status: 486, headers: [['Retry-After', '90']] });
   });
@@ -79,5 +81,31 @@ describe('behaviour rule (DESIGN §6 users)', () => {
   it('compares the user unescaped and case-sensitively (§19.1.4)', () => {
     expect(check({ uri: 'sip:%62usy@127.0.0.1' })?.status).toBe(486);
     expect(check({ uri: 'sip:Busy@127.0.0.1' })).toBeUndefined();
+  });
+});
+
+describe('user behaviours: one table, answered at two places in the pipeline', () => {
+  const WHO = ['gone', 'forbidden', 'unavailable', 'ambiguous', 'moved'];
+  const withUser = (behaviour: string, extra: Record<string, unknown> = {}): RuleContext =>
+    ({ ...ctx, config: ruleContext({ config: { users: { carol: { behaviour, contacts: ['sip:x@{host}'], ...extra } }, catalogue: { retryAfter: 90 } } }).config }) as RuleContext;
+
+  it.each(BEHAVIOURS.map((b) => [b]))('answers an INVITE to a %s user from exactly one rule: user for who the user is, behaviour for calls', (behaviour) => {
+    const c = withUser(behaviour);
+    const req = requestOf({ uri: 'sip:carol@127.0.0.1', headers: { 'Content-Type': 'application/sdp' }, body: OFFER });
+    const byUser = userRule.check(req, c);
+    const byBehaviour = behaviourRule.check(req, c);
+    expect([byUser === undefined, byBehaviour === undefined]).toEqual(WHO.includes(behaviour) ? [false, true] : [true, false]);
+  });
+
+  it.each([
+    ['busy', 486],
+    ['ringing', 480],
+  ] as const)("gives a %s user's %i the user's own Retry-After and reason (§20.33)", (behaviour, status) => {
+    const d = behaviourRule.check(requestOf({ method: 'MESSAGE', uri: 'sip:carol@127.0.0.1' }), withUser(behaviour, { retryAfter: 7, reason: 'Out To Lunch' }));
+    expect(d).toEqual({ status, headers: [['Retry-After', '7']], reason: 'Out To Lunch' });
+  });
+
+  it("gives a slow user's 408 the user's reason", () => {
+    expect(behaviourRule.check(requestOf({ uri: 'sip:carol@127.0.0.1' }), withUser('slow', { reason: 'Thinking' }))).toEqual({ status: 408, reason: 'Thinking', delayMs: 5_000 });
   });
 });
