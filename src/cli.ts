@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ENV_ALIASES, ENV_NOT_KEYS, envName, leafPaths, valueFromText, type Setting } from './config/load.js';
+import { isRestartOnly } from './config/restart-only.js';
 
 type Tree = Record<string, unknown>;
 
@@ -92,12 +93,14 @@ export function helpText(defaults: Tree, version: string): string {
     'named in one is read in lower case (SIP4XX_USERS__CAROL is users.carol).',
     `A SIP4XX_* variable that names no key is refused (except ${ENV_NOT_KEYS.join(', ')}), as an`,
     'unknown key in a file is; a refused value is reported with the flag, variable or file that gave it.',
+    'SIGHUP reloads the configuration; keys marked [restart-only] keep their running value until restart.',
     '',
   );
   for (const path of leafPaths(defaults)) {
     let value: unknown = defaults;
     for (const p of path) value = (value as Tree)[p];
-    lines.push(`  --${path.join('.')}  ${envName(path)}  (default ${JSON.stringify(value)})`);
+    const mark = isRestartOnly(path) ? '  [restart-only]' : '';
+    lines.push(`  --${path.join('.')}  ${envName(path)}  (default ${JSON.stringify(value)})${mark}`);
   }
   return lines.join('\n');
 }

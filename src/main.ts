@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { startAdmin, type AdminServer } from './admin/admin-server.js';
-import { createMetrics } from './admin/metrics.js';
+import { createMetrics, sourcesOf } from './admin/metrics.js';
 import { CliError, helpText, parseCli } from './cli.js';
 import { ConfigError } from './config/errors.js';
 import { defaultTree, loadConfig } from './config/load.js';
@@ -103,11 +103,7 @@ async function main(): Promise<void> {
     await admin?.close();
     fail(describeStartError(err, 'SIP', config.server.port));
   }
-  metrics.bind({
-    transactions: () => server.core.tables.transactions(),
-    dialogs: () => server.core.tables.dialogs(),
-    tcpConnections: () => server.tcp?.connectionCount() ?? 0,
-  });
+  metrics.bind(sourcesOf(server));
   state = 'ready';
 
   let stopping = false;
@@ -138,10 +134,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     try {
-      const next = load();
-      server.reload(next);
-      logger.level = next.log.level;
-      logger.info({ configFile }, 'configuration reloaded');
+      // Restart-only keys a reload would change keep their running values; server.reload() warns.
+      const kept = server.reload(load());
+      logger.level = server.config().log.level;
+      logger.info({ configFile, restartOnlyKept: kept.map((c) => c.key) }, 'configuration reloaded');
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
       logger.error({ configFile, problems }, 'reload refused; keeping the running configuration');

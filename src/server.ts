@@ -4,7 +4,10 @@
  */
 import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
+import { deepFreeze } from './config/load.js';
+import { describeChanges, keepRestartOnly, restartOnlyChanges, type RestartOnlyChange } from './config/restart-only.js';
 import type { Config } from './config/schema.js';
+import { bounded } from './core/log-fields.js';
 import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
 import { buildPipeline } from './rules/pipeline.js';
 import { parseHostPort } from './sip/parse-host.js';
@@ -22,8 +25,12 @@ export interface Sip4xxServer {
   config(): Readonly<Config>;
   /** 'ready' once bound; 'draining' after drain() began. */
   state(): 'ready' | 'draining';
-  /** Swap in a new (already validated) configuration; live traffic picks it up at once. */
-  reload(next: Readonly<Config>): void;
+  /**
+   * Swap in a new (already validated) configuration; live traffic picks it up at once, except the
+   * restart-only keys (src/config/restart-only.ts), which keep their running values: those it
+   * would have changed are returned and logged as one warning.
+   */
+  reload(next: Readonly<Config>): readonly RestartOnlyChange[];
   /**
    * Graceful stop: refuse new requests (503), wait until no transaction is owed a final response
    * or `timeoutMs` passes (then answer the rest 503), and close. Resolves with the number of
@@ -60,6 +67,11 @@ export function localIdentities(config: Readonly<Config>): Set<string> {
   return ids;
 }
 
+/** A configured value as logged: text cut at the log field bound, anything else as is. */
+function boundedValue(v: unknown): unknown {
+  return typeof v === 'string' ? bounded(v) : v;
+}
+
 export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   let config = opts.config;
   buildPipeline(config.pipeline); // refuse an unknown rule name before binding anything
@@ -76,7 +88,6 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   });
   const handler = core.handle;
   const { host } = config.server;
-  const limits = config.limits;
   let udp: UdpTransport | undefined;
   let tcp: TcpTransport | undefined;
   let port = config.server.port;
@@ -84,20 +95,11 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   for (let attempt = 0; ; attempt++) {
     try {
       if (config.server.udp) {
-        udp = await startUdp({ host, port, handler, logger: log, maxMessageBytes: limits.maxUdpMessageBytes });
+        udp = await startUdp({ host, port, handler, logger: log, maxMessageBytes: () => config.limits.maxUdpMessageBytes });
         port = udp.address().port;
       }
       if (config.server.tcp) {
-        tcp = await startTcp({
-          host,
-          port,
-          handler,
-          logger: log,
-          maxConnections: limits.tcp.maxConnections,
-          idleTimeoutMs: limits.tcp.idleTimeoutMs,
-          maxHeaderBytes: limits.maxHeaderBytes,
-          maxBodyBytes: limits.maxBodyBytes,
-        });
+        tcp = await startTcp({ host, port, handler, logger: log, limits: () => config.limits });
         port = tcp.address().port;
       }
       break;
@@ -128,8 +130,14 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     state: () => state,
     reload(next) {
       buildPipeline(next.pipeline);
-      config = next;
-      identities = localIdentities(next);
+      const changes = restartOnlyChanges(config, next);
+      config = changes.length === 0 ? next : deepFreeze(keepRestartOnly(next, changes));
+      identities = localIdentities(config);
+      if (changes.length > 0) {
+        const keys = changes.map((c) => ({ key: c.key, from: boundedValue(c.from), to: boundedValue(c.to) }));
+        log.warn({ restartOnly: keys }, bounded(`restart-only keys keep their running values until restart: ${describeChanges(changes)}`, 1024));
+      }
+      return changes;
     },
     async drain(timeoutMs) {
       state = 'draining';

@@ -4,19 +4,42 @@
  * the live table sizes when scraped rather than being updated on every request.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CoreObserver } from '../core/sip-core.js';
+import type { CoreObserver, CoreStats, TableEvictions } from '../core/sip-core.js';
+import type { Sip4xxServer } from '../server.js';
+import type { TcpCounters } from '../transport/tcp.js';
+import type { UdpCounters } from '../transport/udp.js';
+import { counterSources } from './counter-metrics.js';
 
-export interface GaugeSources {
+export interface MetricSources {
   transactions(): number;
   dialogs(): number;
   tcpConnections(): number;
+  /** The core's own counts (src/core/sip-core.ts), read at scrape time. */
+  coreStats(): Readonly<CoreStats>;
+  evictions(): TableEvictions;
+  /** Undefined when that transport is off (server.udp / server.tcp false). */
+  udp(): Readonly<UdpCounters> | undefined;
+  tcp(): Readonly<TcpCounters> | undefined;
+}
+
+/** What a running server gives /metrics: its tables, the core's counts, its transports' counters. */
+export function sourcesOf(server: Sip4xxServer): MetricSources {
+  return {
+    transactions: () => server.core.tables.transactions(),
+    dialogs: () => server.core.tables.dialogs(),
+    tcpConnections: () => server.tcp?.connectionCount() ?? 0,
+    coreStats: () => server.core.stats,
+    evictions: () => server.core.tables.evictions(),
+    udp: () => server.udp?.counters,
+    tcp: () => server.tcp?.counters,
+  };
 }
 
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: CoreObserver;
-  /** Attach the live sources of the gauges (once the server exists). */
-  bind(sources: GaugeSources): void;
+  /** Attach the live sources of the gauges and counters (once the server exists). */
+  bind(sources: MetricSources): void;
 }
 
 export function createMetrics(): Metrics {
@@ -67,8 +90,8 @@ export function createMetrics(): Metrics {
     help: 'Messages dropped without an answer (responses, no Via, garbage)',
     registers: [registry],
   });
-  let sources: GaugeSources | undefined;
-  const gauge = (name: string, help: string, read: (s: GaugeSources) => number) =>
+  let sources: MetricSources | undefined;
+  const gauge = (name: string, help: string, read: (s: MetricSources) => number) =>
     new Gauge({
       name,
       help,
@@ -80,6 +103,7 @@ export function createMetrics(): Metrics {
   gauge('sip4xx_transactions', 'Live server transactions', (s) => s.transactions());
   gauge('sip4xx_dialogs', 'Live dialogs', (s) => s.dialogs());
   gauge('sip4xx_tcp_connections', 'Open TCP connections', (s) => s.tcpConnections());
+  counterSources(registry, () => sources);
 
   // Label values come from parsed requests; only a bounded set of methods is used as a label so a
   // client inventing methods cannot grow the registry without bound.

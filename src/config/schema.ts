@@ -238,3 +238,20 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
 export type CustomRuleConfig = z.infer<typeof customRuleSchema>;
+
+/**
+ * Keys a reload (SIGHUP) cannot change: bound sockets, the log sink, the tables sized at start.
+ * Every other key takes effect for the next message (src/config/restart-only.ts has the rest).
+ */
+export const RESTART_ONLY_KEYS: readonly string[] = [
+  'server.host',
+  'server.port',
+  'server.udp',
+  'server.tcp',
+  'admin.host',
+  'admin.port',
+  'log.pretty',
+  'transactions.maxTransactions',
+  'transactions.maxDialogs',
+  'transactions.dialogTtlMs',
+];

@@ -54,11 +54,17 @@ export interface CoreStats {
   absorbedAcks: number;
 }
 
+/** Entries each bounded table ended early to stay within its bound, since start (metrics). */
+export interface TableEvictions {
+  readonly transactions: number;
+  readonly dialogs: number;
+}
+
 export interface SipCore {
   handle(data: Buffer, flow: Flow): void;
   readonly stats: Readonly<CoreStats>;
-  /** Live server transactions and dialogs (bounded tables). */
-  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number };
+  /** Live server transactions and dialogs (bounded tables), and what each bounded table evicted. */
+  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions };
   /**
    * Stop taking new requests (each gets 503 with Retry-After, §21.5.4) while live transactions go
    * on: retransmissions, ACKs and CANCELs are still served.
@@ -190,6 +196,7 @@ export function createCore(deps: CoreDeps): SipCore {
         for (const tx of tu.transactions.values()) if (!tx.finalSent) n++;
         return n;
       },
+      evictions: () => ({ transactions: tu.transactions.evictions, dialogs: tu.dialogs.evictions }),
     },
     startDraining: () => tu.startDraining(),
     abortPending: () => tu.abortPending(),
