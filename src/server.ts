@@ -14,7 +14,7 @@ import { parseHostPort } from './sip/parse-host.js';
 import type { Endpoint } from './transport/flow.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
 import { startUdp, type UdpTransport } from './transport/udp.js';
-import { systemClock } from './transaction/clock.js';
+import { systemClock } from './util/clock.js';
 
 export interface Sip4xxServer {
   readonly core: SipCore;

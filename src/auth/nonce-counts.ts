@@ -3,22 +3,25 @@
  * nc is not above the last accepted one for its nonce is a replay. Bounded — when full, the nonce
  * first seen longest ago is forgotten — and each entry lasts as long as its nonce can be valid.
  *
- * Entries are kept in a queue in the order first seen, which is also expiry order (one TTL for
- * all): eviction and expiry both take from its front, O(1) per entry, with no timers to clear. (A
- * Map's own order would do the same in principle, but reaching its first live entry walks past
- * every deleted one: see transaction/fifo.ts.)
+ * Entries are kept oldest first (util/age-list.ts), which is also expiry order (one TTL for all):
+ * eviction and expiry both take from the front, O(1) per entry. Expiry needs no timer at all: it
+ * runs when the table is next used, and until then the bound holds the memory.
  */
-import { Fifo } from '../transaction/fifo.js';
+import { AgeList } from '../util/age-list.js';
 
 interface Entry {
   readonly nonce: string;
   nc: number;
   readonly expiresAt: number;
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 export class NonceCountTable {
   private readonly entries = new Map<string, Entry>();
-  private readonly order = new Fifo<Entry>(this.entries, (e) => e.nonce);
+  private readonly age = new AgeList<Entry>();
+  /** Nonces forgotten before their time to make room (`auth.maxNonces` reached). */
+  evictions = 0;
 
   /**
    * Record `nc` for `nonce` if it is above the last one seen; false means a replay.
@@ -32,14 +35,13 @@ export class NonceCountTable {
       seen.nc = nc;
       return true;
     }
-    while (this.entries.size >= maxEntries) {
-      const oldest = this.order.oldest();
-      if (oldest === undefined) break;
-      this.entries.delete(oldest.nonce);
+    for (let oldest = this.age.oldest; this.entries.size >= maxEntries && oldest !== undefined; oldest = this.age.oldest) {
+      this.evictions++;
+      this.remove(oldest);
     }
-    const entry: Entry = { nonce, nc, expiresAt: now + ttlMs };
+    const entry: Entry = { nonce, nc, expiresAt: now + ttlMs, older: undefined, newer: undefined };
     this.entries.set(nonce, entry);
-    this.order.push(entry);
+    this.age.push(entry);
     return true;
   }
 
@@ -49,13 +51,15 @@ export class NonceCountTable {
 
   clear(): void {
     this.entries.clear();
-    this.order.clear();
+    this.age.clear();
+  }
+
+  private remove(e: Entry): void {
+    this.entries.delete(e.nonce);
+    this.age.remove(e);
   }
 
   private expire(now: number): void {
-    for (let e = this.order.oldest(); e !== undefined && e.expiresAt <= now; e = this.order.oldest()) {
-      this.entries.delete(e.nonce);
-      this.order.shift();
-    }
+    for (let e = this.age.oldest; e !== undefined && e.expiresAt <= now; e = this.age.oldest) this.remove(e);
   }
 }

@@ -7,7 +7,8 @@
  * holds timers) in `closeServices`.
  */
 import type { Config } from '../config/schema.js';
-import type { Clock } from '../transaction/clock.js';
+import type { Clock } from '../util/clock.js';
+import type { Deadlines } from '../util/deadlines.js';
 import { BindingTable } from '../registrar/bindings.js';
 import { AuthService } from '../auth/auth-service.js';
 import { EventService } from '../events/event-service.js';
@@ -17,6 +18,8 @@ import { MediaService } from '../media/media-service.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
+  /** The server's one deadline queue on `clock` (util/deadlines.ts), shared by the tables that expire. */
+  readonly deadlines?: Deadlines | undefined;
   readonly config: () => Readonly<Config>;
   /** The To tag the core's response to a request carries (a subscription dialog's local tag). */
   readonly toTag: (req: SipRequest) => string;
@@ -37,7 +40,7 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   return {
-    registrar: new BindingTable(deps.clock),
+    registrar: new BindingTable(deps.clock, deps.deadlines),
     auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
     events: new EventService({ clock: deps.clock, config: deps.config, toTag: deps.toTag }),
     media: new MediaService({ clock: deps.clock, config: deps.config, logger: deps.logger }),

@@ -12,7 +12,8 @@ import { makeTagger, type Tagger } from '../sip/to-tag.js';
 import type { Flow } from '../transport/flow.js';
 import { buildPipeline } from '../rules/pipeline.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
-import { systemClock, type Clock } from '../transaction/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { Deadlines } from '../util/deadlines.js';
 import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
 import { closeServices, createServices } from './services.js';
@@ -89,6 +90,8 @@ function toTagOf(tag: Tagger, basis: ResponseBasis): string {
 export function createCore(deps: CoreDeps): SipCore {
   const tag = makeTagger(deps.tagSalt);
   const clock = deps.clock ?? systemClock;
+  // Every timer of transactions, dialogs and bindings waits here, on one Clock timer.
+  const deadlines = new Deadlines(clock);
   const observer = deps.observer ?? NO_OBSERVER;
   const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0 };
   let pipelineFor: Readonly<Config> | undefined;
@@ -109,13 +112,14 @@ export function createCore(deps: CoreDeps): SipCore {
     const sp = cseq.indexOf(' ');
     return tag(req.callId, getHeader(req.headers, 'from') ?? '', req.via[0]?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
   };
-  const services = createServices({ clock, config: deps.config, logger: deps.logger, toTag: requestToTag });
+  const services = createServices({ clock, deadlines, config: deps.config, logger: deps.logger, toTag: requestToTag });
   const report = answerReporter(deps.logger, observer);
   // One function for every request's context (a closure per request was garbage on the hot path).
   const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
   const tu: TransactionUser = new TransactionUser({
     logger: deps.logger,
     clock,
+    deadlines,
     config: deps.config,
     rules,
     toTag: (basis) => toTagOf(tag, basis),
@@ -203,6 +207,7 @@ export function createCore(deps: CoreDeps): SipCore {
     close: () => {
       tu.close();
       closeServices(services);
+      deadlines.clear();
     },
   };
 }

@@ -10,12 +10,12 @@ import { sdpOfAck } from '../dialog/ack-sdp.js';
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
-import type { Clock, TimerValues } from '../transaction/clock.js';
-import type { Replay } from '../transaction/lingering.js';
+import type { Clock, TimerValues } from '../util/clock.js';
+import { Deadlines } from '../util/deadlines.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
-import { TransactionTable } from '../transaction/transaction-table.js';
+import { MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
 import type { ReportAnswer } from './answered.js';
@@ -34,6 +34,8 @@ type Tx = InviteServerTransaction<TxContext> | NonInviteServerTransaction<TxCont
 export interface TransactionUserDeps {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Where every timer of transactions and dialogs waits (one heap on the clock); its own when absent. */
+  readonly deadlines?: Deadlines;
   readonly config: () => Readonly<Config>;
   readonly rules: (config: Readonly<Config>) => readonly Rule[];
   readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>, merged: boolean) => RuleContext;
@@ -45,18 +47,17 @@ export interface TransactionUserDeps {
 }
 
 export class TransactionUser {
-  readonly transactions: TransactionTable<Tx>;
+  readonly transactions: TransactionStore<Tx>;
   readonly dialogs: DialogTable;
+  private readonly deadlines: Deadlines;
   private draining = false;
 
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
-    this.transactions = new TransactionTable<Tx>(t.maxTransactions, deps.clock);
-    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, deps.clock, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
+    this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
+    this.transactions = new MapTransactionStore<Tx>(t.maxTransactions);
+    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
-
-  /** One function for every transaction: hands its passive end to the table (lingering.ts). */
-  private readonly retire = (key: string, ms: number, replay: Replay | undefined): void => this.transactions.retire(key, ms, replay);
 
   private timersFor: Readonly<Config> | undefined;
   private timerValues: TimerValues = { t1: 0, t2: 0, t4: 0 };
@@ -76,17 +77,10 @@ export class TransactionUser {
     const key = transactionKey(req);
     const existing = this.transactions.get(key);
     if (existing !== undefined) {
-      // §17.2.1 / §17.2.2: a retransmission goes to its transaction, never to the core again.
+      // §17.2.1 / §17.2.2: a retransmission goes to its transaction, never to the core again;
+      // past the final response, Confirmed absorbs it and Completed resends the final response.
       this.deps.counters.retransmissions++;
       existing.onRetransmission();
-      return;
-    }
-    const passive = this.transactions.lingering(key);
-    if (passive !== undefined) {
-      // The same, for a transaction past its final response: Confirmed absorbs (§17.2.1),
-      // Completed resends the final response (§17.2.2).
-      this.deps.counters.retransmissions++;
-      if (passive !== 'absorb') passive.send(passive.bytes, passive.to);
       return;
     }
     const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
@@ -102,9 +96,9 @@ export class TransactionUser {
     if (req.method === 'CANCEL') {
       const inviteKey = transactionKey(req, 'INVITE');
       const invite = this.transactions.get(inviteKey);
+      // An INVITE transaction past its final response (Completed, Confirmed, Accepted) still exists
+      // (§9.2): the CANCEL gets 200 and changes nothing.
       if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
-      // An INVITE transaction in Confirmed still exists (§9.2): the CANCEL gets 200 and changes nothing.
-      if (this.transactions.lingering(inviteKey) === 'absorb') return this.cancel(tx, undefined);
     }
     const ctx = this.deps.context(req, flow, config, merged);
     this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
@@ -117,12 +111,11 @@ export class TransactionUser {
       key,
       reliable: flow.transport !== 'udp',
       timers: this.timers(config),
-      clock: this.deps.clock,
+      deadlines: this.deadlines,
       send: flow.send,
       to: responseDestination(basis, flow.remote),
-      retire: this.retire,
       onTerminated: (k: string, why: string) => {
-        this.transactions.remove(k);
+        this.transactions.delete(k);
         this.dialogs.inviteEnded(k); // §14.2: ended without a final response (evicted, shut down)
         // The key holds the branch, sent-by and method (transaction-key.ts).
         if (why.startsWith('timer H')) this.deps.logger.info({ transaction: k.replaceAll('\u0000', ' ') }, 'no ACK before Timer H');
@@ -130,7 +123,7 @@ export class TransactionUser {
     };
     const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) };
     const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps, context) : new NonInviteServerTransaction(deps, context);
-    this.transactions.add(tx, merge);
+    this.transactions.put(tx, merge);
     return tx;
   }
 
@@ -197,11 +190,11 @@ export class TransactionUser {
    * with a 200 (OK)"; if no final response was sent "the UAS SHOULD immediately respond to the
    * INVITE with a 487 (Request Terminated)"; otherwise the CANCEL changes nothing.
    */
-  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext> | undefined): void {
+  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
     this.respond(tx, { status: 200 });
     const { req, flow } = tx.context;
     this.deps.report(req, flow, 200, 'cancel');
-    if (invite !== undefined && !invite.finalSent) {
+    if (!invite.finalSent) {
       this.respond(invite, { status: 487 });
       this.deps.report(invite.context.req, invite.context.flow, 487, 'cancel');
       invite.releaseContext();
@@ -219,11 +212,10 @@ export class TransactionUser {
     const tx = this.transactions.get(key);
     this.deps.counters.absorbedAcks++;
     if (tx !== undefined && tx.kind === 'invite') {
+      // Completed → Confirmed; Confirmed (§17.2.1): "absorb any additional ACK messages".
       tx.onAck();
       return;
     }
-    // Confirmed (§17.2.1): "absorb any additional ACK messages".
-    if (tx === undefined && this.transactions.lingering(key) === 'absorb') return;
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return;
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
@@ -243,5 +235,6 @@ export class TransactionUser {
   close(): void {
     this.transactions.clear();
     this.dialogs.clear();
+    if (this.deps.deadlines === undefined) this.deadlines.clear();
   }
 }

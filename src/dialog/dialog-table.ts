@@ -3,8 +3,8 @@
  * Identified by Call-ID, local tag (our To tag) and remote tag (their From tag), §12. Bounded and
  * expiring, so a client that never sends BYE cannot grow the table.
  */
-import type { Clock, TimerHandle } from '../transaction/clock.js';
-import { Fifo } from '../transaction/fifo.js';
+import { AgeList } from '../util/age-list.js';
+import { Deadline, type Deadlines } from '../util/deadlines.js';
 import type { RtpFormat } from '../media/rtp-source.js';
 import type { Endpoint } from '../sdp/sdp-streams.js';
 import { answerToOffer } from './sdp-answer.js';
@@ -69,8 +69,12 @@ interface Dialog extends DialogState {
   /** Called when the ACK for the 2xx arrives (stops the 2xx retransmissions). */
   onAck: (() => void) | undefined;
   media: DialogMedia | undefined;
-  expiry: TimerHandle;
-  ackDeadline: TimerHandle | undefined;
+  /** The dialog TTL (`transactions.dialogTtlMs`), and the §13.3.1.4 wait for the ACK of a 2xx. */
+  readonly expiry: Deadline;
+  readonly ackDeadline: Deadline;
+  /** Its neighbours in the age order (util/age-list.ts). */
+  older: Dialog | undefined;
+  newer: Dialog | undefined;
 }
 
 function id(callId: string, localTag: string, remoteTag: string): string {
@@ -81,14 +85,14 @@ export class DialogTable {
   private readonly dialogs = new Map<string, Dialog>();
   /** §14.2: INVITE transactions (by key) in a dialog whose final response is not sent yet → dialog key. */
   private readonly pendingInvites = new Map<string, string>();
-  /** Dialogs oldest first, for eviction (see transaction/fifo.ts for why not the Map's order). */
-  private readonly age = new Fifo<Dialog>(this.dialogs, (d) => d.key);
+  /** Dialogs oldest first, for eviction. */
+  private readonly age = new AgeList<Dialog>();
   evictions = 0;
 
   constructor(
     private readonly max: number,
     private readonly ttlMs: number,
-    private readonly clock: Clock,
+    private readonly deadlines: Deadlines,
     private readonly options: DialogTableOptions = {},
   ) {}
 
@@ -110,9 +114,8 @@ export class DialogTable {
     const existing = this.dialogs.get(key);
     if (existing !== undefined) this.stopTimers(existing);
     if (existing?.media !== undefined && existing.media.port !== plan?.media.port) this.options.media?.stop(existing.media.port);
-    while (this.dialogs.size >= this.max && existing === undefined) {
-      const oldest = this.age.oldest();
-      if (oldest === undefined) break;
+    if (existing !== undefined) this.age.remove(existing);
+    for (let oldest = this.age.oldest; this.dialogs.size >= this.max && existing === undefined && oldest !== undefined; oldest = this.age.oldest) {
       this.evictions++;
       this.endKey(oldest.key);
     }
@@ -126,9 +129,14 @@ export class DialogTable {
       inviteInProgress: false,
       onAck,
       media: plan?.media,
-      expiry: this.clock.setTimer(() => this.endKey(key), this.ttlMs),
-      ackDeadline: undefined,
+      expiry: new Deadline(() => this.endKey(key)),
+      ackDeadline: new Deadline(() => {
+        if (dialog.awaitingAck) this.endKey(key);
+      }),
+      older: undefined,
+      newer: undefined,
     };
+    this.deadlines.reschedule(dialog.expiry, this.ttlMs);
     this.dialogs.set(key, dialog);
     this.age.push(dialog);
     this.awaitAck(dialog);
@@ -137,18 +145,12 @@ export class DialogTable {
 
   private awaitAck(d: Dialog): void {
     const ms = this.options.ackTimeoutMs;
-    if (ms === undefined) return;
-    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
-    d.ackDeadline = this.clock.setTimer(() => {
-      d.ackDeadline = undefined;
-      if (d.awaitingAck) this.endKey(d.key);
-    }, ms);
+    if (ms !== undefined) this.deadlines.reschedule(d.ackDeadline, ms);
   }
 
   private stopTimers(d: Dialog): void {
-    this.clock.clearTimer(d.expiry);
-    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
-    d.ackDeadline = undefined;
+    this.deadlines.cancel(d.expiry);
+    this.deadlines.cancel(d.ackDeadline);
   }
 
   /** Record an in-order request's CSeq (§12.2.2) and what it does to the INVITE state. */
@@ -198,8 +200,7 @@ export class DialogTable {
     const d = this.dialogs.get(id(callId, localTag, remoteTag));
     if (d === undefined) return false;
     d.awaitingAck = false;
-    if (d.ackDeadline !== undefined) this.clock.clearTimer(d.ackDeadline);
-    d.ackDeadline = undefined;
+    this.deadlines.cancel(d.ackDeadline);
     d.onAck?.();
     d.onAck = undefined;
     if (d.media?.awaitingAnswer === true) {
@@ -220,6 +221,7 @@ export class DialogTable {
     if (d === undefined) return false;
     this.stopTimers(d);
     this.dialogs.delete(key);
+    this.age.remove(d);
     if (d.media !== undefined) this.options.media?.stop(d.media.port);
     return true;
   }

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { SipRequest } from '../sip/message.js';
-import type { Clock } from '../transaction/clock.js';
+import type { Clock } from '../util/clock.js';
 import { NotifyClient } from './notify-client.js';
 import { PublicationStore } from './publications.js';
 import { readResponse } from './response-match.js';

@@ -6,7 +6,7 @@
  * retransmitted final response then matches nothing and is dropped, which costs nothing: a
  * client transaction in Completed only absorbs them (§17.1.2.2).
  */
-import type { Clock, TimerHandle, TimerValues } from '../transaction/clock.js';
+import type { Clock, TimerHandle, TimerValues } from '../util/clock.js';
 
 export interface NotifyRoute {
   readonly send: (data: Buffer, to: { readonly address: string; readonly port: number }) => void;

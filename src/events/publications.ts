@@ -5,7 +5,7 @@
  * injected clock.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../transaction/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { EventBody } from './packages.js';
 
 export interface PublicationLimits {

@@ -4,7 +4,7 @@
  * the bytes of the dialog fields it keeps; a subscription that ended stays counted until its last
  * NOTIFY is answered or times out, so the NOTIFYs in flight are bounded too.
  */
-import type { Clock, TimerHandle } from '../transaction/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { buildNotify, newBranch, type NotifyDialog } from './notify-request.js';
 import type { NotifyClient, NotifyResult, NotifyRoute } from './notify-client.js';
 import { defaultBody, type EventBody } from './packages.js';

@@ -12,7 +12,7 @@ import dgram from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Endpoint } from '../sdp/sdp-streams.js';
-import type { Clock, TimerHandle } from '../transaction/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { EchoSession, type MediaSocket } from './echo-session.js';
 import type { RtpFormat } from './rtp-source.js';
 

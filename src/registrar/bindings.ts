@@ -1,16 +1,17 @@
 /**
  * The registrar's location table (§10.3): per address-of-record, the Contact bindings a REGISTER
  * made, each with the Call-ID and CSeq that last wrote it (step 7 orders updates by them) and an
- * expiry on the injected Clock. An expired binding is removed by its own timer, which is cleared
- * whenever the binding is refreshed or removed first; reads also skip anything already past its
- * time, so a late timer never shows a stale binding.
+ * expiry, a Deadline (util/deadlines.ts) cancelled whenever the binding is refreshed or removed
+ * first; reads also skip anything already past its time, so a late deadline never shows a stale
+ * binding.
  *
  * Bounded: a REGISTER that would leave an address-of-record with more than `maxContacts` bindings
  * is refused whole, and only users the registrar accepts get an entry, so the table never holds more
- * than users × maxContactsPerUser bindings.
+ * than users × maxContactsPerUser bindings. Nothing is ever evicted to make room.
  */
 import type { SipUri } from '../sip/message.js';
-import type { Clock, TimerHandle } from '../transaction/clock.js';
+import type { Clock } from '../util/clock.js';
+import { Deadlines, type Deadline } from '../util/deadlines.js';
 import { sameUri } from './uri-match.js';
 
 /** A Contact to bind (expires > 0) or unbind (expires 0), as one REGISTER asks. */
@@ -49,20 +50,23 @@ interface Entry {
   readonly callId: string;
   readonly cseq: number;
   readonly expiresAt: number;
-  timer: TimerHandle | undefined;
+  deadline: Deadline | undefined;
 }
-
-/** setTimeout fires at once past 2^31-1 ms; a longer expiry is reached in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export class BindingTable {
   private readonly byAor = new Map<string, Entry[]>();
   private count = 0;
+  /** Always 0: the table is bounded by refusing a REGISTER (403), never by dropping a binding. */
+  readonly evictions = 0;
+  private readonly deadlines: Deadlines;
 
-  constructor(private readonly clock: Clock) {}
+  /** `deadlines`: where the expiries wait (the server shares one); its own on `clock` when absent. */
+  constructor(clock: Clock, deadlines?: Deadlines) {
+    this.deadlines = deadlines ?? new Deadlines(clock);
+  }
 
   now(): number {
-    return this.clock.now();
+    return this.deadlines.now();
   }
 
   /** Bindings held, across every address-of-record. */
@@ -72,7 +76,7 @@ export class BindingTable {
 
   /** The live bindings of an address-of-record, oldest first. */
   current(aor: string): CurrentBinding[] {
-    const now = this.clock.now();
+    const now = this.deadlines.now();
     const out: CurrentBinding[] = [];
     for (const e of this.byAor.get(aor) ?? []) {
       if (e.expiresAt > now) out.push({ uri: e.uri, contact: e.contact, expires: Math.ceil((e.expiresAt - now) / 1000) });
@@ -86,7 +90,7 @@ export class BindingTable {
    * the binding with an equal URI; one out-of-order Contact or too many bindings changes nothing.
    */
   update(aor: string, writer: Writer, requests: readonly BindingRequest[], maxContacts: number): UpdateOutcome {
-    const now = this.clock.now();
+    const now = this.deadlines.now();
     const before = this.live(aor, now);
     const next = [...before];
     for (const r of requests) {
@@ -104,7 +108,7 @@ export class BindingTable {
         next.splice(i, 1);
       }
       if (r.expires > 0) {
-        next.push({ uri: r.uri, contact: r.contact, callId: writer.callId, cseq: writer.cseq, expiresAt: now + r.expires * 1000, timer: undefined });
+        next.push({ uri: r.uri, contact: r.contact, callId: writer.callId, cseq: writer.cseq, expiresAt: now + r.expires * 1000, deadline: undefined });
       }
     }
     if (next.length > maxContacts && next.length > before.length) return { kind: 'too-many', limit: maxContacts };
@@ -118,13 +122,13 @@ export class BindingTable {
    * Otherwise, the update MUST be aborted and the request fails."
    */
   removeAll(aor: string, writer: Writer): UpdateOutcome {
-    const entries = this.live(aor, this.clock.now());
+    const entries = this.live(aor, this.deadlines.now());
     if (entries.some((e) => e.callId === writer.callId && writer.cseq <= e.cseq)) return { kind: 'out-of-order' };
     this.commit(aor, []);
     return { kind: 'ok', bindings: [] };
   }
 
-  /** Drop every binding and clear every timer (server shutdown). */
+  /** Drop every binding and cancel every expiry (server shutdown). */
   close(): void {
     for (const aor of [...this.byAor.keys()]) this.commit(aor, []);
   }
@@ -133,30 +137,25 @@ export class BindingTable {
     return (this.byAor.get(aor) ?? []).filter((e) => e.expiresAt > now);
   }
 
-  /** Make `next` the bindings of `aor`: timers of entries that leave are cleared, new ones armed. */
+  /** Make `next` the bindings of `aor`: expiries of entries that leave are cancelled, new ones scheduled. */
   private commit(aor: string, next: Entry[]): void {
     const old = this.byAor.get(aor) ?? [];
     for (const e of old) {
       if (!next.includes(e)) this.disarm(e);
     }
-    for (const e of next) if (e.timer === undefined) this.arm(aor, e);
+    for (const e of next) if (e.deadline === undefined) this.arm(aor, e);
     this.count += next.length - old.length;
     if (next.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, next);
   }
 
   private arm(aor: string, e: Entry): void {
-    const ms = Math.min(Math.max(e.expiresAt - this.clock.now(), 0), MAX_TIMER_MS);
-    e.timer = this.clock.setTimer(() => {
-      e.timer = undefined;
-      if (e.expiresAt > this.clock.now()) this.arm(aor, e);
-      else this.expire(aor, e);
-    }, ms);
+    e.deadline = this.deadlines.schedule(() => this.expire(aor, e), e.expiresAt - this.deadlines.now());
   }
 
   private disarm(e: Entry): void {
-    if (e.timer !== undefined) this.clock.clearTimer(e.timer);
-    e.timer = undefined;
+    if (e.deadline !== undefined) this.deadlines.cancel(e.deadline);
+    e.deadline = undefined;
   }
 
   private expire(aor: string, e: Entry): void {

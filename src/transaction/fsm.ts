@@ -1,6 +1,7 @@
 /**
- * A state machine declared as a table (STYLE §5): the allowed moves are listed once, and any
- * other move is a bug that is refused loudly rather than silently corrupting the transaction.
+ * A state machine declared as a table (§17.2.1 Figure 7, §17.2.2 Figure 8): the allowed moves are
+ * listed once, and any other move is a bug that is refused loudly rather than silently corrupting
+ * the transaction.
  */
 export class IllegalTransitionError extends Error {
   readonly code = 'SIP4XX_ILLEGAL_TRANSITION';

@@ -23,7 +23,6 @@ const TRANSITIONS: TransitionTable<InviteState> = {
 export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C> {
   readonly kind = 'invite' as const;
   protected current: InviteState = 'proceeding';
-  private interval = 0;
   /** Whether the ACK for our 2xx has arrived (it ends the 2xx retransmissions). */
   acked = false;
 
@@ -34,39 +33,28 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
 
   respond(bytes: Buffer, status: number): boolean {
     if (this.current !== 'proceeding') return false;
-    const { t1, t2 } = this.deps.timers;
+    const { t1 } = this.deps.timers;
     if (status < 200) {
       this.transmit(bytes, status);
       return true;
     }
-    this.stopTimer('TU');
+    this.stopTu();
     this.transmit(bytes, status);
     if (status < 300) {
       // RFC 6026 §7.1: a 2xx moves the transaction to Accepted, where it lives for Timer L = 64·T1
       // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).
       this.moveTo('accepted');
-      this.startTimer('L', 64 * t1, () => this.terminate('timer L'));
-      if (!this.deps.reliable) this.startRetransmit('2xx', t1, t2);
+      this.startEnd('L', 64 * t1, 'timer L');
+      if (!this.deps.reliable) this.startRetransmit('2xx', t1);
       return true;
     }
     // §17.2.1: "the server transaction MUST enter the Completed state. For unreliable transports,
     // timer G is set to fire in T1 seconds … When the 'Completed' state is entered, timer H MUST
     // be set to fire in 64*T1 seconds for all transports."
     this.moveTo('completed');
-    if (!this.deps.reliable) this.startRetransmit('G', t1, t2);
-    this.startTimer('H', 64 * t1, () => this.terminate('timer H: no ACK'));
+    if (!this.deps.reliable) this.startRetransmit('G', t1);
+    this.startEnd('H', 64 * t1, 'timer H: no ACK');
     return true;
-  }
-
-  /** Timer G (or the 2xx timer): resend, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
-  private startRetransmit(name: string, first: number, cap: number): void {
-    this.interval = first;
-    const fire = () => {
-      this.resend();
-      this.interval = Math.min(2 * this.interval, cap);
-      this.startTimer(name, this.interval, fire);
-    };
-    this.startTimer(name, first, fire);
   }
 
   onRetransmission(): void {
@@ -90,28 +78,28 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     }
   }
 
-  /** The ACK of a non-2xx final response, matched to this transaction (§17.2.1). */
+  /** An ACK matched to this transaction (§17.2.3): of our non-2xx final, or of a 2xx in Accepted. */
   onAck(): void {
     if (this.current === 'accepted') {
       this.onAck2xx();
       return;
     }
     if (this.current !== 'completed') return; // absorbed in Confirmed
-    this.stopTimer('G');
-    this.stopTimer('H');
+    this.stopRetransmit();
     this.moveTo('confirmed');
     // Confirmed absorbs everything and sends nothing more (§17.2.1): the cached response is dead
     // weight for the T4 it still lives — most of a busy server's live INVITE transactions.
     this.lastResponse = undefined;
-    // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable"
+    // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for
+    // reliable transports" — it replaces Timer H, which only runs in Completed.
     if (this.deps.reliable) this.terminate('confirmed');
-    else if (!this.handOver(this.deps.timers.t4, undefined)) this.startTimer('I', this.deps.timers.t4, () => this.terminate('timer I'));
+    else this.startEnd('I', this.deps.timers.t4, 'timer I');
   }
 
   /** The ACK for our 2xx arrived (matched through the dialog): stop retransmitting it. */
   onAck2xx(): void {
     this.acked = true;
-    this.stopTimer('2xx');
+    this.stopRetransmit();
   }
 
   terminate(why: string): void {

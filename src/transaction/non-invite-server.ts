@@ -35,14 +35,12 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
       this.transmit(bytes, status);
       return true;
     }
-    this.stopTimer('TU');
+    this.stopTu();
     this.moveTo('completed');
     this.transmit(bytes, status);
     // §17.2.2: "timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable"
     if (this.deps.reliable) this.terminate('timer J (reliable)');
-    else if (!this.handOver(64 * this.deps.timers.t1, { bytes, send: this.deps.send, to: this.deps.to })) {
-      this.startTimer('J', 64 * this.deps.timers.t1, () => this.terminate('timer J'));
-    }
+    else this.startEnd('J', 64 * this.deps.timers.t1, 'timer J');
     return true;
   }
 

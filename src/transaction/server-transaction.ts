@@ -1,10 +1,20 @@
 /**
- * What the two server transactions (§17.2.1 INVITE, §17.2.2 non-INVITE) share: identity, the
- * last response for retransmission, the peer to send to, timers that live and die with the
- * transaction, and one callback upward when it ends.
+ * What the two server transactions (§17.2.1 INVITE, §17.2.2 non-INVITE) share: identity, the last
+ * response for retransmission, the peer to send to, timers that live and die with the transaction,
+ * and one callback upward when it ends. The object lives from its request until Terminated (Timer
+ * H, I, J or L, or at once on a reliable transport): the store holds nothing else
+ * (docs/ARCHITECTURE.md, Transactions).
  */
-import type { Clock, TimerHandle, TimerValues } from './clock.js';
-import type { Destination, Replay, Sender } from './lingering.js';
+import type { TimerValues } from '../util/clock.js';
+import { Deadline, type Deadlines } from '../util/deadlines.js';
+
+export interface Destination {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Sends bytes to a destination: a transport's send (flow.ts), shared by all its messages. */
+export type Sender = (data: Buffer, to: Destination) => void;
 
 export interface TransactionDeps {
   /** The §17.2.3 matching key (see transaction-key.ts). */
@@ -12,44 +22,42 @@ export interface TransactionDeps {
   /** Reliable transports (TCP) need no retransmissions and zero-length wait timers (§17.2). */
   readonly reliable: boolean;
   readonly timers: TimerValues;
-  readonly clock: Clock;
-  /** The transport's send (shared by all its messages: a replaying record keeps it by reference). */
+  readonly deadlines: Deadlines;
+  /** The transport's send. */
   readonly send: Sender;
   /** Where responses go (§18.2.2: the packet's source or the Via's received/rport; ignored on TCP). */
   readonly to: Destination;
   /** Called once, when the transaction reaches Terminated (for any reason). */
   readonly onTerminated: (key: string, why: string) => void;
-  /**
-   * Takes over the passive end of an unreliable transaction — INVITE Confirmed (absorb for T4) or
-   * non-INVITE Completed (replay the final response for 64·T1) — as a compact record that enforces
-   * the same timer (lingering.ts). The object then leaves the table without a timer of its own.
-   * Without it, the object runs Timer I / J itself: the state machine is complete either way.
-   */
-  readonly retire?: ((key: string, ms: number, replay: Replay | undefined) => void) | undefined;
 }
 
-
 /**
- * Timer names by slot. A transaction runs at most one retransmission timer (G, or the 2xx timer),
- * one lifetime timer (H, I, J or L) and one transaction-user timer at a time, so three fixed slots
- * replace a Map per transaction: at 20k requests/s with transactions living up to 64·T1, the
- * per-transaction allocations are what the garbage collector pays for.
+ * A transaction runs at most three timers at once — a retransmission timer (G, or the 2xx timer of
+ * §13.3.1.4), a lifetime timer (H, I, J or L) and one of the transaction user (a delayed final
+ * response) — as times on ONE Deadline, rescheduled to the earliest: one heap entry per
+ * transaction instead of one per timer.
  */
-const SLOT_OF: Readonly<Record<string, 0 | 1 | 2>> = { G: 0, '2xx': 0, H: 1, I: 1, J: 1, L: 1, TU: 2 };
-
 export abstract class ServerTransaction<S extends string, C> {
   abstract readonly kind: 'invite' | 'non-invite';
   protected abstract current: S;
   protected lastResponse: Buffer | undefined;
   /** The status of the last response sent, 0 before any. */
   lastStatus = 0;
-  /** Its §8.2.2.2 merge key while it holds one in the table's merge index. */
+  /** Its §8.2.2.2 merge key while the store indexes it by one (transaction-store.ts). */
   mergeKey: string | undefined = undefined;
-  /** Its neighbours in the transaction table's age list while it is in the table (transaction-table.ts). */
-  olderInTable: ServerTransaction<string, unknown> | undefined = undefined;
-  newerInTable: ServerTransaction<string, unknown> | undefined = undefined;
-  private readonly handles: [TimerHandle | undefined, TimerHandle | undefined, TimerHandle | undefined] = [undefined, undefined, undefined];
-  private readonly names: [string, string, string] = ['', '', ''];
+  /** Its neighbours in the store's age order while it is stored (transaction-store.ts). */
+  older: ServerTransaction<string, unknown> | undefined = undefined;
+  newer: ServerTransaction<string, unknown> | undefined = undefined;
+  /** Due times of the three timers (0: not running), with the interval and names they run under. */
+  private retransmitAt = 0;
+  private interval = 0;
+  private retransmitName = '';
+  private endAt = 0;
+  private endName = '';
+  private endWhy = '';
+  private tuAt = 0;
+  private tuFn: (() => void) | undefined = undefined;
+  private readonly deadline = new Deadline(() => this.onDeadline());
   private ctx: C | undefined;
 
   /** `context`: whatever the transaction user keeps with it (request, flow…) until released. */
@@ -94,13 +102,24 @@ export abstract class ServerTransaction<S extends string, C> {
   /** The same request arrived again (§17.2.1, §17.2.2). */
   abstract onRetransmission(): void;
 
-  /** A timer of the transaction user that must not outlive the transaction (a delayed answer). */
-  scheduleTu(fn: () => void, ms: number): void {
-    this.startTimer('TU', ms, fn);
-  }
-
   /** End now: clear every timer and report upward. Idempotent. */
   abstract terminate(why: string): void;
+
+  /** A timer of the transaction user that must not outlive the transaction (a delayed answer). */
+  scheduleTu(fn: () => void, ms: number): void {
+    this.tuFn = fn;
+    this.tuAt = this.deps.deadlines.now() + ms;
+    this.arm();
+  }
+
+  /** Live timers, for tests and metrics. */
+  get activeTimers(): readonly string[] {
+    const names: string[] = [];
+    if (this.retransmitAt !== 0) names.push(this.retransmitName);
+    if (this.endAt !== 0) names.push(this.endName);
+    if (this.tuFn !== undefined) names.push('TU');
+    return names;
+  }
 
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
@@ -108,53 +127,75 @@ export abstract class ServerTransaction<S extends string, C> {
     this.deps.send(bytes, this.deps.to);
   }
 
-  /** Hand the passive end to `deps.retire` when there is one; false when the object must run it. */
-  protected handOver(ms: number, replay: Replay | undefined): boolean {
-    const retire = this.deps.retire;
-    if (retire === undefined) return false;
-    this.dispose();
-    retire(this.key, ms, replay);
-    return true;
-  }
-
   protected resend(): void {
     if (this.lastResponse !== undefined) this.deps.send(this.lastResponse, this.deps.to);
   }
 
-  protected startTimer(name: string, ms: number, fire: () => void): void {
-    const slot = SLOT_OF[name] as 0 | 1 | 2;
-    this.stopSlot(slot);
-    this.names[slot] = name;
-    this.handles[slot] = this.deps.clock.setTimer(() => {
-      this.handles[slot] = undefined;
-      this.names[slot] = '';
-      fire();
-    }, ms);
+  /** Timer G or the 2xx timer: resend after `first`, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
+  protected startRetransmit(name: string, first: number): void {
+    this.retransmitName = name;
+    this.interval = first;
+    this.retransmitAt = this.deps.deadlines.now() + first;
+    this.arm();
   }
 
-  protected stopTimer(name: string): void {
-    const slot = SLOT_OF[name] as 0 | 1 | 2;
-    if (this.names[slot] === name) this.stopSlot(slot);
+  protected stopRetransmit(): void {
+    this.retransmitAt = 0;
+    this.arm();
   }
 
-  private stopSlot(slot: 0 | 1 | 2): void {
-    const h = this.handles[slot];
-    if (h !== undefined) {
-      this.deps.clock.clearTimer(h);
-      this.handles[slot] = undefined;
-      this.names[slot] = '';
-    }
+  /** The lifetime timer (H, I, J or L): the transaction terminates, `why`, when it fires. */
+  protected startEnd(name: string, ms: number, why: string): void {
+    this.endName = name;
+    this.endWhy = why;
+    this.endAt = this.deps.deadlines.now() + ms;
+    this.arm();
   }
 
-  /** Clear every timer (STYLE §5: timers are cleared in dispose, never left to fire on a dead entry). */
+  protected stopEnd(): void {
+    this.endAt = 0;
+    this.arm();
+  }
+
+  protected stopTu(): void {
+    this.tuFn = undefined;
+    this.arm();
+  }
+
+  /** Clear every timer: none is ever left to fire on a terminated transaction. */
   protected dispose(): void {
-    this.stopSlot(0);
-    this.stopSlot(1);
-    this.stopSlot(2);
+    this.retransmitAt = 0;
+    this.endAt = 0;
+    this.tuFn = undefined;
+    this.deps.deadlines.cancel(this.deadline);
   }
 
-  /** Live timers, for tests and metrics. */
-  get activeTimers(): readonly string[] {
-    return this.names.filter((n) => n !== '');
+  /** Reschedule the one Deadline to the earliest running timer, or cancel it. */
+  private arm(): void {
+    let at = this.retransmitAt;
+    if (this.endAt !== 0 && (at === 0 || this.endAt < at)) at = this.endAt;
+    if (this.tuFn !== undefined && (at === 0 || this.tuAt < at)) at = this.tuAt;
+    const deadlines = this.deps.deadlines;
+    if (at === 0) deadlines.cancel(this.deadline);
+    else if (!this.deadline.scheduled || this.deadline.at !== at) deadlines.reschedule(this.deadline, at - deadlines.now());
+  }
+
+  private onDeadline(): void {
+    const now = this.deps.deadlines.now();
+    const tu = this.tuFn;
+    if (tu !== undefined && this.tuAt <= now) {
+      this.tuFn = undefined;
+      tu(); // may answer, which stops or starts timers
+    }
+    if (this.endAt !== 0 && this.endAt <= now) {
+      this.terminate(this.endWhy);
+      return;
+    }
+    if (this.retransmitAt !== 0 && this.retransmitAt <= now) {
+      this.resend();
+      this.interval = Math.min(2 * this.interval, this.deps.timers.t2);
+      this.retransmitAt = now + this.interval;
+    }
+    this.arm();
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DialogTable, type DialogMediaSink, type MediaPlan } from '../../../src/dialog/dialog-table.js';
+import { Deadlines } from '../../../src/util/deadlines.js';
 import { FakeClock } from '../transaction/fake-clock.js';
 
 /** Records what dialogs ask of the media service. */
@@ -21,9 +22,10 @@ const plan = (port: number, awaitingAnswer = false): MediaPlan => ({
 
 function table(max = 10) {
   const clock = new FakeClock();
+  const deadlines = new Deadlines(clock);
   const media = sink();
-  const dialogs = new DialogTable(max, 3_600_000, clock, { ackTimeoutMs: 32_000, media });
-  return { clock, media, dialogs };
+  const dialogs = new DialogTable(max, 3_600_000, deadlines, { ackTimeoutMs: 32_000, media });
+  return { clock, deadlines, media, dialogs };
 }
 
 describe('dialog table media (RFC 3261 §12, §13.3.1.4, §15.1.2)', () => {
@@ -75,5 +77,35 @@ describe('dialog table media (RFC 3261 §12, §13.3.1.4, §15.1.2)', () => {
     dialogs.create('c3', 'l', 'r', 1, () => undefined, plan(40004));
     dialogs.clear();
     expect(media.calls.filter((c) => c.startsWith('stop'))).toEqual(['stop 40000', 'stop 40002', 'stop 40004']);
+  });
+
+  it('evicts the oldest dialog when full and counts it; a re-created dialog counts as new, once', () => {
+    const { dialogs, deadlines } = table(2);
+    dialogs.create('c1', 'l', 'r', 1, () => undefined);
+    dialogs.create('c2', 'l', 'r', 1, () => undefined);
+    dialogs.create('c1', 'l', 'r', 2, () => undefined); // the same dialog again: no eviction
+    expect(dialogs.evictions).toBe(0);
+    dialogs.create('c3', 'l', 'r', 1, () => undefined);
+    expect(dialogs.evictions).toBe(1);
+    expect(dialogs.has('c2', 'l', 'r')).toBe(false);
+    expect(dialogs.has('c1', 'l', 'r')).toBe(true);
+    expect(dialogs.has('c3', 'l', 'r')).toBe(true);
+    // Each dialog left holds its TTL and its ACK wait, nothing more.
+    expect(deadlines.size).toBe(4);
+    dialogs.clear();
+    expect(deadlines.size).toBe(0);
+  });
+
+  it('forgets a dialog at its TTL with no BYE, and with it every deadline it held', () => {
+    const { dialogs, deadlines, clock } = table();
+    dialogs.create('c1', 'l', 'r', 1, () => undefined);
+    dialogs.ack('c1', 'l', 'r');
+    expect(deadlines.size).toBe(1);
+    clock.tick(3_599_999);
+    expect(dialogs.size).toBe(1);
+    clock.tick(1);
+    expect(dialogs.size).toBe(0);
+    expect(deadlines.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });

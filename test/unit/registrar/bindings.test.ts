@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BindingTable, type BindingRequest } from '../../../src/registrar/bindings.js';
 import { parseUri } from '../../../src/sip/parse-uri.js';
+import { Deadlines } from '../../../src/util/deadlines.js';
 import { FakeClock } from '../transaction/fake-clock.js';
 
 function contact(uri: string, expires: number): BindingRequest {
@@ -11,7 +12,8 @@ function contact(uri: string, expires: number): BindingRequest {
 
 function setup() {
   const clock = new FakeClock();
-  return { clock, table: new BindingTable(clock) };
+  const deadlines = new Deadlines(clock);
+  return { clock, deadlines, table: new BindingTable(clock, deadlines) };
 }
 
 const first = { callId: 'c1@test', cseq: 1 };
@@ -26,46 +28,48 @@ describe('registrar bindings table (§10.3)', () => {
   });
 
   it('forgets a binding when its expiry passes, and clears nothing else (§10.3 step 7)', () => {
-    const { clock, table } = setup();
+    const { clock, deadlines, table } = setup();
     table.update('alice', first, [contact('sip:a@192.0.2.1', 60), contact('sip:b@192.0.2.1', 120)], 10);
-    expect(clock.pending).toBe(2);
+    expect(deadlines.size).toBe(2);
     clock.tick(60_000);
     expect(table.current('alice').map((b) => b.contact)).toEqual(['<sip:b@192.0.2.1>']);
     expect(table.size).toBe(1);
-    expect(clock.pending).toBe(1);
+    expect(deadlines.size).toBe(1);
     clock.tick(60_000);
     expect(table.current('alice')).toEqual([]);
     expect(table.size).toBe(0);
+    expect(deadlines.size).toBe(0);
     expect(clock.pending).toBe(0);
   });
 
-  it('refreshes an equal Contact URI in place, restarting its timer (§10.3 step 7, §19.1.4)', () => {
-    const { clock, table } = setup();
+  it('refreshes an equal Contact URI in place, restarting its expiry (§10.3 step 7, §19.1.4)', () => {
+    const { clock, deadlines, table } = setup();
     table.update('alice', first, [contact('sip:alice@192.0.2.1;transport=udp', 60)], 10);
     clock.tick(50_000);
     table.update('alice', { callId: 'c1@test', cseq: 2 }, [contact('sip:alice@192.0.2.1;TRANSPORT=UDP', 60)], 10);
-    expect(clock.pending).toBe(1);
+    expect(deadlines.size).toBe(1);
     clock.tick(50_000);
     expect(table.current('alice').map((b) => b.expires)).toEqual([10]);
   });
 
-  it('removes a binding asked with expires 0 and clears its timer (§10.3 step 7)', () => {
-    const { clock, table } = setup();
+  it('removes a binding asked with expires 0 and cancels its expiry (§10.3 step 7)', () => {
+    const { clock, deadlines, table } = setup();
     table.update('alice', first, [contact('sip:alice@192.0.2.1', 60)], 10);
     const out = table.update('alice', { callId: 'c1@test', cseq: 2 }, [contact('sip:alice@192.0.2.1', 0)], 10);
     expect(out).toEqual({ kind: 'ok', bindings: [] });
+    expect(deadlines.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(table.size).toBe(0);
   });
 
   it('removes every binding for Contact * and clears every timer (§10.3 step 6)', () => {
-    const { clock, table } = setup();
+    const { deadlines, table } = setup();
     table.update('alice', first, [contact('sip:a@192.0.2.1', 60), contact('sip:b@192.0.2.1', 60)], 10);
     table.update('bob', first, [contact('sip:bob@192.0.2.2', 60)], 10);
     expect(table.removeAll('alice', { callId: 'other@test', cseq: 1 })).toEqual({ kind: 'ok', bindings: [] });
     expect(table.current('alice')).toEqual([]);
     expect(table.current('bob')).toHaveLength(1);
-    expect(clock.pending).toBe(1);
+    expect(deadlines.size).toBe(1);
   });
 
   it.each([
@@ -93,12 +97,12 @@ describe('registrar bindings table (§10.3)', () => {
   });
 
   it('is bounded: refuses a REGISTER that would exceed maxContacts, committing none of it', () => {
-    const { clock, table } = setup();
+    const { deadlines, table } = setup();
     table.update('alice', first, [contact('sip:a@192.0.2.1', 60), contact('sip:b@192.0.2.1', 60)], 2);
     const out = table.update('alice', { callId: 'c1@test', cseq: 2 }, [contact('sip:a@192.0.2.1', 0), contact('sip:c@192.0.2.1', 60), contact('sip:d@192.0.2.1', 60)], 2);
     expect(out).toEqual({ kind: 'too-many', limit: 2 });
     expect(table.current('alice').map((b) => b.contact)).toEqual(['<sip:a@192.0.2.1>', '<sip:b@192.0.2.1>']);
-    expect(clock.pending).toBe(2);
+    expect(deadlines.size).toBe(2);
     // Swapping one binding for another stays within the bound and is accepted.
     expect(table.update('alice', { callId: 'c1@test', cseq: 3 }, [contact('sip:a@192.0.2.1', 0), contact('sip:c@192.0.2.1', 60)], 2).kind).toBe('ok');
   });
@@ -115,22 +119,25 @@ describe('registrar bindings table (§10.3)', () => {
   });
 
   it('re-arms an expiry longer than one setTimeout can wait (2^31-1 ms)', () => {
-    const { clock, table } = setup();
+    const { clock, deadlines, table } = setup();
     const days30 = 30 * 86_400;
     table.update('alice', first, [contact('sip:alice@192.0.2.1', days30)], 10);
     clock.tick(2_147_483_647);
     expect(table.current('alice')).toHaveLength(1);
+    expect(deadlines.size).toBe(1);
     expect(clock.pending).toBe(1);
     clock.tick(days30 * 1000 - 2_147_483_647);
     expect(table.current('alice')).toEqual([]);
+    expect(deadlines.size).toBe(0);
     expect(clock.pending).toBe(0);
   });
 
-  it('clears every timer on close', () => {
-    const { clock, table } = setup();
+  it('cancels every expiry on close', () => {
+    const { clock, deadlines, table } = setup();
     table.update('alice', first, [contact('sip:a@192.0.2.1', 60)], 10);
     table.update('bob', first, [contact('sip:b@192.0.2.1', 60)], 10);
     table.close();
+    expect(deadlines.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(table.size).toBe(0);
   });

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../../src/transaction/clock.js';
+import type { Clock, TimerHandle } from '../../../src/util/clock.js';
 
 /** A clock whose time moves only when a test says so (STYLE: `clock.tick(200)`, never real sleeps). */
 export class FakeClock implements Clock {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
 import { IllegalTransitionError } from '../../../src/transaction/fsm.js';
+import { Deadlines } from '../../../src/util/deadlines.js';
 import { FakeClock } from './fake-clock.js';
 
 /** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
@@ -16,7 +17,7 @@ function setup(reliable = false) {
     key: 'k',
     reliable,
     timers: T,
-    clock,
+    deadlines: new Deadlines(clock),
     send: (b, to) => sent.push({ at: clock.now(), text: b.toString(), ...(to === PEER ? {} : { to }) }),
     to: PEER,
     onTerminated: (_k, why) => ended.push(why),
@@ -172,25 +173,18 @@ describe('transition tables', () => {
     expect(() => (tx as unknown as { moveTo(s: string): void }).moveTo('accepted')).toThrow(IllegalTransitionError);
   });
 
-  it('hands Confirmed to the table when it can (retire): Timer I = T4, no timer of its own, not terminated', () => {
-    const clock = new FakeClock();
-    const retired: [string, number, unknown][] = [];
-    const ended: string[] = [];
-    const tx = new InviteServerTransaction({
-      key: 'k',
-      reliable: false,
-      timers: T,
-      clock,
-      send: () => undefined,
-      to: PEER,
-      onTerminated: (_k, why) => ended.push(why),
-      retire: (key, ms, replay) => retired.push([key, ms, replay]),
-    }, {});
+  it('stays one object through Confirmed until Timer I (T4), with one timer on the clock at a time', () => {
+    const { tx, clock, ended } = setup();
     tx.respond(R486, 486);
+    expect(tx.activeTimers).toEqual(['G', 'H']);
+    expect(clock.pending).toBe(1);
     tx.onAck();
     expect(tx.state).toBe('confirmed');
-    expect(retired).toEqual([['k', 5000, undefined]]);
+    expect(tx.activeTimers).toEqual(['I']);
+    expect(clock.pending).toBe(1);
+    clock.tick(5_000);
+    expect(ended).toEqual(['timer I']);
+    expect(tx.activeTimers).toEqual([]);
     expect(clock.pending).toBe(0);
-    expect(ended).toEqual([]);
   });
 });

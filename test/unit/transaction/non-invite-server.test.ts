@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
+import { Deadlines } from '../../../src/util/deadlines.js';
 import { FakeClock } from './fake-clock.js';
 
 /** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
 const PEER = { address: '192.0.2.7', port: 5070 };
 
-function setup(reliable = false) {
+function setup(reliable = false, to: { address: string; port: number } = PEER) {
   const clock = new FakeClock();
   const sent: string[] = [];
   const ended: string[] = [];
@@ -13,9 +14,9 @@ function setup(reliable = false) {
     key: 'k',
     reliable,
     timers: { t1: 500, t2: 4000, t4: 5000 },
-    clock,
+    deadlines: new Deadlines(clock),
     send: (b, to) => sent.push(to === PEER ? b.toString() : `to ${to.address}:${to.port}: ${b.toString()}`),
-    to: PEER,
+    to,
     onTerminated: (_k, why) => ended.push(why),
   }, {});
   return { clock, sent, ended, tx };
@@ -75,42 +76,17 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('hands Completed to the table when it can (retire): replay the final for Timer J = 64·T1, no timer of its own', () => {
-    const clock = new FakeClock();
-    const retired: [string, number, string | undefined, unknown][] = [];
-    const send = () => undefined;
-    const tx = new NonInviteServerTransaction({
-      key: 'k',
-      reliable: false,
-      timers: { t1: 500, t2: 4000, t4: 5000 },
-      clock,
-      send,
-      to: PEER,
-      onTerminated: () => undefined,
-      retire: (key, ms, replay) => retired.push([key, ms, replay?.bytes.toString(), replay !== undefined && replay.send === send && replay.to]),
-    }, {});
+  it('stays one object through Completed, replaying to its destination until Timer J', () => {
+    const { tx, clock, sent, ended } = setup(false, { address: '198.51.100.9', port: 5999 });
     tx.respond(R404, 404);
-    expect(tx.state).toBe('completed');
-    // The record replays through the transport's own send, to the transaction's destination.
-    expect(retired).toEqual([['k', 32_000, R404.toString(), PEER]]);
-    expect(clock.pending).toBe(0);
+    expect(tx.activeTimers).toEqual(['J']);
+    clock.tick(31_999);
+    tx.onRetransmission();
+    expect(sent).toEqual([`to 198.51.100.9:5999: ${R404.toString()}`, `to 198.51.100.9:5999: ${R404.toString()}`]);
+    clock.tick(1);
+    expect(ended).toEqual(['timer J']);
+    tx.onRetransmission();
+    expect(sent).toHaveLength(2);
   });
 
-  it('keeps Timer J 0 over TCP even when it could retire', () => {
-    const retired: string[] = [];
-    const ended: string[] = [];
-    const tx = new NonInviteServerTransaction({
-      key: 'k',
-      reliable: true,
-      timers: { t1: 500, t2: 4000, t4: 5000 },
-      clock: new FakeClock(),
-      send: () => undefined,
-      to: PEER,
-      onTerminated: (_k, why) => ended.push(why),
-      retire: (key) => retired.push(key),
-    }, {});
-    tx.respond(R404, 404);
-    expect(retired).toEqual([]);
-    expect(ended).toEqual(['timer J (reliable)']);
-  });
 });

@@ -1,6 +1,6 @@
 /**
- * Time, injected (STYLE §5): transactions never call the global timer functions themselves, so
- * tests drive every timer with a fake clock and no test sleeps.
+ * Time, injected: the protocol core never calls the global timer functions itself, so tests drive
+ * every timer with a fake clock and no test sleeps (docs/ARCHITECTURE.md, Deadlines).
  */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
@@ -14,7 +14,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (fn, ms) => {
     const t = setTimeout(fn, ms);
-    // Transaction timers must never keep a stopping process alive.
+    // Protocol timers must never keep a stopping process alive.
     t.unref();
     return t;
   },
