@@ -131,6 +131,11 @@ export class AuthService {
     return this.counts.size;
   }
 
+  /** Nonce-counts forgotten early to stay within auth.maxNonces (metrics). */
+  get nonceEvictions(): number {
+    return this.counts.evictions;
+  }
+
   close(): void {
     this.counts.clear();
   }

@@ -59,6 +59,8 @@ export interface CoreStats {
 export interface TableEvictions {
   readonly transactions: number;
   readonly dialogs: number;
+  readonly nonces: number;
+  readonly bindings: number;
 }
 
 export interface SipCore {
@@ -200,7 +202,12 @@ export function createCore(deps: CoreDeps): SipCore {
         for (const tx of tu.transactions.values()) if (!tx.finalSent) n++;
         return n;
       },
-      evictions: () => ({ transactions: tu.transactions.evictions, dialogs: tu.dialogs.evictions }),
+      evictions: () => ({
+        transactions: tu.transactions.evictions,
+        dialogs: tu.dialogs.evictions,
+        nonces: services.auth.nonceEvictions,
+        bindings: services.registrar.evictions,
+      }),
     },
     startDraining: () => tu.startDraining(),
     abortPending: () => tu.abortPending(),

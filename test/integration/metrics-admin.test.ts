@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAdmin, type AdminServer } from '../../src/admin/admin-server.js';
 import { createMetrics, sourcesOf } from '../../src/admin/metrics.js';
 import { startServer, type Sip4xxServer } from '../../src/server.js';
-import { buildAck, buildRequest, memoryLogger, testConfig, udpClientFor, uniqueBranch, type ConfigOverrides } from '../helpers/index.js';
+import { buildAck, buildRequest, digestParams, memoryLogger, testConfig, udpClientFor, uniqueBranch, uniqueCallId, type ConfigOverrides } from '../helpers/index.js';
+import { answerChallenge } from '../unit/auth/digest-client.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -97,5 +98,34 @@ describe('/metrics counts what the core and the transports see', () => {
     lines = await s.scrape();
     expect(lines).toContain('sip4xx_evictions_total{table="dialogs"} 1');
     expect(lines).toContain('sip4xx_evictions_total{table="transactions"} 4');
+  });
+
+  it('a nonce-count table at its bound: sip4xx_evictions_total{table="nonces"} (RFC 7616 §3.4)', async () => {
+    const s = await serverWithMetrics({ auth: { maxNonces: 1 } });
+    const c = await client(s.server);
+    // Two REGISTERs of alice, each through its own 401 and nonce: the second nonce-count pushes
+    // the first out of a table of one.
+    for (let i = 0; i < 2; i++) {
+      const callId = uniqueCallId();
+      const register = (cseq: number, headers: [string, string][] = []) =>
+        buildRequest({
+          method: 'REGISTER',
+          uri: 'sip:127.0.0.1',
+          via: `SIP/2.0/UDP 127.0.0.1:${c.port};branch=${uniqueBranch()};rport`,
+          from: `<sip:alice@127.0.0.1>;tag=n${i}`,
+          to: '<sip:alice@127.0.0.1>',
+          callId,
+          cseq,
+          headers: [['Contact', `<sip:alice@127.0.0.1:${c.port}>`], ['Expires', '300'], ...headers],
+        });
+      const challenge = await c.request(register(1));
+      expect(challenge.status).toBe(401);
+      const credentials = answerChallenge(digestParams(challenge.get('WWW-Authenticate') ?? ''), { method: 'REGISTER', uri: 'sip:127.0.0.1' });
+      expect((await c.request(register(2, [['Authorization', credentials]]))).status).toBe(200);
+    }
+    const lines = await s.scrape();
+    expect(lines).toContain('sip4xx_evictions_total{table="nonces"} 1');
+    // Bindings are bounded by refusing a REGISTER (403), never by dropping one.
+    expect(lines).toContain('sip4xx_evictions_total{table="bindings"} 0');
   });
 });

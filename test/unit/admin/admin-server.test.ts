@@ -32,7 +32,7 @@ describe('admin endpoint', () => {
       dialogs: () => 2,
       tcpConnections: () => 3,
       coreStats: () => ({ requests: 9, responses: 8, dropped: 1, parseErrors: 1, retransmissions: 4, absorbedAcks: 5 }),
-      evictions: () => ({ transactions: 11, dialogs: 12 }),
+      evictions: () => ({ transactions: 11, dialogs: 12, nonces: 13, bindings: 0 }),
       udp: () => ({ received: 20, dropped: 2, sent: 18, sendErrors: 1, handlerErrors: 0 }),
       tcp: () => ({ accepted: 6, refused: 3, framingErrors: 1 }),
     });
@@ -62,6 +62,8 @@ describe('admin endpoint', () => {
       'sip4xx_acks_absorbed_total 5',
       'sip4xx_evictions_total{table="transactions"} 11',
       'sip4xx_evictions_total{table="dialogs"} 12',
+      'sip4xx_evictions_total{table="nonces"} 13',
+      'sip4xx_evictions_total{table="bindings"} 0',
       'sip4xx_udp_received_total 20',
       'sip4xx_udp_dropped_total{reason="oversize"} 2',
       'sip4xx_udp_dropped_total{reason="handler_error"} 0',
@@ -84,7 +86,7 @@ describe('admin endpoint', () => {
       dialogs: () => 0,
       tcpConnections: () => 0,
       coreStats: () => stats,
-      evictions: () => ({ transactions: 0, dialogs: 0 }),
+      evictions: () => ({ transactions: 0, dialogs: 0, nonces: 0, bindings: 0 }),
       udp: () => undefined,
       tcp: () => undefined,
     });
