@@ -70,7 +70,7 @@ export function behaviourDecision(stage: Stage, req: SipRequest, ctx: RuleContex
 
 export const behaviourRule: Rule = {
   name: 'behaviour',
-  section: 'sip4xx user behaviours (config/default.yaml `users`)',
+  section: 'sip4xx user behaviours (docs/ARCHITECTURE.md, User behaviours)',
   check(req, ctx) {
     // ACK is never answered; a CANCEL belongs to its INVITE (§9.2).
     if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;

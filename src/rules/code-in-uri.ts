@@ -10,7 +10,7 @@ import { requiredHeaders } from './catalogue.js';
  */
 export const codeInUriRule: Rule = {
   name: 'code-in-uri',
-  section: 'sip4xx control (DESIGN §6)',
+  section: 'sip4xx codes on demand (docs/ARCHITECTURE.md, Codes on demand)',
   check(req, ctx) {
     if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;
     const code = codeOf(req.uri.user);

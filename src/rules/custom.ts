@@ -88,7 +88,7 @@ function compile(rule: CustomRuleConfig, index: number): CompiledRule {
 
 export const customRule: Rule = {
   name: 'custom',
-  section: 'sip4xx configured rules (config/default.yaml `rules`)',
+  section: 'sip4xx configured rules (docs/ARCHITECTURE.md, Configured rules)',
   check(req, ctx) {
     // An ACK is never answered (§17.2.1) and a CANCEL belongs to its INVITE (§9.2).
     if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;

@@ -1,17 +1,40 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPipeline, RULES, runPipeline, UnknownRuleError } from '../../../src/rules/pipeline.js';
+import { buildPipeline, RULES_BY_NAME, runPipeline, UnknownRuleError } from '../../../src/rules/pipeline.js';
 import type { Rule } from '../../../src/rules/rule.js';
 import { testConfig } from '../../helpers/config.js';
 import { requestOf, ruleContext } from '../../helpers/rule-context.js';
 
-describe('rule pipeline (DESIGN §5)', () => {
-  it('lists every rule once, in the order config/default.yaml repeats', () => {
-    expect(RULES.map((r) => r.name)).toEqual(testConfig().pipeline);
-    expect(new Set(RULES.map((r) => r.name)).size).toBe(RULES.length);
+/** The headings of docs/ARCHITECTURE.md, which rules not defined by an RFC cite by name. */
+const ARCHITECTURE_SECTIONS = readFileSync(new URL('../../../docs/ARCHITECTURE.md', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('#'))
+  .map((l) => l.replace(/^#+\s*/, ''));
+
+describe('rule pipeline (config/default.yaml `pipeline`)', () => {
+  it('names every known rule exactly once in the default pipeline, and nothing else', () => {
+    const names = testConfig().pipeline;
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual([...RULES_BY_NAME.keys()].sort());
   });
 
-  it('names the RFC section (or control convention) of each rule (STYLE §4)', () => {
-    for (const r of RULES) expect(r.section).toMatch(/^(RFC \d+ §|sip4xx .*\((DESIGN §\d|config\/default\.yaml `\w+`)\))/);
+  it('asks who the user is before content checks, and lets calls through only after them', () => {
+    const at = (name: string): number => testConfig().pipeline.indexOf(name);
+    expect(at('acl')).toBe(0);
+    expect(at('user')).toBeLessThan(at('content'));
+    expect(at('content')).toBeLessThan(at('session-timer'));
+    expect(at('session-timer')).toBeLessThan(at('behaviour'));
+    expect(at('behaviour')).toBe(testConfig().pipeline.length - 1);
+  });
+
+  it('registers each rule under its own name', () => {
+    for (const [name, rule] of RULES_BY_NAME) expect(rule.name).toBe(name);
+  });
+
+  it.each([...RULES_BY_NAME.values()].map((r) => [r.name, r.section]))('cites where rule %s is defined: an RFC section, or a section of docs/ARCHITECTURE.md that exists (%s)', (_name, section) => {
+    const own = /^sip4xx [a-z -]+ \(docs\/ARCHITECTURE\.md, ([^)]+)\)$/.exec(section);
+    if (own === null) expect(section).toMatch(/^RFC \d+ §\d+(\.\d+)*/);
+    else expect(ARCHITECTURE_SECTIONS).toContain(own[1]);
   });
 
   it('answers with the first rule that fires, naming it (§16.3 before §8.2.2.1)', () => {
@@ -57,6 +80,6 @@ describe('rule pipeline (DESIGN §5)', () => {
     expect(err).toBeInstanceOf(UnknownRuleError);
     expect((err as UnknownRuleError).code).toBe('SIP4XX_UNKNOWN_RULE');
     expect((err as UnknownRuleError).names).toEqual(['nope', 'typo-rule']);
-    expect((err as Error).message).toContain('known: acl, max-forwards, uri-scheme');
+    expect((err as Error).message).toContain('known: acl, auth, behaviour, cancel, code-in-uri,');
   });
 });
