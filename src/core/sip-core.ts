@@ -1,7 +1,7 @@
 /**
  * The protocol core: bytes and a Flow in, responses sent through the Flow out. No sockets, no
- * global clocks, no config files: all of that is passed in (DESIGN §1), which is what lets the
- * tests drive it with fake flows and fake time.
+ * global clocks, no config files: all of that is passed in (docs/ARCHITECTURE.md, Data flow),
+ * which is what lets the tests drive it with fake flows and fake time.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';

@@ -1,7 +1,7 @@
 /**
- * Source-address access control (DESIGN §7 403): requests from a denied network, or from outside
- * the allowed networks when any are listed, are refused. §21.4.4 403: "The server understood the
- * request, but is refusing to fulfill it. Authorization will not help".
+ * Source-address access control (`acl` in config/default.yaml): requests from a denied network,
+ * or from outside the allowed networks when any are listed, are refused. §21.4.4 403: "The server
+ * understood the request, but is refusing to fulfill it. Authorization will not help".
  */
 import type { Config } from '../config/schema.js';
 import { networkMatcher } from '../net/cidr.js';

@@ -1,7 +1,7 @@
 /**
  * A rule is one RFC check with one decision: (request, context) → a response to send, or
  * undefined to let the next rule look. Rules never send, throw or keep state of their own
- * (STYLE §3); the pipeline stops at the first decision.
+ * (docs/ARCHITECTURE.md, Layers); the pipeline stops at the first decision.
  */
 import type { Config } from '../config/schema.js';
 import type { SipRequest } from '../sip/message.js';

@@ -38,7 +38,7 @@ function status(code: number, reason = REASON_PHRASES[code] ?? '') {
   };
 }
 
-/** Header names each 4xx must carry when asked for by code (DESIGN §7); others carry none. */
+/** Header names each 4xx must carry when asked for by code (RFC 3261 §21.4); others carry none. */
 export const REQUIRED_BY_CODE: Readonly<Record<number, readonly string[]>> = {
   401: ['WWW-Authenticate'],
   405: ['Allow'],
@@ -167,7 +167,7 @@ export const RULE_CASES: readonly RuleCase[] = [
     .filter((code) => code >= 400 && code <= 499)
     .map(
       (code): RuleCase => ({
-        name: `sip:${code}@host → ${code} with ${(REQUIRED_BY_CODE[code] ?? ['no extra header']).join(', ')} (DESIGN §7)`,
+        name: `sip:${code}@host → ${code} with ${(REQUIRED_BY_CODE[code] ?? ['no extra header']).join(', ')} (RFC 3261 §21.4)`,
         request: (env) => req(env, { uri: `sip:${code}@${env.uriHost}` }),
         check: (res) => {
           status(code)(res);

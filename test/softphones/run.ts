@@ -32,7 +32,7 @@ import { anyFailed, fail, record, skip, summary } from './results.js';
 import { Sip4xx } from './sip4xx-process.js';
 import { HOST, TRANSPORTS } from './transport.js';
 
-const SUITE_DEADLINE_MS = 170_000; // the brief: the whole run under 3 minutes
+const SUITE_DEADLINE_MS = 170_000; // the whole run stays under 3 minutes
 const started = Date.now();
 const keepLogs = process.env.SOFTPHONES_KEEP_LOGS === '1';
 

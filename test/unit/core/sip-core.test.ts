@@ -125,7 +125,7 @@ describe('SIP core', () => {
     expect(flow.onlyResponse().status).toBe(414);
   });
 
-  it('logs exactly one "answered" line per request, with method, callId, src, code and rule (STYLE §8)', () => {
+  it('logs exactly one "answered" line per request, with method, callId, src, code and rule (docs/ARCHITECTURE.md, Logs, metrics and bounds)', () => {
     const { send, log } = core();
     send(buildRequest({ method: 'INVITE', uri: 'sip:486@127.0.0.1', callId: 'log-1@test' }), { remote: { address: '192.0.2.5', port: 5999 } });
     send(buildRequest({ method: 'OPTIONS', uri: 'sip:127.0.0.1', callId: 'log-2@test' }));
@@ -137,7 +137,7 @@ describe('SIP core', () => {
     ]);
   });
 
-  it('answers the rule decision through the pipeline: sip:486@host → 486 with Retry-After and a To tag (DESIGN §6)', () => {
+  it('answers the rule decision through the pipeline: sip:486@host → 486 with Retry-After and a To tag (docs/ARCHITECTURE.md, Codes on demand)', () => {
     const res = core().send(buildRequest({ uri: 'sip:486@127.0.0.1' })).onlyResponse();
     expect([res.status, res.reason, res.get('Retry-After')]).toEqual([486, 'Busy Here', '60']);
     expect(tagOf(res.get('To'))).toBeDefined();

@@ -13,7 +13,7 @@ const ctx = ruleContext({
 
 const FOUR_XX = Object.keys(REASON_PHRASES).map(Number).filter((c) => c >= 400 && c <= 499);
 
-/** Header names each code must carry (DESIGN §7); every other code carries none. */
+/** Header names each code must carry (RFC 3261 §21.4); every other code carries none. */
 const REQUIRED: Readonly<Record<number, readonly string[]>> = {
   401: ['WWW-Authenticate', 'WWW-Authenticate'],
   405: ['Allow'],
@@ -37,8 +37,8 @@ function answer(uri: string, spec: Parameters<typeof requestOf>[0] = {}) {
   return { status: d.status, reason: d.reason, headers: d.headers ?? [], value: (n: string) => d.headers?.find(([k]) => k === n)?.[1] };
 }
 
-describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
-  it.each(FOUR_XX)('answers sip:%i@host with that code and the headers its definition requires (DESIGN §7)', (code) => {
+describe('code-in-uri rule (docs/ARCHITECTURE.md, Codes on demand)', () => {
+  it.each(FOUR_XX)('answers sip:%i@host with that code and the headers its definition requires (RFC 3261 §21.4)', (code) => {
     const a = answer(`sip:${code}@example.com`);
     expect(a.status).toBe(code);
     expect(a.reason).toBeUndefined(); // the registered phrase, filled by the builder
@@ -84,7 +84,7 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
     [486, 'Retry-After', '60'],
     [488, 'Warning', '305 192.0.2.10:5060 "Incompatible media format"'],
     [489, 'Allow-Events', 'presence, message-summary, dialog'],
-  ] as const)('gives %i its %s: %s (DESIGN §7)', (code, header, value) => {
+  ] as const)('gives %i its %s: %s (RFC 3261 §21.4)', (code, header, value) => {
     expect(answer(`sip:${code}@example.com`).value(header)).toBe(value);
   });
 
@@ -118,7 +118,7 @@ describe('code-in-uri rule (sip4xx control, DESIGN §6)', () => {
     },
   );
 
-  it('answers tel:486 like sip:486@host, so a phone that dials only digits reaches every code (DESIGN §6)', () => {
+  it('answers tel:486 like sip:486@host, so a phone that dials only digits reaches every code (docs/ARCHITECTURE.md, Codes on demand)', () => {
     expect(answer('tel:486').status).toBe(486);
   });
 

@@ -154,7 +154,7 @@ describe('content rule: the SDP offer (RFC 3261 §21.4.26, RFC 3264 §5)', () =>
     expect(check(offer(sdp('m=audio 4000 RTP/AVP 18 13 101', 'a=rtpmap:101 telephone-event/8000')))?.status).toBe(488);
   });
 
-  it("uses the target user's codecs over sip.codecs (DESIGN §6)", () => {
+  it("uses the target user's codecs over sip.codecs (§21.4.26)", () => {
     const pcmu = offer(sdp('m=audio 4000 RTP/AVP 0'), { uri: 'sip:g729@127.0.0.1' });
     expect(check(pcmu)?.status).toBe(488);
     expect(String(check(pcmu)?.body?.content)).toContain('m=audio 0 RTP/AVP 18\r\na=rtpmap:18 G729/8000');
