@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createCore } from '../src/core/sip-core.js';
 import { makeTagger } from '../src/sip/to-tag.js';
 import type { Endpoint, Flow } from '../src/transport/flow.js';
-import { ackOf, buildTemplate, requestOf } from './load.js';
+import { ackOf, buildTemplate, requestOf } from './sip-template.js';
 
 export interface CoreBenchRow {
   readonly name: string;

@@ -1,56 +1,44 @@
 /**
- * Soak (issue 3): a long run of unique INVITEs (each ACKed by the generator) at a steady rate
- * against a sip4xx child process, then a wait past Timer I / H. Reports RSS and the transaction and
- * dialog tables before, at the peak and after, read from the server's own /metrics — the tables
- * must come back to near zero once the timers have run.
+ * `npm run bench:soak` (bench/README.md): a long run of unique INVITEs (each ACKed by the
+ * generator) at a steady rate against a sip4xx child process, then a wait past Timer I / H.
+ * Reports RSS and the transaction and dialog tables before, at the peak and after, read from the
+ * server's own /metrics — the tables must come back to near zero once the timers have run.
  *
  *   npm run bench:soak                       # 1,000,000 INVITEs at 4,000/s (about 4 minutes)
  *   npm run bench:soak -- --count 200000 --rate 5000
  *
  * Loopback only; bounded in count and time (the child server is killed after MAX_SECONDS).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import dgram from 'node:dgram';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runLoad, type LoadResult } from './load.js';
+import { ROOT, compile } from './build.js';
+import { runLoad } from './load.js';
+import { freePort } from './net-probe.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const HOST = '127.0.0.1';
 const MAX_SECONDS = 1800;
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', default: '1000000' },
-    rate: { type: 'string', default: '4000' },
-    chunk: { type: 'string', default: '100000' },
-    settle: { type: 'string', default: '45' },
-  },
-});
-const total = Number(values.count);
-const rate = Number(values.rate);
-const chunk = Math.min(Number(values.chunk), total);
-const settleSeconds = Number(values.settle);
+interface SoakArgs {
+  readonly total: number;
+  readonly rate: number;
+  readonly chunk: number;
+  readonly settleSeconds: number;
+}
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const srv = net.createServer();
-    const port = await new Promise<number>((r) => srv.listen(0, HOST, () => r((srv.address() as net.AddressInfo).port)));
-    await new Promise<void>((r) => srv.close(() => r()));
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, HOST, () => r(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => udp.close(() => r()));
-      return port;
-    }
-  }
+function soakArgs(): SoakArgs {
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '1000000' },
+      rate: { type: 'string', default: '4000' },
+      chunk: { type: 'string', default: '100000' },
+      settle: { type: 'string', default: '45' },
+    },
+  });
+  const total = Number(values.count);
+  return { total, rate: Number(values.rate), chunk: Math.min(Number(values.chunk), total), settleSeconds: Number(values.settle) };
 }
 
 interface Snapshot {
@@ -78,83 +66,97 @@ function fmt(s: Snapshot): string {
   return `RSS ${s.rssMiB.toFixed(1)} MiB, heap used ${s.heapMiB.toFixed(1)} MiB, transactions ${s.transactions}, dialogs ${s.dialogs}`;
 }
 
-/** Compile src/ with tsc into a scratch dir laid out like the repository (as the image runs it). */
-function build(): string {
-  const dir = path.join(os.tmpdir(), `sip4xx-soak-build-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'src')], { cwd: ROOT });
-  for (const name of ['config', 'package.json', 'node_modules']) symlinkSync(path.join(ROOT, name), path.join(dir, name));
-  return dir;
+/** Polls /metrics until the server answers (10 s at most). */
+async function waitUp(adminPort: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await snapshot(adminPort);
+      return;
+    } catch {
+      if (i > 100) throw new Error('server did not come up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+interface Totals {
+  sent: number;
+  answered: number;
+  lost: number;
+  worstP99: number;
+  peak: Snapshot;
+}
+
+/** The load, in chunks of `chunk` INVITEs, with a /metrics snapshot after each. */
+async function load(a: SoakArgs, port: number, adminPort: number, before: Snapshot): Promise<Totals> {
+  const t: Totals = { sent: 0, answered: 0, lost: 0, worstP99: 0, peak: before };
+  while (t.sent < a.total) {
+    const n = Math.min(a.chunk, a.total - t.sent);
+    const r = await runLoad({
+      host: HOST,
+      port,
+      method: 'INVITE',
+      requestUri: `sip:486@${HOST}`,
+      count: n,
+      rate: a.rate,
+      window: 256,
+      timeoutMs: 2000,
+      durationLimitMs: Math.ceil((n / a.rate) * 1000 * 3) + 10_000,
+      socketsCount: 4,
+    });
+    t.sent += r.sent;
+    t.answered += r.answered;
+    t.lost += r.lost;
+    t.worstP99 = Math.max(t.worstP99, r.latencyMs.p99);
+    const s = await snapshot(adminPort);
+    if (s.rssMiB > t.peak.rssMiB) t.peak = s;
+    console.log(
+      `  ${t.sent.toLocaleString('en').padStart(9)} sent, ${r.rps.toFixed(0)}/s, lost ${r.lost}, p99 ${r.latencyMs.p99.toFixed(2)} ms — ${fmt(s)}`,
+    );
+    if (r.sent === 0) break;
+  }
+  return t;
+}
+
+async function soak(a: SoakArgs, port: number, adminPort: number): Promise<number> {
+  await waitUp(adminPort);
+  const before = await snapshot(adminPort);
+  console.log(`soak: ${a.total.toLocaleString('en')} INVITEs to sip:486@${HOST} at ${a.rate}/s, each ACKed (§17.1.1.3)`);
+  console.log(`before:  ${fmt(before)}`);
+  const started = Date.now();
+  const t = await load(a, port, adminPort, before);
+  const loadSeconds = (Date.now() - started) / 1000;
+  console.log(`peak:    ${fmt(t.peak)}`);
+  // Timer I (T4 = 5 s) ends ACKed INVITE transactions; Timer H (64·T1 = 32 s) any never ACKed.
+  console.log(`waiting ${a.settleSeconds} s for Timer I / Timer H…`);
+  await new Promise((r) => setTimeout(r, a.settleSeconds * 1000));
+  const after = await snapshot(adminPort);
+  console.log(`after:   ${fmt(after)}`);
+  console.log(
+    `result: ${t.sent.toLocaleString('en')} sent, ${t.answered.toLocaleString('en')} answered, ${t.lost} lost in ${loadSeconds.toFixed(0)} s; ` +
+      `worst chunk p99 ${t.worstP99.toFixed(2)} ms; RSS ${before.rssMiB.toFixed(0)} → peak ${t.peak.rssMiB.toFixed(0)} → ${after.rssMiB.toFixed(0)} MiB; ` +
+      `transactions ${t.peak.transactions} at peak → ${after.transactions}`,
+  );
+  // The tables must drain: anything left after Timer H is a leak.
+  return after.transactions <= 10 && after.dialogs === 0 && t.lost === 0 ? 0 : 1;
 }
 
 async function main(): Promise<number> {
-  const dir = build();
-  const port = await freePort();
-  const adminPort = await freePort();
-  const child = spawn(
-    'timeout',
-    ['-k', '5', String(MAX_SECONDS), process.execPath, '--initial-old-space-size=64', path.join(dir, 'src', 'main.js'), '--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const a = soakArgs();
+  // The server as tsc compiled it, as the image runs it (bench/build.ts).
+  const dir = await compile(path.join(os.tmpdir(), `sip4xx-soak-build-${process.pid}`));
+  const port = await freePort(HOST);
+  const adminPort = await freePort(HOST);
+  const args = [
+    ...['--initial-old-space-size=64', path.join(dir, 'src', 'main.js')],
+    ...['--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
+  ];
+  const child = spawn('timeout', ['-k', '5', String(MAX_SECONDS), process.execPath, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await snapshot(adminPort);
-        break;
-      } catch {
-        if (i > 100) throw new Error('server did not come up');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const before = await snapshot(adminPort);
-    console.log(`soak: ${total.toLocaleString('en')} INVITEs to sip:486@${HOST} at ${rate}/s, each ACKed (§17.1.1.3)`);
-    console.log(`before:  ${fmt(before)}`);
-    let peak = before;
-    let sent = 0;
-    let answered = 0;
-    let lost = 0;
-    const p99s: number[] = [];
-    const started = Date.now();
-    while (sent < total) {
-      const n = Math.min(chunk, total - sent);
-      const r: LoadResult = await runLoad({
-        host: HOST,
-        port,
-        method: 'INVITE',
-        requestUri: `sip:486@${HOST}`,
-        count: n,
-        rate,
-        window: 256,
-        timeoutMs: 2000,
-        durationLimitMs: Math.ceil((n / rate) * 1000 * 3) + 10_000,
-        socketsCount: 4,
-      });
-      sent += r.sent;
-      answered += r.answered;
-      lost += r.lost;
-      p99s.push(r.latencyMs.p99);
-      const s = await snapshot(adminPort);
-      if (s.rssMiB > peak.rssMiB) peak = s;
-      console.log(
-        `  ${sent.toLocaleString('en').padStart(9)} sent, ${r.rps.toFixed(0)}/s, lost ${r.lost}, p99 ${r.latencyMs.p99.toFixed(2)} ms — ${fmt(s)}`,
-      );
-      if (r.sent === 0) break;
-    }
-    const loadSeconds = (Date.now() - started) / 1000;
-    console.log(`peak:    ${fmt(peak)}`);
-    // Timer I (T4 = 5 s) ends ACKed INVITE transactions; Timer H (64·T1 = 32 s) any never ACKed.
-    console.log(`waiting ${settleSeconds} s for Timer I / Timer H…`);
-    await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-    const after = await snapshot(adminPort);
-    console.log(`after:   ${fmt(after)}`);
-    console.log(
-      `result: ${sent.toLocaleString('en')} sent, ${answered.toLocaleString('en')} answered, ${lost} lost in ${loadSeconds.toFixed(0)} s; ` +
-        `worst chunk p99 ${Math.max(...p99s).toFixed(2)} ms; RSS ${before.rssMiB.toFixed(0)} → peak ${peak.rssMiB.toFixed(0)} → ${after.rssMiB.toFixed(0)} MiB; ` +
-        `transactions ${peak.transactions} at peak → ${after.transactions}`,
-    );
-    // The tables must drain: anything left after Timer H is a leak.
-    return after.transactions <= 10 && after.dialogs === 0 && lost === 0 ? 0 : 1;
+    return await soak(a, port, adminPort);
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,161 @@
+/**
+ * The processes under test: the tsc-built server (with bench/gc-hook.ts, and bench/prof-hook.ts
+ * with --profile) or bench/reflector.ts. Each runs under `timeout`, or stops itself after
+ * MAX_CHILD_SECONDS, so that none outlives the bench; `stopAll` sends SIGTERM, then SIGKILL after 5 s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Args } from './args.js';
+import { ROOT, compile } from './build.js';
+import { childPids } from './cpu.js';
+import { freePort, waitForSip } from './net-probe.js';
+import { progress } from './output.js';
+
+const MAX_CHILD_SECONDS = 900;
+
+export interface Child {
+  readonly host: string;
+  readonly port: number;
+  readonly proc: ChildProcess;
+  /** The process doing the work (the node under `timeout`), for CPU accounting. */
+  workPid: number | undefined;
+  /** Where the server's bench/gc-hook.ts logs its garbage collections (spawned server only). */
+  readonly gcFile?: string;
+  /** Last ~64 KiB of the child's stdout+stderr. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<Child>();
+
+export function running(): number {
+  return children.size;
+}
+
+let buildDir: string | undefined;
+let built: Promise<string> | undefined;
+
+/**
+ * The tsc build of src/ and the bench's hooks (bench/build.ts), made once per run in a directory
+ * of its own, so that two benches (or a bench and a soak) never run each other's build.
+ */
+export function buildOnce(): Promise<string> {
+  if (built === undefined) {
+    progress('compiling src/ with tsc (line-accurate source maps)…');
+    buildDir = mkdtempSync(path.join(os.tmpdir(), 'sip4xx-bench-build-'));
+    built = compile(buildDir);
+  }
+  return built;
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map((c) => c.stop()));
+  children.clear();
+}
+
+/** Stops every child, then removes the build (the server's GC log with it). */
+export async function cleanUp(): Promise<void> {
+  await stopAll();
+  if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+  buildDir = undefined;
+  built = undefined;
+}
+
+function attachOutput(proc: ChildProcess, verbose: boolean, onLine?: (line: string) => void): () => string {
+  let buf = '';
+  const take = (chunk: Buffer): void => {
+    const s = chunk.toString('utf8');
+    if (verbose) process.stderr.write(s);
+    buf = (buf + s).slice(-65536);
+    if (onLine !== undefined) for (const line of s.split('\n')) onLine(line);
+  };
+  proc.stdout?.on('data', take);
+  proc.stderr?.on('data', take);
+  return () => buf;
+}
+
+function makeStop(proc: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+}
+
+/** node's arguments for the server: as the image runs it, plus the hooks. */
+function serverNodeArgs(build: string, profileDir: string | undefined): string[] {
+  // --initial-old-space-size as npm start and the image run it (bench/README.md says why). The GC
+  // hook is always loaded: the sweep's p99 tail is made of the server's pauses.
+  const args = ['--initial-old-space-size=64', '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
+  // The profiler hook maps frames back to the .ts sources, which needs source maps on.
+  if (profileDir !== undefined) args.unshift('--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'));
+  return args;
+}
+
+export async function spawnServer(a: Args, profileDir: string | undefined): Promise<Child> {
+  const host = '127.0.0.1';
+  const port = await freePort(host);
+  const build = await buildOnce();
+  const args = [
+    ...serverNodeArgs(build, profileDir),
+    ...['--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0'],
+    ...a.serverArgs,
+  ];
+  const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
+  writeFileSync(gcFile, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
+  if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
+  // `timeout` bounds the server's life even if this process dies without cleaning up.
+  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), process.execPath, ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+  });
+  const output = attachOutput(proc, a.verbose);
+  const child: Child = { host, port, proc, workPid: undefined, gcFile, output, stop: makeStop(proc) };
+  children.add(child);
+  let exited = false;
+  proc.once('exit', () => {
+    exited = true;
+  });
+  progress(`starting server: node ${args.join(' ')}`);
+  try {
+    await waitForSip(host, port, 20_000, () => !exited);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- server output ---\n${output()}`, { cause: err });
+  }
+  child.workPid = proc.pid === undefined ? undefined : childPids(proc.pid)[0];
+  return child;
+}
+
+export async function spawnReflector(a: Args): Promise<Child> {
+  const args = ['--import', 'tsx', 'bench/reflector.ts', '--port', '0', '--max-seconds', String(MAX_CHILD_SECONDS)];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let onPort: (p: number) => void = () => undefined;
+  const gotPort = new Promise<number>((resolve) => {
+    onPort = resolve;
+  });
+  const output = attachOutput(proc, a.verbose, (line) => {
+    const m = /^REFLECTOR LISTENING (\d+)/.exec(line);
+    if (m !== null) onPort(Number(m[1]));
+  });
+  const stop = makeStop(proc);
+  const timer = setTimeout(() => onPort(-1), 20_000);
+  const port = await Promise.race([gotPort, new Promise<number>((r) => proc.once('exit', () => r(-1)))]);
+  clearTimeout(timer);
+  if (port <= 0) {
+    await stop();
+    throw new Error(`the reflector did not start\n${output()}`);
+  }
+  const child: Child = { host: '127.0.0.1', port, proc, workPid: proc.pid, output, stop };
+  children.add(child);
+  return child;
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench` for about a second against a real server process on loopback: the output has
+ * the columns bench/README.md documents and every figure in them parses. Timing is not judged
+ * here, only the shape: a closed-loop INVITE row, and a paced sweep of 500 and 1,000/s that
+ * stays below the 20,000/s target on purpose, so the verdict line and exit status 1 are checked too.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, startDaemon, type Daemon } from '../helpers/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BENCH_LIMIT_MS = 20_000;
+
+const LOAD_COLUMNS = [
+  'scenario', 'offered/s', 'achieved/s', 'sent', 'answered', 'lost', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
+  'gc minor n/max ms', 'gc major n/max ms', 'gen%', 'srv%', 'other%', 'srv µs/req', 'statuses', 'note',
+];
+
+const daemons: Daemon[] = [];
+afterEach(() => {
+  for (const d of daemons.splice(0)) d.kill();
+});
+
+async function server(): Promise<{ port: number; pid: number }> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const d = startDaemon(['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort)]);
+  daemons.push(d);
+  await d.waitFor((l) => l.msg === 'listening');
+  return { port, pid: d.child.pid as number };
+}
+
+/** Runs bench/run.ts to its end (killed after BENCH_LIMIT_MS) and returns its exit code and output. */
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), BENCH_LIMIT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The load table as header → cell per row, cut at the column spans its dashed rule gives. */
+function loadTable(stdout: string): { headers: string[]; rows: Record<string, string>[] } {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('scenario '));
+  expect(at).toBeGreaterThanOrEqual(0);
+  const spans = [...(lines[at + 1] ?? '').matchAll(/-+/g)].map((m) => m.index);
+  const cells = (line: string): string[] => spans.map((s, i) => line.slice(s, spans[i + 1]).trim());
+  const headers = cells(lines[at] as string);
+  const rows: Record<string, string>[] = [];
+  for (let i = at + 2; i < lines.length && (lines[i] ?? '') !== ''; i++) {
+    const c = cells(lines[i] as string);
+    rows.push(Object.fromEntries(headers.map((h, j) => [h, c[j] ?? ''])));
+  }
+  return { headers, rows };
+}
+
+const num = (cell: string | undefined): number => Number((cell ?? '').replaceAll(',', ''));
+
+/** Every figure of a row parses; gc columns are '-' since the bench did not start this server. */
+function expectFigures(row: Record<string, string>, sent: number): void {
+  expect(num(row['sent'])).toBe(sent);
+  expect(num(row['answered']) + num(row['lost'])).toBe(sent);
+  for (const col of ['achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'gen%', 'srv%', 'other%', 'srv µs/req']) {
+    expect(Number.isFinite(num(row[col])), `${col}: ${row[col]}`).toBe(true);
+  }
+  for (const col of ['p50 ms', 'p90 ms', 'p99 ms', 'max ms']) expect(row[col]).toMatch(/^[\d,]+\.\d\d$/);
+  expect(num(row['p50 ms'])).toBeLessThanOrEqual(num(row['p99 ms']));
+  expect(row['gc minor n/max ms']).toBe('-');
+  expect(row['gc major n/max ms']).toBe('-');
+  expect(row['statuses']).toBe('486');
+}
+
+describe('npm run bench, about a second against a server on loopback', () => {
+  it('prints a closed-loop INVITE row with every column of bench/README.md and exits 0', async () => {
+    const s = await server();
+    const r = await bench([
+      '--target', `127.0.0.1:${s.port}`, '--target-pid', String(s.pid),
+      '--scenario', 'invite', '--count', '2000', '--duration', '1', '--no-warmup',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`sip4xx bench — server at 127.0.0.1:${s.port}\n`);
+    const t = loadTable(r.stdout);
+    expect(t.headers).toEqual(LOAD_COLUMNS);
+    expect(t.rows).toHaveLength(1);
+    const row = t.rows[0] as Record<string, string>;
+    expect(row['scenario']).toBe('invite');
+    expect(row['offered/s']).toBe('max (w=32)');
+    expectFigures(row, 2000);
+    // Closed loop on loopback: a loss would be a real one (the generator never retransmits).
+    expect(row['lost']).toBe('0');
+    expect(row['note']).toBe('');
+  }, 25_000);
+
+  it('prints one row per sweep step, the max sustainable rate, and a FAIL verdict below 20,000/s (exit 1)', async () => {
+    const s = await server();
+    const r = await bench([
+      '--target', `127.0.0.1:${s.port}`, '--target-pid', String(s.pid), '--scenario', 'sweep', '--no-warmup',
+      '--sweep-start', '500', '--sweep-step', '500', '--sweep-max', '1000', '--sweep-seconds', '0.5',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const t = loadTable(r.stdout);
+    expect(t.headers).toEqual(LOAD_COLUMNS);
+    // Whether a step passes is the machine's business; the rows and their figures are the bench's.
+    const first = t.rows[0] as Record<string, string>;
+    expect([first['scenario'], first['offered/s']]).toEqual(['sweep invite', '500']);
+    for (const row of t.rows) {
+      expect(row['scenario']).toBe('sweep invite');
+      expect(row['note']).toMatch(/^(PASS|FAIL: .+)( \(retry\))?$/);
+      expectFigures(row, num(row['offered/s']) / 2);
+    }
+    expect(r.stdout).toMatch(/\nmax sustainable rate \(INVITE, zero loss, p99 < 5 ms\): ([\d,]+\/s|none)( \(every step passed: raise --sweep-max\))?\n/);
+    expect(r.stdout).toMatch(/\nFAIL {2}sustained [\d,]+ req\/s INVITE \(target ≥ 20,000 with zero loss and p99 < 5 ms\)\n$/);
+  }, 25_000);
+});
