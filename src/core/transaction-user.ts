@@ -104,6 +104,14 @@ export class TransactionUser {
     this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
   }
 
+  /** One function for every transaction's end: nothing per transaction is captured. */
+  private readonly ended = (k: string, why: string): void => {
+    this.transactions.delete(k);
+    this.dialogs.inviteEnded(k); // §14.2: ended without a final response (evicted, shut down)
+    // The key holds the branch, sent-by and method (transaction-key.ts).
+    if (why.startsWith('timer H')) this.deps.logger.info({ transaction: k.replaceAll('\u0000', ' ') }, 'no ACK before Timer H');
+  };
+
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {
     // The callbacks capture nothing from the request: its strings are slices of the whole header
     // text, and one kept for a log line would keep ~0.5 KB alive per transaction for up to 32 s.
@@ -114,12 +122,7 @@ export class TransactionUser {
       deadlines: this.deadlines,
       send: flow.send,
       to: responseDestination(basis, flow.remote),
-      onTerminated: (k: string, why: string) => {
-        this.transactions.delete(k);
-        this.dialogs.inviteEnded(k); // §14.2: ended without a final response (evicted, shut down)
-        // The key holds the branch, sent-by and method (transaction-key.ts).
-        if (why.startsWith('timer H')) this.deps.logger.info({ transaction: k.replaceAll('\u0000', ' ') }, 'no ACK before Timer H');
-      },
+      onTerminated: this.ended,
     };
     const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) };
     const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps, context) : new NonInviteServerTransaction(deps, context);

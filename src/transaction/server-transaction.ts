@@ -34,10 +34,11 @@ export interface TransactionDeps {
 /**
  * A transaction runs at most three timers at once — a retransmission timer (G, or the 2xx timer of
  * §13.3.1.4), a lifetime timer (H, I, J or L) and one of the transaction user (a delayed final
- * response) — as times on ONE Deadline, rescheduled to the earliest: one heap entry per
- * transaction instead of one per timer.
+ * response). They are due times on the transaction, which is itself the one Deadline it schedules,
+ * at the earliest of them: one heap entry per transaction, no timer object or closure of its own.
+ * A busy server holds rate × T4 transactions in Confirmed alone, so what each one keeps counts.
  */
-export abstract class ServerTransaction<S extends string, C> {
+export abstract class ServerTransaction<S extends string, C> extends Deadline {
   abstract readonly kind: 'invite' | 'non-invite';
   protected abstract current: S;
   protected lastResponse: Buffer | undefined;
@@ -48,16 +49,15 @@ export abstract class ServerTransaction<S extends string, C> {
   /** Its neighbours in the store's age order while it is stored (transaction-store.ts). */
   older: ServerTransaction<string, unknown> | undefined = undefined;
   newer: ServerTransaction<string, unknown> | undefined = undefined;
-  /** Due times of the three timers (0: not running), with the interval and names they run under. */
-  private retransmitAt = 0;
+  /** Due times of the three timers (Deadlines.elapsed(); -1: not running), their names and interval. */
+  private retransmitAt = -1;
   private interval = 0;
   private retransmitName = '';
-  private endAt = 0;
+  private endAt = -1;
   private endName = '';
   private endWhy = '';
-  private tuAt = 0;
+  private tuAt = -1;
   private tuFn: (() => void) | undefined = undefined;
-  private readonly deadline = new Deadline(() => this.onDeadline());
   private ctx: C | undefined;
 
   /** `context`: whatever the transaction user keeps with it (request, flow…) until released. */
@@ -65,6 +65,7 @@ export abstract class ServerTransaction<S extends string, C> {
     protected readonly deps: TransactionDeps,
     context: C,
   ) {
+    super();
     this.ctx = context;
   }
 
@@ -108,15 +109,15 @@ export abstract class ServerTransaction<S extends string, C> {
   /** A timer of the transaction user that must not outlive the transaction (a delayed answer). */
   scheduleTu(fn: () => void, ms: number): void {
     this.tuFn = fn;
-    this.tuAt = this.deps.deadlines.now() + ms;
+    this.tuAt = this.deps.deadlines.elapsed() + ms;
     this.arm();
   }
 
   /** Live timers, for tests and metrics. */
   get activeTimers(): readonly string[] {
     const names: string[] = [];
-    if (this.retransmitAt !== 0) names.push(this.retransmitName);
-    if (this.endAt !== 0) names.push(this.endName);
+    if (this.retransmitAt >= 0) names.push(this.retransmitName);
+    if (this.endAt >= 0) names.push(this.endName);
     if (this.tuFn !== undefined) names.push('TU');
     return names;
   }
@@ -135,12 +136,12 @@ export abstract class ServerTransaction<S extends string, C> {
   protected startRetransmit(name: string, first: number): void {
     this.retransmitName = name;
     this.interval = first;
-    this.retransmitAt = this.deps.deadlines.now() + first;
+    this.retransmitAt = this.deps.deadlines.elapsed() + first;
     this.arm();
   }
 
   protected stopRetransmit(): void {
-    this.retransmitAt = 0;
+    this.retransmitAt = -1;
     this.arm();
   }
 
@@ -148,12 +149,7 @@ export abstract class ServerTransaction<S extends string, C> {
   protected startEnd(name: string, ms: number, why: string): void {
     this.endName = name;
     this.endWhy = why;
-    this.endAt = this.deps.deadlines.now() + ms;
-    this.arm();
-  }
-
-  protected stopEnd(): void {
-    this.endAt = 0;
+    this.endAt = this.deps.deadlines.elapsed() + ms;
     this.arm();
   }
 
@@ -164,34 +160,35 @@ export abstract class ServerTransaction<S extends string, C> {
 
   /** Clear every timer: none is ever left to fire on a terminated transaction. */
   protected dispose(): void {
-    this.retransmitAt = 0;
-    this.endAt = 0;
+    this.retransmitAt = -1;
+    this.endAt = -1;
     this.tuFn = undefined;
-    this.deps.deadlines.cancel(this.deadline);
+    this.deps.deadlines.cancel(this);
   }
 
-  /** Reschedule the one Deadline to the earliest running timer, or cancel it. */
+  /** Reschedule this Deadline to the earliest running timer, or cancel it. */
   private arm(): void {
     let at = this.retransmitAt;
-    if (this.endAt !== 0 && (at === 0 || this.endAt < at)) at = this.endAt;
-    if (this.tuFn !== undefined && (at === 0 || this.tuAt < at)) at = this.tuAt;
+    if (this.endAt >= 0 && (at < 0 || this.endAt < at)) at = this.endAt;
+    if (this.tuFn !== undefined && (at < 0 || this.tuAt < at)) at = this.tuAt;
     const deadlines = this.deps.deadlines;
-    if (at === 0) deadlines.cancel(this.deadline);
-    else if (!this.deadline.scheduled || this.deadline.at !== at) deadlines.reschedule(this.deadline, at - deadlines.now());
+    if (at < 0) deadlines.cancel(this);
+    else if (!this.scheduled || this.dueAt !== at) deadlines.reschedule(this, at - deadlines.elapsed());
   }
 
-  private onDeadline(): void {
-    const now = this.deps.deadlines.now();
+  /** Called by the Deadlines queue when the earliest running timer is due. */
+  override fire(): void {
+    const now = this.deps.deadlines.elapsed();
     const tu = this.tuFn;
     if (tu !== undefined && this.tuAt <= now) {
       this.tuFn = undefined;
       tu(); // may answer, which stops or starts timers
     }
-    if (this.endAt !== 0 && this.endAt <= now) {
+    if (this.endAt >= 0 && this.endAt <= now) {
       this.terminate(this.endWhy);
       return;
     }
-    if (this.retransmitAt !== 0 && this.retransmitAt <= now) {
+    if (this.retransmitAt >= 0 && this.retransmitAt <= now) {
       this.resend();
       this.interval = Math.min(2 * this.interval, this.deps.timers.t2);
       this.retransmitAt = now + this.interval;

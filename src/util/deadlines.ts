@@ -13,23 +13,31 @@ import type { Clock, TimerHandle } from './clock.js';
 /** setTimeout fires at once past 2^31-1 ms; a later deadline is reached by re-arming. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * One scheduled callback: `fn`, or a subclass's own `fire()` — an object that extends Deadline is
+ * its own heap entry, with no closure (a server transaction does: one per request).
+ */
 export class Deadline {
-  /** When it is due, in the clock's time (while scheduled). */
-  at = 0;
+  /** When it is due, in the queue's elapsed time (ms, a small integer; while scheduled). */
+  dueAt = 0;
   /** Deadlines due at the same time run in this order. */
-  seq = 0;
+  dueSeq = 0;
   /** Its position in the heap; -1 while not scheduled. */
-  index = -1;
+  heapIndex = -1;
 
-  constructor(readonly fn: () => void) {}
+  constructor(private readonly fn?: () => void) {}
 
   get scheduled(): boolean {
-    return this.index >= 0;
+    return this.heapIndex >= 0;
+  }
+
+  fire(): void {
+    this.fn?.();
   }
 }
 
 function before(a: Deadline, b: Deadline): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  return a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.dueSeq < b.dueSeq);
 }
 
 export class Deadlines {
@@ -39,8 +47,15 @@ export class Deadlines {
   /** When the armed Clock timer fires (Infinity: none armed). */
   private timerAt = Infinity;
   private running = false;
+  /**
+   * Times are kept as ms since the queue began: small integers, which V8 stores in the object
+   * itself, where a Date.now()-sized number would need a box of its own in every deadline.
+   */
+  private readonly epoch: number;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {
+    this.epoch = clock.now();
+  }
 
   /** Deadlines scheduled and not yet run or cancelled. */
   get size(): number {
@@ -49,6 +64,11 @@ export class Deadlines {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** ms since the queue began: the time `Deadline.dueAt` is in. */
+  elapsed(): number {
+    return this.clock.now() - this.epoch;
   }
 
   /** Run `fn` once, `ms` from now, unless the returned Deadline is cancelled first. */
@@ -60,31 +80,31 @@ export class Deadlines {
 
   /** Make `d` due `ms` from now, whether it is scheduled, has run or was cancelled. */
   reschedule(d: Deadline, ms: number): void {
-    const at = this.clock.now() + Math.max(0, ms);
-    d.at = at;
-    d.seq = ++this.seq;
-    if (d.index < 0) {
-      d.index = this.heap.length;
+    const at = this.elapsed() + Math.max(0, ms);
+    d.dueAt = at;
+    d.dueSeq = ++this.seq;
+    if (d.heapIndex < 0) {
+      d.heapIndex = this.heap.length;
       this.heap.push(d);
-      this.up(d.index);
+      this.up(d.heapIndex);
     } else {
-      this.up(d.index);
-      this.down(d.index);
+      this.up(d.heapIndex);
+      this.down(d.heapIndex);
     }
     if (at < this.timerAt) this.arm(at);
   }
 
   /** Unschedule `d` (nothing if it is not scheduled). */
   cancel(d: Deadline): void {
-    const i = d.index;
+    const i = d.heapIndex;
     if (i < 0) return;
-    d.index = -1;
+    d.heapIndex = -1;
     const last = this.heap.pop() as Deadline;
     if (i < this.heap.length) {
       this.heap[i] = last;
-      last.index = i;
+      last.heapIndex = i;
       this.up(i);
-      this.down(last.index);
+      this.down(last.heapIndex);
     }
     // With nothing left, no Clock timer either (an armed one would only find nothing due).
     if (this.heap.length === 0 && !this.running) this.disarm();
@@ -92,7 +112,7 @@ export class Deadlines {
 
   /** Drop every deadline without running it (shutdown). */
   clear(): void {
-    for (const d of this.heap) d.index = -1;
+    for (const d of this.heap) d.heapIndex = -1;
     this.heap.length = 0;
     this.disarm();
   }
@@ -101,7 +121,7 @@ export class Deadlines {
     if (this.running) return; // the run re-arms for the earliest when it ends
     this.disarm();
     this.timerAt = at;
-    this.timer = this.clock.setTimer(this.run, Math.min(Math.max(0, at - this.clock.now()), MAX_TIMER_MS));
+    this.timer = this.clock.setTimer(this.run, Math.min(Math.max(0, at - this.elapsed()), MAX_TIMER_MS));
   }
 
   private disarm(): void {
@@ -119,17 +139,17 @@ export class Deadlines {
     this.timer = undefined;
     this.timerAt = Infinity;
     this.running = true;
-    const now = this.clock.now();
+    const now = this.elapsed();
     const last = this.seq;
     try {
-      for (let d = this.heap[0]; d !== undefined && d.at <= now && d.seq <= last; d = this.heap[0]) {
+      for (let d = this.heap[0]; d !== undefined && d.dueAt <= now && d.dueSeq <= last; d = this.heap[0]) {
         this.cancel(d);
-        d.fn();
+        d.fire();
       }
     } finally {
       this.running = false;
       const first = this.heap[0];
-      if (first !== undefined) this.arm(first.at);
+      if (first !== undefined) this.arm(first.dueAt);
     }
   };
 
@@ -141,11 +161,11 @@ export class Deadlines {
       const parent = heap[p] as Deadline;
       if (!before(d, parent)) break;
       heap[i] = parent;
-      parent.index = i;
+      parent.heapIndex = i;
       i = p;
     }
     heap[i] = d;
-    d.index = i;
+    d.heapIndex = i;
   }
 
   private down(i: number): void {
@@ -160,10 +180,10 @@ export class Deadlines {
       const child = heap[c] as Deadline;
       if (!before(child, d)) break;
       heap[i] = child;
-      child.index = i;
+      child.heapIndex = i;
       i = c;
     }
     heap[i] = d;
-    d.index = i;
+    d.heapIndex = i;
   }
 }
