@@ -48,29 +48,30 @@ async function openSocket(port = 0): Promise<Socket> {
     socket.once('error', reject);
     socket.bind(port, '127.0.0.1', () => resolve());
   });
+  const next = (ms: number): Promise<Buffer | undefined> => {
+    const queued = queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        resolve(undefined);
+      }, ms);
+      waiter = (b) => {
+        clearTimeout(timer);
+        waiter = undefined;
+        resolve(b);
+      };
+    });
+  };
   return {
     port: socket.address().port,
     socket,
-    next: (ms) => {
-      const queued = queue.shift();
-      if (queued !== undefined) return Promise.resolve(queued);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiter = undefined;
-          resolve(undefined);
-        }, ms);
-        waiter = (b) => {
-          clearTimeout(timer);
-          waiter = undefined;
-          resolve(b);
-        };
-      });
-    },
+    next,
     async echoOf(packet, ms) {
       const own: Buffer[] = [];
       const deadline = Date.now() + ms;
       for (;;) {
-        const b = await this.next(Math.max(1, deadline - Date.now()));
+        const b = await next(Math.max(1, deadline - Date.now()));
         if (b === undefined || b.equals(packet)) return { echo: b, own };
         if (b.length < 12 || b[0] !== 0x80 || b.readUInt32BE(8) === packet.readUInt32BE(8)) throw new Error(`neither the echo nor a frame of the server's own: ${b.toString('hex')}`);
         own.push(b);
