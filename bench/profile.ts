@@ -58,14 +58,17 @@ function shortName(name: string): string {
   return name.length > 60 ? `${name.slice(0, 57)}...` : name;
 }
 
-export function summarizeProfile(file: string, root: string): ProfileSummary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const byId = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) byId.set(n.id, n);
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+type Agg = Map<string, { fn: string; where: string; us: number }>;
 
-  // Self time per node from samples (µs), falling back to hitCount × mean interval.
+function bump(m: Agg, fn: string, where: string, us: number): void {
+  const key = `${fn}@${where}`;
+  const e = m.get(key) ?? { fn, where, us: 0 };
+  e.us += us;
+  m.set(key, e);
+}
+
+/** Self time per node from samples (µs), falling back to hitCount × mean interval. */
+function selfTimes(profile: Profile): Map<number, number> {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -81,16 +84,52 @@ export function summarizeProfile(file: string, root: string): ProfileSummary {
     const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
     for (const n of profile.nodes) selfUs.set(n.id, ((n.hitCount ?? 0) * total) / Math.max(1, hits));
   }
+  return selfUs;
+}
+
+/** Splits a node's self time over its line ticks, project files only. */
+function addLines(lineAgg: Agg, node: ProfileNode, fn: string, file: string, us: number): void {
+  const pts = node.positionTicks ?? [];
+  const totalTicks = pts.reduce((n, p) => n + p.ticks, 0);
+  if (totalTicks === 0 || file.startsWith('/') || file.startsWith('node:') || file.startsWith('(')) return;
+  for (const p of pts) bump(lineAgg, fn, p.line > 0 ? `${file}:${p.line}` : `${file}:?`, (us * p.ticks) / totalTicks);
+}
+
+interface Tree {
+  readonly byId: Map<number, ProfileNode>;
+  readonly parent: Map<number, number>;
+}
+
+/** Charges a sample to every distinct project function on its stack. */
+function addInclusive(inclAgg: Agg, tree: Tree, id: number, root: string, us: number): void {
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = tree.parent.get(cur)) {
+    const pcf = tree.byId.get(cur)?.callFrame;
+    if (pcf === undefined) break;
+    const w = location(pcf, root);
+    if (w.startsWith('/') || w.startsWith('node:') || w.startsWith('(') || w.includes('node_modules')) continue;
+    const pfn = shortName(pcf.functionName);
+    if (seen.has(`${pfn}@${w}`)) continue;
+    seen.add(`${pfn}@${w}`);
+    bump(inclAgg, pfn, w, us);
+  }
+}
+
+export function summarizeProfile(file: string, root: string): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const tree: Tree = { byId: new Map(), parent: new Map() };
+  for (const n of profile.nodes) tree.byId.set(n.id, n);
+  for (const n of profile.nodes) for (const c of n.children ?? []) tree.parent.set(c, n.id);
 
   let idleUs = 0;
   let gcUs = 0;
   let busyUs = 0;
-  const selfAgg = new Map<string, { fn: string; where: string; us: number }>();
+  const selfAgg: Agg = new Map();
   const fileAgg = new Map<string, number>();
-  const inclAgg = new Map<string, { fn: string; where: string; us: number }>();
-  const lineAgg = new Map<string, { fn: string; where: string; us: number }>();
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id);
+  const inclAgg: Agg = new Map();
+  const lineAgg: Agg = new Map();
+  for (const [id, us] of selfTimes(profile)) {
+    const node = tree.byId.get(id);
     if (node === undefined || us === 0) continue;
     const cf = node.callFrame;
     if (cf.functionName === '(idle)') {
@@ -100,45 +139,15 @@ export function summarizeProfile(file: string, root: string): ProfileSummary {
     busyUs += us;
     if (cf.functionName === '(garbage collector)') gcUs += us;
     const fn = shortName(cf.functionName);
-    const where = location(cf, root);
-    const key = `${fn}@${where}`;
-    const e = selfAgg.get(key) ?? { fn, where, us: 0 };
-    e.us += us;
-    selfAgg.set(key, e);
-    // Per-line: split this node's self time over its line ticks.
-    const pts = node.positionTicks ?? [];
-    const totalTicks = pts.reduce((n, p) => n + p.ticks, 0);
     const file = fileOf(cf, root);
-    if (totalTicks > 0 && !file.startsWith('/') && !file.startsWith('node:') && !file.startsWith('(')) {
-      for (const p of pts) {
-        const lw = p.line > 0 ? `${file}:${p.line}` : `${file}:?`;
-        const lk = `${fn}@${lw}`;
-        const le = lineAgg.get(lk) ?? { fn, where: lw, us: 0 };
-        le.us += (us * p.ticks) / totalTicks;
-        lineAgg.set(lk, le);
-      }
-    }
+    bump(selfAgg, fn, location(cf, root), us);
+    addLines(lineAgg, node, fn, file, us);
     const f = IDLE.has(cf.functionName) ? cf.functionName : file;
     fileAgg.set(f, (fileAgg.get(f) ?? 0) + us);
-
-    // Inclusive: charge this sample to every distinct project function on the stack.
-    const seen = new Set<string>();
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const pcf = byId.get(cur)?.callFrame;
-      if (pcf === undefined) break;
-      const w = location(pcf, root);
-      if (w.startsWith('/') || w.startsWith('node:') || w.startsWith('(') || w.includes('node_modules')) continue;
-      const pfn = shortName(pcf.functionName);
-      const k = `${pfn}@${w}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const ie = inclAgg.get(k) ?? { fn: pfn, where: w, us: 0 };
-      ie.us += us;
-      inclAgg.set(k, ie);
-    }
+    addInclusive(inclAgg, tree, id, root, us);
   }
   const pct = (us: number): number => (busyUs > 0 ? (100 * us) / busyUs : 0);
-  const spots = (m: Map<string, { fn: string; where: string; us: number }>): HotSpot[] =>
+  const spots = (m: Agg): HotSpot[] =>
     [...m.values()]
       .sort((x, y) => y.us - x.us)
       .slice(0, 60)
