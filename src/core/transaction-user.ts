@@ -10,10 +10,11 @@ import { sdpOfAck } from '../dialog/ack-sdp.js';
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
-import type { Clock, TimerValues } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
+import type { TransactionEnv } from '../transaction/server-transaction.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
 import { MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
@@ -59,17 +60,17 @@ export class TransactionUser {
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 
-  private timersFor: Readonly<Config> | undefined;
-  private timerValues: TimerValues = { t1: 0, t2: 0, t4: 0 };
+  private envFor: Readonly<Config> | undefined;
+  private envValue: TransactionEnv | undefined;
 
-  /** T1/T2/T4 of the current config: one object per config, shared by its transactions. */
-  private timers(config: Readonly<Config>): TimerValues {
-    if (this.timersFor !== config) {
+  /** T1/T2/T4 of the current config and the rest transactions share: one object per config. */
+  private env(config: Readonly<Config>): TransactionEnv {
+    if (this.envFor !== config || this.envValue === undefined) {
       const t = config.transactions;
-      this.timerValues = { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms };
-      this.timersFor = config;
+      this.envValue = { timers: { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms }, deadlines: this.deadlines, onTerminated: this.ended };
+      this.envFor = config;
     }
-    return this.timerValues;
+    return this.envValue;
   }
 
   handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
@@ -113,19 +114,16 @@ export class TransactionUser {
   };
 
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {
-    // The callbacks capture nothing from the request: its strings are slices of the whole header
-    // text, and one kept for a log line would keep ~0.5 KB alive per transaction for up to 32 s.
-    const deps = {
-      key,
-      reliable: flow.transport !== 'udp',
-      timers: this.timers(config),
-      deadlines: this.deadlines,
-      send: flow.send,
-      to: responseDestination(basis, flow.remote),
-      onTerminated: this.ended,
-    };
+    // A transaction keeps nothing of the request past its final response but its key: the
+    // request's strings are slices of the whole header text (~0.5 KB) it would keep for up to 32 s.
+    const env = this.env(config);
+    const reliable = flow.transport !== 'udp';
+    const to = responseDestination(basis, flow.remote);
     const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) };
-    const tx: Tx = req.method === 'INVITE' ? new InviteServerTransaction(deps, context) : new NonInviteServerTransaction(deps, context);
+    const tx: Tx =
+      req.method === 'INVITE'
+        ? new InviteServerTransaction(env, key, reliable, flow.send, to, context)
+        : new NonInviteServerTransaction(env, key, reliable, flow.send, to, context);
     this.transactions.put(tx, merge);
     return tx;
   }

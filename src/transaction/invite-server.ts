@@ -33,7 +33,7 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
 
   respond(bytes: Buffer, status: number): boolean {
     if (this.current !== 'proceeding') return false;
-    const { t1 } = this.deps.timers;
+    const { t1 } = this.env.timers;
     if (status < 200) {
       this.transmit(bytes, status);
       return true;
@@ -45,14 +45,14 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
       // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).
       this.moveTo('accepted');
       this.startEnd('L', 64 * t1, 'timer L');
-      if (!this.deps.reliable) this.startRetransmit('2xx', t1);
+      if (!this.reliable) this.startRetransmit('2xx', t1);
       return true;
     }
     // §17.2.1: "the server transaction MUST enter the Completed state. For unreliable transports,
     // timer G is set to fire in T1 seconds … When the 'Completed' state is entered, timer H MUST
     // be set to fire in 64*T1 seconds for all transports."
     this.moveTo('completed');
-    if (!this.deps.reliable) this.startRetransmit('G', t1);
+    if (!this.reliable) this.startRetransmit('G', t1);
     this.startEnd('H', 64 * t1, 'timer H: no ACK');
     return true;
   }
@@ -85,15 +85,15 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
       return;
     }
     if (this.current !== 'completed') return; // absorbed in Confirmed
-    this.stopRetransmit();
+    this.stopRetransmit(false);
     this.moveTo('confirmed');
     // Confirmed absorbs everything and sends nothing more (§17.2.1): the cached response is dead
     // weight for the T4 it still lives — most of a busy server's live INVITE transactions.
-    this.lastResponse = undefined;
+    this.forgetResponse();
     // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for
     // reliable transports" — it replaces Timer H, which only runs in Completed.
-    if (this.deps.reliable) this.terminate('confirmed');
-    else this.startEnd('I', this.deps.timers.t4, 'timer I');
+    if (this.reliable) this.terminate('confirmed');
+    else this.startEnd('I', this.env.timers.t4, 'timer I');
   }
 
   /** The ACK for our 2xx arrived (matched through the dialog): stop retransmitting it. */
@@ -106,6 +106,6 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     if (this.current === 'terminated') return;
     this.dispose();
     this.current = 'terminated';
-    this.deps.onTerminated(this.key, why);
+    this.env.onTerminated(this.key, why);
   }
 }

@@ -39,8 +39,8 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     this.moveTo('completed');
     this.transmit(bytes, status);
     // §17.2.2: "timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable"
-    if (this.deps.reliable) this.terminate('timer J (reliable)');
-    else this.startEnd('J', 64 * this.deps.timers.t1, 'timer J');
+    if (this.reliable) this.terminate('timer J (reliable)');
+    else this.startEnd('J', 64 * this.env.timers.t1, 'timer J');
     return true;
   }
 
@@ -53,6 +53,6 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     if (this.current === 'terminated') return;
     this.dispose();
     this.current = 'terminated';
-    this.deps.onTerminated(this.key, why);
+    this.env.onTerminated(this.key, why);
   }
 }

@@ -16,18 +16,11 @@ export interface Destination {
 /** Sends bytes to a destination: a transport's send (flow.ts), shared by all its messages. */
 export type Sender = (data: Buffer, to: Destination) => void;
 
-export interface TransactionDeps {
-  /** The §17.2.3 matching key (see transaction-key.ts). */
-  readonly key: string;
-  /** Reliable transports (TCP) need no retransmissions and zero-length wait timers (§17.2). */
-  readonly reliable: boolean;
+/** What the transactions of one configuration share (one object, not one per transaction). */
+export interface TransactionEnv {
   readonly timers: TimerValues;
   readonly deadlines: Deadlines;
-  /** The transport's send. */
-  readonly send: Sender;
-  /** Where responses go (§18.2.2: the packet's source or the Via's received/rport; ignored on TCP). */
-  readonly to: Destination;
-  /** Called once, when the transaction reaches Terminated (for any reason). */
+  /** Called once per transaction, when it reaches Terminated (for any reason). */
   readonly onTerminated: (key: string, why: string) => void;
 }
 
@@ -60,22 +53,27 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   private tuFn: (() => void) | undefined = undefined;
   private ctx: C | undefined;
 
-  /** `context`: whatever the transaction user keeps with it (request, flow…) until released. */
+  /**
+   * `key`: the §17.2.3 matching key (transaction-key.ts). `reliable`: TCP, which needs no
+   * retransmissions and zero-length wait timers (§17.2). `send`: the transport's. `to`: where
+   * responses go (§18.2.2: the packet's source or the Via's received/rport; ignored on TCP).
+   * `context`: whatever the transaction user keeps with it (request, flow…) until released.
+   */
   constructor(
-    protected readonly deps: TransactionDeps,
+    protected readonly env: TransactionEnv,
+    readonly key: string,
+    protected readonly reliable: boolean,
+    private readonly send: Sender,
+    private to: Destination | undefined,
     context: C,
   ) {
     super();
     this.ctx = context;
   }
 
-  get key(): string {
-    return this.deps.key;
-  }
-
   /** The transaction user's data; gone once released (after the final response). */
   get context(): C {
-    if (this.ctx === undefined) throw new Error(`transaction ${this.deps.key}: context already released`);
+    if (this.ctx === undefined) throw new Error(`transaction ${this.key}: context already released`);
     return this.ctx;
   }
 
@@ -109,7 +107,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   /** A timer of the transaction user that must not outlive the transaction (a delayed answer). */
   scheduleTu(fn: () => void, ms: number): void {
     this.tuFn = fn;
-    this.tuAt = this.deps.deadlines.elapsed() + ms;
+    this.tuAt = this.env.deadlines.elapsed() + ms;
     this.arm();
   }
 
@@ -125,31 +123,41 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
     this.lastStatus = status;
-    this.deps.send(bytes, this.deps.to);
+    if (this.to !== undefined) this.send(bytes, this.to);
   }
 
   protected resend(): void {
-    if (this.lastResponse !== undefined) this.deps.send(this.lastResponse, this.deps.to);
+    if (this.lastResponse !== undefined && this.to !== undefined) this.send(this.lastResponse, this.to);
+  }
+
+  /**
+   * Nothing more will be sent (INVITE Confirmed, §17.2.1): drop the cached response and the
+   * destination, which would otherwise stay alive for the T4 the transaction still lives.
+   */
+  protected forgetResponse(): void {
+    this.lastResponse = undefined;
+    this.to = undefined;
   }
 
   /** Timer G or the 2xx timer: resend after `first`, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
   protected startRetransmit(name: string, first: number): void {
     this.retransmitName = name;
     this.interval = first;
-    this.retransmitAt = this.deps.deadlines.elapsed() + first;
+    this.retransmitAt = this.env.deadlines.elapsed() + first;
     this.arm();
   }
 
-  protected stopRetransmit(): void {
+  /** Stop Timer G or the 2xx timer; `rearm` false when another timer is set right after. */
+  protected stopRetransmit(rearm = true): void {
     this.retransmitAt = -1;
-    this.arm();
+    if (rearm) this.arm();
   }
 
   /** The lifetime timer (H, I, J or L): the transaction terminates, `why`, when it fires. */
   protected startEnd(name: string, ms: number, why: string): void {
     this.endName = name;
     this.endWhy = why;
-    this.endAt = this.deps.deadlines.elapsed() + ms;
+    this.endAt = this.env.deadlines.elapsed() + ms;
     this.arm();
   }
 
@@ -163,7 +171,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     this.retransmitAt = -1;
     this.endAt = -1;
     this.tuFn = undefined;
-    this.deps.deadlines.cancel(this);
+    this.env.deadlines.cancel(this);
   }
 
   /** Reschedule this Deadline to the earliest running timer, or cancel it. */
@@ -171,14 +179,14 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     let at = this.retransmitAt;
     if (this.endAt >= 0 && (at < 0 || this.endAt < at)) at = this.endAt;
     if (this.tuFn !== undefined && (at < 0 || this.tuAt < at)) at = this.tuAt;
-    const deadlines = this.deps.deadlines;
+    const deadlines = this.env.deadlines;
     if (at < 0) deadlines.cancel(this);
     else if (!this.scheduled || this.dueAt !== at) deadlines.reschedule(this, at - deadlines.elapsed());
   }
 
   /** Called by the Deadlines queue when the earliest running timer is due. */
   override fire(): void {
-    const now = this.deps.deadlines.elapsed();
+    const now = this.env.deadlines.elapsed();
     const tu = this.tuFn;
     if (tu !== undefined && this.tuAt <= now) {
       this.tuFn = undefined;
@@ -190,7 +198,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     }
     if (this.retransmitAt >= 0 && this.retransmitAt <= now) {
       this.resend();
-      this.interval = Math.min(2 * this.interval, this.deps.timers.t2);
+      this.interval = Math.min(2 * this.interval, this.env.timers.t2);
       this.retransmitAt = now + this.interval;
     }
     this.arm();

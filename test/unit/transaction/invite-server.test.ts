@@ -13,15 +13,9 @@ function setup(reliable = false) {
   const clock = new FakeClock();
   const sent: { at: number; text: string; to?: { address: string; port: number } }[] = [];
   const ended: string[] = [];
-  const tx = new InviteServerTransaction({
-    key: 'k',
-    reliable,
-    timers: T,
-    deadlines: new Deadlines(clock),
-    send: (b, to) => sent.push({ at: clock.now(), text: b.toString(), ...(to === PEER ? {} : { to }) }),
-    to: PEER,
-    onTerminated: (_k, why) => ended.push(why),
-  }, {});
+  const env = { timers: T, deadlines: new Deadlines(clock), onTerminated: (_k: string, why: string) => ended.push(why) };
+  const send = (b: Buffer, to: { address: string; port: number }) => sent.push({ at: clock.now(), text: b.toString(), ...(to === PEER ? {} : { to }) });
+  const tx = new InviteServerTransaction(env, 'k', reliable, send, PEER, {});
   return { clock, sent, ended, tx };
 }
 

@@ -10,15 +10,9 @@ function setup(reliable = false, to: { address: string; port: number } = PEER) {
   const clock = new FakeClock();
   const sent: string[] = [];
   const ended: string[] = [];
-  const tx = new NonInviteServerTransaction({
-    key: 'k',
-    reliable,
-    timers: { t1: 500, t2: 4000, t4: 5000 },
-    deadlines: new Deadlines(clock),
-    send: (b, to) => sent.push(to === PEER ? b.toString() : `to ${to.address}:${to.port}: ${b.toString()}`),
-    to,
-    onTerminated: (_k, why) => ended.push(why),
-  }, {});
+  const env = { timers: { t1: 500, t2: 4000, t4: 5000 }, deadlines: new Deadlines(clock), onTerminated: (_k: string, why: string) => ended.push(why) };
+  const send = (b: Buffer, dest: { address: string; port: number }) => sent.push(dest === PEER ? b.toString() : `to ${dest.address}:${dest.port}: ${b.toString()}`);
+  const tx = new NonInviteServerTransaction(env, 'k', reliable, send, to, {});
   return { clock, sent, ended, tx };
 }
 

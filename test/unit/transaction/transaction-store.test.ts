@@ -17,20 +17,17 @@ function setup(max: number) {
   const deadlines = new Deadlines(clock);
   const store = new MapTransactionStore<Tx>(max);
   const ended: string[] = [];
-  const deps = (key: string) => ({
-    key,
-    reliable: false,
+  const env = {
     timers: { t1: 500, t2: 4000, t4: 5000 },
     deadlines,
-    send: () => undefined,
-    to: PEER,
     onTerminated: (k: string, why: string) => {
       ended.push(`${k}: ${why}`);
       store.delete(k);
     },
-  });
-  const make = (key: string): Tx => new NonInviteServerTransaction(deps(key), {});
-  const invite = (key: string): Tx => new InviteServerTransaction(deps(key), {});
+  };
+  const send = () => undefined;
+  const make = (key: string): Tx => new NonInviteServerTransaction(env, key, false, send, PEER, {});
+  const invite = (key: string): Tx => new InviteServerTransaction(env, key, false, send, PEER, {});
   return { clock, deadlines, store, ended, make, invite };
 }
 
