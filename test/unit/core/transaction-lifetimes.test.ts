@@ -1,7 +1,8 @@
 /**
  * The passive end of server transactions through the core, on a fake clock: INVITE Confirmed
  * absorbs for T4 (§17.2.1), non-INVITE Completed replays its final response for 64·T1 (§17.2.2),
- * both as compact records (src/transaction/lingering.ts), counted and bounded with the live ones.
+ * each the same transaction object until its timer ends it, counted and bounded in the one store
+ * (docs/ARCHITECTURE.md, Transactions).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type SipCore } from '../../../src/core/sip-core.js';
@@ -79,7 +80,25 @@ describe('transaction lifetimes past the final response', () => {
     expect(core.stats.retransmissions).toBe(1);
   });
 
-  it('frees lingering records after their timers, and counts them in the bounded table', () => {
+  it('empties the store and leaves no timer behind once Timers I and J have run for 5,000 INVITE+ACK and 5,000 OPTIONS', () => {
+    const { clock, core, flow, send } = setup();
+    for (let i = 0; i < 5_000; i++) {
+      const { invite, ack } = inviteAndAck(() => tagOf(flow.responses().at(-1)?.get('To')));
+      send(invite);
+      send(ack());
+      send(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1' }));
+      flow.sent.length = 0;
+    }
+    expect(core.tables.transactions()).toBe(10_000);
+    expect(clock.pending).toBe(1); // one clock timer for every deadline
+    clock.tick(5_000);
+    expect(core.tables.transactions()).toBe(5_000); // the INVITEs' Timer I (T4)
+    clock.tick(27_000);
+    expect(core.tables.transactions()).toBe(0); // the OPTIONS' Timer J (64·T1)
+    expect(clock.pending).toBe(0);
+  });
+
+  it('frees transactions after their timers, and bounds the store by transactions.maxTransactions', () => {
     const { clock, core, send } = setup({ transactions: { maxTransactions: 50 } });
     for (let i = 0; i < 200; i++) send(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1' }));
     expect(core.tables.transactions()).toBe(50);

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../../src/util/clock.js';
 
-/** A clock whose time moves only when a test says so (STYLE: `clock.tick(200)`, never real sleeps). */
+/** A clock whose time moves only when a test says so (`clock.tick(200)`, never real sleeps). */
 export class FakeClock implements Clock {
   private t = 0;
   private seq = 0;
