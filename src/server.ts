@@ -12,6 +12,7 @@ import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js'
 import { buildPipeline } from './rules/pipeline.js';
 import { parseHostPort } from './sip/parse-host.js';
 import type { Endpoint } from './transport/flow.js';
+import { startSecureListeners, type SecureListeners } from './transport/listeners.js';
 import { startTcp, type TcpTransport } from './transport/tcp.js';
 import { startUdp, type UdpTransport } from './transport/udp.js';
 import { systemClock } from './util/clock.js';
@@ -20,6 +21,8 @@ export interface Sip4xxServer {
   readonly core: SipCore;
   readonly udp: UdpTransport | undefined;
   readonly tcp: TcpTransport | undefined;
+  /** TLS, WS and WSS, each undefined when its port is 0 or could not be bound. */
+  readonly secure: SecureListeners;
   /** The bound address (UDP and TCP share the port). */
   address(): Endpoint;
   config(): Readonly<Config>;
@@ -112,19 +115,32 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   }
   const bound = (udp ?? tcp)?.address();
   if (bound === undefined) throw new Error('nothing to listen on: server.udp and server.tcp are both false');
-  log.info({ host, port: bound.port, udp: udp !== undefined, tcp: tcp !== undefined }, 'listening');
+  let secure: SecureListeners;
+  try {
+    secure = await startSecureListeners({ config: () => config, handler, logger: log, names: () => identities });
+  } catch (err) {
+    await Promise.all([udp?.close(), tcp?.close()]);
+    core.close();
+    throw err;
+  }
+  const portOf = (t: { address(): Endpoint } | undefined) => t?.address().port;
+  log.info(
+    { host, port: bound.port, udp: udp !== undefined, tcp: tcp !== undefined, tls: portOf(secure.tls), ws: portOf(secure.ws), wss: portOf(secure.wss) },
+    'listening',
+  );
   let state: 'ready' | 'draining' = 'ready';
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await Promise.all([udp?.close(), tcp?.close()]);
+    await Promise.all([udp?.close(), tcp?.close(), secure.close()]);
     core.close();
   };
   return {
     core,
     udp,
     tcp,
+    secure,
     address: () => bound,
     config: () => config,
     state: () => state,
@@ -133,6 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
       const changes = restartOnlyChanges(config, next);
       config = changes.length === 0 ? next : deepFreeze(keepRestartOnly(next, changes));
       identities = localIdentities(config);
+      secure.reloadCredentials(config);
       if (changes.length > 0) {
         const keys = changes.map((c) => ({ key: c.key, from: boundedValue(c.from), to: boundedValue(c.to) }));
         log.warn({ restartOnly: keys }, bounded(`restart-only keys keep their running values until restart: ${describeChanges(changes)}`, 1024));

@@ -6,6 +6,8 @@
  * has no series.
  */
 import { Counter, type Registry } from 'prom-client';
+import type { TcpCounters } from '../transport/tcp.js';
+import type { WsCounters } from '../transport/ws.js';
 import type { MetricSources } from './metrics.js';
 
 /** One series per label value, or a single unlabelled value. */
@@ -74,7 +76,70 @@ const SPECS: readonly CounterSpec[] = [
     help: 'TCP connections closed because their framing was lost (header block too long, bad Content-Length)',
     read: (s) => s.tcp()?.framingErrors,
   },
+  {
+    name: 'sip4xx_connections_accepted_total',
+    help: 'Connections accepted by the TLS, WS and WSS listeners, by transport (TCP: sip4xx_tcp_connections_accepted_total)',
+    label: 'transport',
+    read: (s) => perListener(s, ['tls', 'ws', 'wss'], (c) => c.accepted),
+  },
+  {
+    name: 'sip4xx_connections_refused_total',
+    help: 'TLS, WS and WSS connections closed at once because limits.tcp.maxConnections were open, by transport',
+    label: 'transport',
+    read: (s) => perListener(s, ['tls', 'ws', 'wss'], (c) => c.refused),
+  },
+  {
+    name: 'sip4xx_tls_handshake_errors_total',
+    help: 'TLS and WSS connections closed because their TLS handshake failed or timed out, by transport',
+    label: 'transport',
+    read: (s) => perListener(s, ['tls', 'wss'], (c) => c.handshakeErrors),
+  },
+  {
+    name: 'sip4xx_ws_subprotocol_refused_total',
+    help: 'WebSocket handshakes refused (HTTP 400) for not offering the sip subprotocol (RFC 7118 §4.1), by transport',
+    label: 'transport',
+    read: (s) => perWs(s, (c) => c.protocolRefused),
+  },
+  {
+    name: 'sip4xx_ws_oversize_total',
+    help: 'WebSocket connections closed with 1009: a message over limits.maxHeaderBytes + limits.maxBodyBytes, by transport',
+    label: 'transport',
+    read: (s) => perWs(s, (c) => c.oversize),
+  },
+  {
+    name: 'sip4xx_ws_multiple_messages_total',
+    help: 'WebSocket connections closed with 1002: a WebSocket message holding more than one SIP message (RFC 7118 §5), by transport',
+    label: 'transport',
+    read: (s) => perWs(s, (c) => c.multipleMessages),
+  },
+  {
+    name: 'sip4xx_ws_idle_closed_total',
+    help: 'WebSocket connections dropped for answering neither a message nor a ping within limits.tcp.idleTimeoutMs, by transport',
+    label: 'transport',
+    read: (s) => perWs(s, (c) => c.idleClosed),
+  },
 ];
+
+type Secure = 'tls' | 'ws' | 'wss';
+
+/** One series per listener of `names` that is on, read by `pick`. */
+function perListener(s: MetricSources, names: readonly Secure[], pick: (c: Readonly<TcpCounters & { handshakeErrors: number }>) => number): (readonly [string, number])[] {
+  const out: (readonly [string, number])[] = [];
+  for (const t of names) {
+    const c = s[t]?.()?.counters;
+    if (c !== undefined) out.push([t, pick(c)]);
+  }
+  return out;
+}
+
+function perWs(s: MetricSources, pick: (c: Readonly<WsCounters>) => number): (readonly [string, number])[] {
+  const out: (readonly [string, number])[] = [];
+  for (const t of ['ws', 'wss'] as const) {
+    const c = s[t]?.()?.counters;
+    if (c !== undefined) out.push([t, pick(c)]);
+  }
+  return out;
+}
 
 /** Registers every counter of SPECS on `registry`, reading `sources()` when scraped. */
 export function counterSources(registry: Registry, sources: () => MetricSources | undefined): void {

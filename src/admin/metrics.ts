@@ -7,7 +7,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CoreObserver, CoreStats, TableEvictions } from '../core/sip-core.js';
 import type { Sip4xxServer } from '../server.js';
 import type { TcpCounters } from '../transport/tcp.js';
+import type { TlsCounters } from '../transport/tls.js';
 import type { UdpCounters } from '../transport/udp.js';
+import type { WsCounters } from '../transport/ws.js';
 import { counterSources } from './counter-metrics.js';
 
 export interface MetricSources {
@@ -20,6 +22,16 @@ export interface MetricSources {
   /** Undefined when that transport is off (server.udp / server.tcp false). */
   udp(): Readonly<UdpCounters> | undefined;
   tcp(): Readonly<TcpCounters> | undefined;
+  /** TLS, WS and WSS listeners (RFC 3261 §26, RFC 7118); undefined when off. */
+  tls?(): Listener<TlsCounters> | undefined;
+  ws?(): Listener<WsCounters> | undefined;
+  wss?(): Listener<WsCounters> | undefined;
+}
+
+/** A connection-oriented listener as /metrics reads it. */
+export interface Listener<C> {
+  connectionCount(): number;
+  readonly counters: Readonly<C>;
 }
 
 /** What a running server gives /metrics: its tables, the core's counts, its transports' counters. */
@@ -32,6 +44,9 @@ export function sourcesOf(server: Sip4xxServer): MetricSources {
     evictions: () => server.core.tables.evictions(),
     udp: () => server.udp?.counters,
     tcp: () => server.tcp?.counters,
+    tls: () => server.secure.tls,
+    ws: () => server.secure.ws,
+    wss: () => server.secure.wss,
   };
 }
 
@@ -103,6 +118,20 @@ export function createMetrics(): Metrics {
   gauge('sip4xx_transactions', 'Live server transactions', (s) => s.transactions());
   gauge('sip4xx_dialogs', 'Live dialogs', (s) => s.dialogs());
   gauge('sip4xx_tcp_connections', 'Open TCP connections', (s) => s.tcpConnections());
+  new Gauge({
+    name: 'sip4xx_connections',
+    help: 'Open connections by transport (tcp, tls, ws, wss); a listener that is off has no series',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (sources === undefined) return;
+      if (sources.tcp() !== undefined) this.set({ transport: 'tcp' }, sources.tcpConnections());
+      for (const [transport, l] of [['tls', sources.tls?.()], ['ws', sources.ws?.()], ['wss', sources.wss?.()]] as const) {
+        if (l !== undefined) this.set({ transport }, l.connectionCount());
+      }
+    },
+  });
   counterSources(registry, () => sources);
 
   // Label values come from parsed requests; only a bounded set of methods is used as a label so a

@@ -80,7 +80,7 @@ const customRuleSchema = z
           .object({ name: z.string().min(1), present: z.boolean().optional(), regex: regex.optional() })
           .strict()
           .optional(),
-        transport: z.enum(['udp', 'tcp']).optional(),
+        transport: z.enum(['udp', 'tcp', 'tls', 'ws', 'wss']).optional(),
         source: z.union([cidr, z.array(cidr).min(1)]).optional(),
       })
       .strict(),
@@ -104,6 +104,14 @@ export const configSchema = z
         port,
         udp: z.boolean(),
         tcp: z.boolean(),
+        /** SIP over TLS (RFC 3261 §26): port 0 disables; no cert/key: a generated self-signed one. */
+        tls: z
+          .object({ port, cert: z.string(), key: z.string(), ca: z.string(), requestClientCert: z.boolean() })
+          .strict()
+          .refine((t) => (t.cert === '') === (t.key === ''), 'cert and key go together: give both PEM files or neither'),
+        /** SIP over WebSocket (RFC 7118), plain and over TLS with the certificate above; 0 disables. */
+        ws: z.object({ port }).strict(),
+        wss: z.object({ port }).strict(),
         serverHeader: z.string(),
         aliases: z.array(z.string().min(1)),
         // host[:port] put in the Contacts that point at us; empty: the address a request arrived on.
@@ -248,6 +256,10 @@ export const RESTART_ONLY_KEYS: readonly string[] = [
   'server.port',
   'server.udp',
   'server.tcp',
+  'server.tls.port',
+  'server.tls.requestClientCert',
+  'server.ws.port',
+  'server.wss.port',
   'admin.host',
   'admin.port',
   'log.pretty',

@@ -9,7 +9,7 @@ import { getHeader, type ResponseBasis, type SipRequest } from '../sip/message.j
 import { parseMessage } from '../sip/parse.js';
 import { buildResponse, responseDestination } from '../sip/response.js';
 import { makeTagger, type Tagger } from '../sip/to-tag.js';
-import type { Flow } from '../transport/flow.js';
+import { isByteStream, type Flow } from '../transport/flow.js';
 import { buildPipeline } from '../rules/pipeline.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -143,7 +143,8 @@ export function createCore(deps: CoreDeps): SipCore {
   function handle(data: Buffer, received: Flow): void {
     const flow = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
     const config = deps.config();
-    const stream = flow.transport !== 'udp';
+    // TCP and TLS: Content-Length frames the stream (§18.3); a WebSocket message is one message.
+    const stream = isByteStream(flow.transport);
     const outcome = parseMessage(data, config.limits, stream);
     if (outcome.kind === 'drop') {
       // §17.1.3: a response to one of our NOTIFYs goes to its client transaction (src/events/).

@@ -6,7 +6,20 @@
  * (docs/ARCHITECTURE.md).
  */
 
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** TLS and secure WebSocket: the transports a `sips:` URI may arrive on (RFC 3261 §26.2.2). */
+export function isSecure(t: TransportName): boolean {
+  return t === 'tls' || t === 'wss';
+}
+
+/**
+ * TCP and TLS carry a byte stream that Content-Length frames (§18.3); a WebSocket message is one
+ * SIP message already (RFC 7118 §5), like a datagram.
+ */
+export function isByteStream(t: TransportName): boolean {
+  return t === 'tcp' || t === 'tls';
+}
 
 export interface Endpoint {
   readonly address: string;
@@ -16,7 +29,7 @@ export interface Endpoint {
 
 export interface Flow {
   readonly transport: TransportName;
-  /** The packet's source (UDP) or the connection's peer (TCP). */
+  /** The packet's source (UDP) or the connection's peer (TCP, TLS, WS, WSS). */
   readonly remote: Endpoint;
   /** The local socket address the message arrived on. */
   readonly local: Endpoint;
@@ -27,7 +40,7 @@ export interface Flow {
    * UDP transport gives all its flows the same one), so it must not use `this`.
    */
   readonly send: (data: Buffer, to: { readonly address: string; readonly port: number }) => void;
-  /** Close the connection after pending writes (TCP after a 413); a no-op for UDP. */
+  /** Close the connection after pending writes (a stream after a 413); a no-op for UDP. */
   close(): void;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Cuts a SIP byte stream (TCP, later TLS) into messages. Pure: bytes in, events out; it never
+ * Cuts a SIP byte stream (TCP, TLS) into messages. Pure: bytes in, events out; it never
  * touches a socket or a clock, so every framing rule is testable by feeding buffers.
  *
  * RFC 3261 §18.3: on a stream-oriented transport the Content-Length header field frames the
@@ -45,7 +45,7 @@ const PONG: FramerEvent = Object.freeze({ kind: 'pong' });
 type State = 'boundary' | 'headers' | 'body' | 'closed';
 
 /** Content-Length of a header block: a number, `undefined` when absent, or an error reason. */
-type ContentLength = number | undefined | { readonly error: string };
+export type ContentLength = number | undefined | { readonly error: string };
 
 export class TcpFramer {
   private readonly currentLimits: () => FramerLimits;
@@ -219,7 +219,7 @@ function isWsp(c: number | undefined): boolean {
  * which ends with CRLF CRLF. Names are case-insensitive (§7.3.1); whitespace around the colon and
  * folded continuation lines are allowed. Two different values make the framing ambiguous.
  */
-function contentLength(buf: Buffer, from: number, to: number): ContentLength {
+export function contentLength(buf: Buffer, from: number, to: number): ContentLength {
   let found: number | undefined;
   let line = buf.indexOf(LF, from) + 1; // skip the start line
   while (line > 0 && line < to - 2) {

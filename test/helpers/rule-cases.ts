@@ -12,7 +12,7 @@ export const INTEGRATION_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', '
 export const INTEGRATION_CONFIG = { sip: { allow: INTEGRATION_ALLOW } };
 
 export interface CaseEnv {
-  readonly transport: 'UDP' | 'TCP';
+  readonly transport: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
   /** The server's address as it appears in a URI host (IPv6 in brackets). */
   readonly uriHost: string;
   readonly serverPort: number;
@@ -81,9 +81,9 @@ export const RULE_CASES: readonly RuleCase[] = [
     check: status(404),
   },
   {
-    name: 'sips: Request-URI passes the scheme check → 404 (§8.2.2.1)',
+    name: 'sips: Request-URI → 416 SIPS Requires TLS over an insecure transport, else 404 (§26.2.2, §8.2.2.1)',
     request: (env) => req(env, { uri: `sips:nobody@${env.uriHost}` }),
-    check: status(404),
+    check: (res, env) => (env.transport === 'TLS' || env.transport === 'WSS' ? status(404)(res) : status(416, 'SIPS Requires TLS')(res)),
   },
   {
     name: 'our own sent-by in a Via → 482 (§16.3)',

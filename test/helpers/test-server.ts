@@ -20,7 +20,14 @@ export interface TestServerOptions {
   /** Config keys merged over the defaults (server.host/port are set for you). */
   readonly config?: ConfigOverrides;
   readonly tagSalt?: number;
+  /**
+   * TLS / WS / WSS ports (server.tls.port…). Default: all off, so parallel test servers do not
+   * contend for 5061, 8088 and 8089; a test of those transports passes free ports.
+   */
+  readonly secure?: { readonly tls?: { readonly port: number }; readonly ws?: { readonly port: number }; readonly wss?: { readonly port: number } };
 }
+
+const OFF = { tls: { port: 0 }, ws: { port: 0 }, wss: { port: 0 } };
 
 export interface UdpClient {
   /** The client's own port, for a Via sent-by without rport. */
@@ -224,7 +231,7 @@ export async function tcpClientFor(host: string, port: number): Promise<TcpClien
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const host = opts.host ?? '127.0.0.1';
-  const config = validate(deepMerge(deepMerge(defaultTree(), opts.config ?? {}), { server: { host, port: 0 } }), 'test');
+  const config = validate(deepMerge(deepMerge(defaultTree(), opts.config ?? {}), { server: { host, port: 0, ...OFF, ...opts.secure } }), 'test');
   const log = memoryLogger('debug');
   const server = await startServer({ config, logger: log.logger, tagSalt: opts.tagSalt });
   const port = server.address().port;
