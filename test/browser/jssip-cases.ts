@@ -39,6 +39,23 @@ async function pageTrace(page: Page): Promise<SipMsg[]> {
   return raw.flatMap((m) => parseMessages(m.text, m.dir));
 }
 
+/**
+ * The trace once `until` holds for this call's messages, or after `ms`: JsSIP reports a cancelled
+ * call as failed when it sends the CANCEL, before the 487 arrives, and an ended one before the 200
+ * to its BYE.
+ */
+async function traceWhen(page: Page, callId: string, until: (t: SipMsg[]) => boolean, ms = 3000): Promise<SipMsg[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const msgs = await pageTrace(page);
+    if (until(ofCall(msgs, callId)) || Date.now() >= deadline) return msgs;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const has = (t: readonly SipMsg[], dir: 'in' | 'out', code: number, method: string): boolean =>
+  t.some((m) => m.dir === dir && statusOf(m) === code && cseqMethod(m) === method);
+
 /** The Via transport RFC 7118 §5 gives each: WS or WSS. */
 const viaTransport = (t: WebTransport): string => t.toUpperCase();
 
@@ -119,7 +136,8 @@ async function busyCase({ tag, transport, page, server, console }: Ctx): Promise
 }
 
 async function cancelCase({ tag, transport, page, server, console }: Ctx): Promise<void> {
-  const { events, msgs, callId } = await call(page, 'ringing', 'cancel');
+  const { events, callId } = await call(page, 'ringing', 'cancel');
+  const msgs = await traceWhen(page, callId, (t) => has(t, 'in', 487, 'INVITE'));
   const problems: string[] = [];
   if (!events.some((e) => e.type === 'progress' && e.code === 180)) problems.push('JsSIP: no progress event for a 180');
   const failed = events.find((e) => e.type === 'failed');
@@ -137,16 +155,40 @@ async function cancelCase({ tag, transport, page, server, console }: Ctx): Promi
   record(`${tag}  call sip:ringing@${HOST}, cancel while ringing -> CANCEL 200, INVITE 487`, problems, () => [eventsLine(events), traceOf(msgs, callId), server.evidence([callId]), console.join('\n')]);
 }
 
-/** The SDP bodies of this call, for a report when the answer is refused. */
+/** The body of a message from the trace (after the blank line), '' when it has none. */
+function bodyOf(m: SipMsg): string {
+  const blank = m.text.indexOf('\n\n');
+  return blank < 0 ? '' : m.text.slice(blank + 2).trim();
+}
+
+/** The m= lines of an SDP body: media, port, proto. */
+const mLines = (sdp: string): string[] => sdp.split('\n').filter((l) => l.startsWith('m='));
+
+/**
+ * RFC 3264 §6: the answer has exactly as many m= lines as the offer, each with the offer's
+ * transport protocol (here JsSIP's UDP/TLS/RTP/SAVPF); a port of 0 rejects that stream.
+ */
+function answerSdpProblems(offer: string, answer: string): string[] {
+  const o = mLines(offer);
+  const a = mLines(answer);
+  if (a.length !== o.length) return [`answer has ${a.length} m= lines, the offer ${o.length} (RFC 3264 §6)`];
+  return a.flatMap((line, i) => {
+    const proto = (l: string | undefined): string => l?.split(' ')[2] ?? '';
+    return proto(line) === proto(o[i]) ? [] : [`answer "${line}" does not keep the offer's proto "${proto(o[i])}" (RFC 3264 §6)`];
+  });
+}
+
+/** The SDP bodies of this call, for the report. */
 function sdpOf(msgs: readonly SipMsg[], callId: string): string {
   return ofCall(msgs, callId)
-    .filter((m) => /\r?\n\r?\nv=0/.test(`${m.text}`) || m.text.includes('\nv=0'))
-    .map((m) => `${brief(m)}\n${m.text.slice(m.text.indexOf('\nv=0') + 1)}`)
+    .filter((m) => bodyOf(m).startsWith('v=0'))
+    .map((m) => `${brief(m)}\n${bodyOf(m)}`)
     .join('\n');
 }
 
 async function answerCase({ tag, transport, page, server, console }: Ctx): Promise<void> {
-  const { events, msgs, callId } = await call(page, 'answer', 'hangup', 1000);
+  const { events, callId } = await call(page, 'answer', 'hangup', 1000);
+  const msgs = await traceWhen(page, callId, (t) => has(t, 'in', 200, 'BYE'));
   const problems: string[] = [];
   const types = events.map((e) => e.type);
   if (!types.includes('confirmed')) problems.push(`JsSIP: the call was never confirmed (${eventsLine(events)})`);
@@ -156,7 +198,11 @@ async function answerCase({ tag, transport, page, server, console }: Ctx): Promi
   const t = ofCall(msgs, callId);
   const ok = t.find((m) => m.dir === 'in' && statusOf(m) === 200 && cseqMethod(m) === 'INVITE');
   const contact = ok ? (hdr(ok, 'contact') ?? '') : '';
-  if (ok && !new RegExp(`;transport=${transport}\\b`, 'i').test(contact)) problems.push(`200 Contact "${contact}" does not name transport=${transport}`);
+  // RFC 7118 §5.2: the SIP URI transport parameter is "ws" over WS and WSS alike.
+  if (ok && !/;transport=ws(?![\w-])/i.test(contact)) problems.push(`200 Contact "${contact}" does not name transport=ws (RFC 7118 §5.2)`);
+  const offer = t.find((m) => m.dir === 'out' && isRequest(m, 'INVITE') && bodyOf(m).startsWith('v=0'));
+  if (!ok || !offer) problems.push('page trace: no SDP offer and 200 answer to compare');
+  else problems.push(...answerSdpProblems(bodyOf(offer), bodyOf(ok)));
   if (!t.some((m) => m.dir === 'out' && isRequest(m, 'ACK'))) problems.push('page trace: no ACK sent');
   if (!t.some((m) => m.dir === 'out' && isRequest(m, 'BYE'))) problems.push('page trace: no BYE sent');
   if (!t.some((m) => m.dir === 'in' && statusOf(m) === 200 && cseqMethod(m) === 'BYE')) problems.push('page trace: no 200 to the BYE');

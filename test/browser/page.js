@@ -111,8 +111,7 @@
           },
           ended: (e) => {
             note('ended', e);
-            // The 200 to our BYE arrives after 'ended'; give it a moment to reach the trace.
-            setTimeout(finish, 500);
+            finish();
           },
         },
       });
