@@ -18,6 +18,8 @@ interface CallContext {
   readonly tag: string;
   readonly transport: Transport;
   readonly server: Sip4xx;
+  /** sip4xx's port for this transport: server.port for UDP and TCP, its TLS port for TLS. */
+  readonly port: number;
   readonly bs: Baresip;
   readonly ctrl: BaresipCtrl;
 }
@@ -49,7 +51,7 @@ export async function baresipCalls(runDir: string, transport: Transport, server:
       for (const c of ['busy', '480', 'g729', 'ringing', 'answer']) record(`${tag}  call ${c}`, ['no ctrl_tcp connection to drive baresip']);
       return;
     }
-    const call: CallContext = { tag, transport, server, bs, ctrl };
+    const call: CallContext = { tag, transport, server, port: server.port, bs, ctrl };
     for (const c of FAILING_CALLS) await failingCall(call, c);
     await cancelWhileRinging(call);
     await answeredCall(call);
@@ -77,8 +79,8 @@ async function registerCase(tag: string, transport: Transport, server: Sip4xx, b
   ]);
 }
 
-async function failingCall({ tag, transport, server, bs, ctrl }: CallContext, c: (typeof FAILING_CALLS)[number]): Promise<void> {
-  const uri = `sip:${c.user}@${HOST}:${server.port}`;
+async function failingCall({ tag, transport, server, port, bs, ctrl }: CallContext, c: (typeof FAILING_CALLS)[number]): Promise<void> {
+  const uri = `sip:${c.user}@${HOST}:${port}`;
   const { from, problems } = await dial(ctrl, uri);
   const closed = await ctrl.waitEvent(from, (e) => e.type === 'CALL_CLOSED' && (e.peeruri ?? '').split(';')[0] === uri, 5000);
   if (!closed) problems.push('no CALL_CLOSED event within 5 s');
@@ -92,7 +94,7 @@ async function failingCall({ tag, transport, server, bs, ctrl }: CallContext, c:
   const response = bs.trace().find((m) => m.dir === 'in' && hdr(m, 'call-id') === callId && statusOf(m) === c.code);
   if (!response) problems.push(`no ${c.code} in the client's SIP trace`);
   else if (c.check) problems.push(...c.check(response));
-  record(`${tag}  call ${uri.replace(`:${server.port}`, '')} -> ${c.want}`, problems, () => [
+  record(`${tag}  call ${uri.replace(`:${port}`, '')} -> ${c.want}`, problems, () => [
     ctrl.eventsSince(from),
     bs.traceOf(callId),
     server.evidence([callId]),
@@ -100,8 +102,8 @@ async function failingCall({ tag, transport, server, bs, ctrl }: CallContext, c:
 }
 
 /** Ringing, then the caller hangs up before the answer: CANCEL -> 200, INVITE -> 487. */
-async function cancelWhileRinging({ tag, transport, server, bs, ctrl }: CallContext): Promise<void> {
-  const { from, problems } = await dial(ctrl, `sip:ringing@${HOST}:${server.port}`);
+async function cancelWhileRinging({ tag, transport, server, port, bs, ctrl }: CallContext): Promise<void> {
+  const { from, problems } = await dial(ctrl, `sip:ringing@${HOST}:${port}`);
   const ringing = await ctrl.waitEvent(from, (e) => e.type === 'CALL_RINGING', 5000);
   if (!ringing) problems.push('no CALL_RINGING event within 5 s');
   await sleep(300);
@@ -127,8 +129,8 @@ async function cancelWhileRinging({ tag, transport, server, bs, ctrl }: CallCont
 }
 
 /** Answered: established, media started, then BYE -> 200. */
-async function answeredCall({ tag, transport, server, bs, ctrl }: CallContext): Promise<void> {
-  const { from, problems } = await dial(ctrl, `sip:answer@${HOST}:${server.port}`);
+async function answeredCall({ tag, transport, server, port, bs, ctrl }: CallContext): Promise<void> {
+  const { from, problems } = await dial(ctrl, `sip:answer@${HOST}:${port}`);
   const est = await ctrl.waitEvent(from, (e) => e.type === 'CALL_ESTABLISHED' || e.type === 'CALL_CLOSED', 5000);
   if (!est) problems.push('no CALL_ESTABLISHED event within 5 s');
   else if (est.type !== 'CALL_ESTABLISHED') problems.push(`call closed before it was established: "${est.param}"`);
@@ -157,6 +159,27 @@ async function answeredCall({ tag, transport, server, bs, ctrl }: CallContext): 
     server.evidence([callId]),
     bs.outputTail(25),
   ]);
+}
+
+/**
+ * Over TLS (RFC 3261 §26.2) to sip4xx's TLS port and its certificate, generated at start and
+ * self-signed: baresip 1.0 (libre 1.1) does not verify a server certificate and has no setting for
+ * it, so nothing on either side is configured for the test. Register through the challenge, call busy.
+ */
+export async function baresipTls(runDir: string, server: Sip4xx, tlsPort: number, ctrlPort: number): Promise<void> {
+  const transport = 'tls';
+  const tag = `baresip   ${transport}`;
+  const bs = Baresip.start(path.join(runDir, `baresip-${transport}`), transport, tlsPort, ctrlPort, 600);
+  const ctrl = await BaresipCtrl.connect(ctrlPort, 5000, bs.proc);
+  try {
+    await registerCase(tag, transport, server, bs, ctrl ? [] : [`could not connect to ctrl_tcp on ${HOST}:${ctrlPort}`]);
+    const busy = FAILING_CALLS[0];
+    if (!ctrl || !busy) record(`${tag}  call busy`, ['no ctrl_tcp connection to drive baresip']);
+    else await failingCall({ tag, transport, server, port: tlsPort, bs, ctrl }, busy);
+  } finally {
+    await bs.quit(ctrl);
+  }
+  recordChallengeHygiene(tag, bs.trace());
 }
 
 /** A second baresip asking for Expires 30, below sip4xx's registrar.minExpires 60: 423, then a retry with 60. */

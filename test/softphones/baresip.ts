@@ -17,11 +17,11 @@ import { HOST, type Transport } from './transport.js';
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const stripAnsi = (s: string): string => s.replace(ANSI, '');
 
-/** baresip's -s SIP trace: blocks "#\n<UDP|TCP> <src> -> <dst>\n<message>" (ANSI colour around). */
+/** baresip's -s SIP trace: blocks "#\n<UDP|TCP|TLS> <src> -> <dst>\n<message>" (ANSI colour around). */
 function baresipTrace(stdout: string, serverPort: number): SipMsg[] {
   const plain = stdout.replace(ANSI, '\uffff'); // each trace block ends where its colour is reset
   const msgs: SipMsg[] = [];
-  const block = /#\n(UDP|TCP) (\S+) -> (\S+)\n([^\uffff]*)/g;
+  const block = /#\n(UDP|TCP|TLS) (\S+) -> (\S+)\n([^\uffff]*)/g;
   for (let m = block.exec(plain); m; m = block.exec(plain)) {
     const dir = m[2] === `${HOST}:${serverPort}` ? 'in' : 'out';
     msgs.push(...parseMessages(m[4] ?? '', dir));

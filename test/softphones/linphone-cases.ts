@@ -18,7 +18,7 @@ export async function linphoneCases(runDir: string, transport: Transport, server
   const lp = Linphone.start(path.join(runDir, `linphonec-${transport}`), transport, server.port, ports[0], ports[1]);
   try {
     await registerCase(tag, transport, server, lp, 'alice', 'MD5');
-    await busyCall(tag, transport, server, lp);
+    await busyCall(tag, transport, server, lp, server.port);
     await answeredCall(tag, transport, server, lp);
   } finally {
     await lp.quit();
@@ -31,6 +31,24 @@ export async function linphoneCases(runDir: string, transport: Transport, server
   } finally {
     await sha.quit();
   }
+}
+
+/**
+ * Over TLS (RFC 3261 §26.2) to sip4xx's TLS port: its certificate is generated at start and
+ * self-signed, so linphonec runs with verify_server_certs=0 (linphonerc.in, the client's side
+ * only). alice registers through the MD5 challenge and calls busy.
+ */
+export async function linphoneTlsCases(runDir: string, server: Sip4xx, tlsPort: number, ports: readonly [number, number]): Promise<void> {
+  const transport = 'tls';
+  const tag = `linphonec ${transport}`;
+  const lp = Linphone.start(path.join(runDir, `linphonec-${transport}`), transport, tlsPort, ports[0], ports[1]);
+  try {
+    await registerCase(tag, transport, server, lp, 'alice', 'MD5');
+    await busyCall(tag, transport, server, lp, tlsPort);
+  } finally {
+    await lp.quit();
+  }
+  recordChallengeHygiene(tag, linphoneTrace(lp.log()));
 }
 
 /** Register `user` through the digest challenge, answered with `algorithm`: the first one offered that linphonec knows. */
@@ -51,10 +69,10 @@ async function registerCase(tag: string, transport: Transport, server: Sip4xx, l
 }
 
 /** A call to busy: 486, which linphonec's stdout only reports as "error" (the reason is in the log). */
-async function busyCall(tag: string, transport: Transport, server: Sip4xx, lp: Linphone): Promise<void> {
+async function busyCall(tag: string, transport: Transport, server: Sip4xx, lp: Linphone, port: number): Promise<void> {
   const mark = lp.log().length;
   const logSinceCall = (): string => lp.log().slice(mark);
-  lp.send(`call sip:busy@${HOST}:${server.port};transport=${transport}`);
+  lp.send(`call sip:busy@${HOST}:${port};transport=${transport}`);
   const end = await waitFor(() => {
     const m = /moving from state LinphoneCall\w+ to (LinphoneCall(?:Error|End|Released|Connected|StreamsRunning))/.exec(logSinceCall());
     return m?.[1] ?? (exited(lp.proc) ? 'exited' : undefined);

@@ -60,6 +60,7 @@ export class Linphone {
     writeFromTemplate('linphonerc.in', rc, {
       UDP_PORT: transport === 'udp' ? sipPort : 0,
       TCP_PORT: transport === 'tcp' ? sipPort : 0,
+      TLS_PORT: transport === 'tls' ? sipPort : 0,
       SERVER_PORT: serverPort,
       TRANSPORT: transport,
       RTP_PORT: rtpPort,

@@ -24,10 +24,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { baresip423, baresipCalls } from './baresip-cases.js';
+import { baresip423, baresipCalls, baresipTls } from './baresip-cases.js';
 import { killAllNow, stopAll } from './child-processes.js';
 import { freePorts } from './free-ports.js';
-import { linphoneCases } from './linphone-cases.js';
+import { linphoneCases, linphoneTlsCases } from './linphone-cases.js';
 import { anyFailed, fail, record, skip, summary } from './results.js';
 import { Sip4xx } from './sip4xx-process.js';
 import { HOST, TRANSPORTS } from './transport.js';
@@ -98,16 +98,20 @@ async function main(): Promise<void> {
   );
 
   work = mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), 'sip4xx-softphones-'));
-  // ports: the server, 4 baresip ctrl_tcp, 4 linphonec SIP, 4 linphonec RTP pairs (even, +1 free too)
-  const ports = await freePorts(13);
+  // ports: the server (UDP+TCP, TLS, WS, WSS), 5 baresip ctrl_tcp, 5 linphonec SIP, 5 linphonec RTP
+  const ports = await freePorts(19);
   const take = (): number => {
     const p = ports.shift();
     if (p === undefined) throw new Error('out of free ports');
     return p;
   };
-  const server = new Sip4xx('default configuration', take(), [], path.join(work, 'sip4xx.log'));
+  const sipPort = take();
+  const tlsPort = take();
+  // Free ports instead of the default 5061, 8088, 8089, so that runs do not clash; nothing else is set.
+  const listeners = ['--server.tls.port', String(tlsPort), '--server.ws.port', String(take()), '--server.wss.port', String(take())];
+  const server = new Sip4xx('default configuration', sipPort, listeners, path.join(work, 'sip4xx.log'));
   const up = await server.ready(20_000);
-  record(`setup  sip4xx (${server.label}) listening on ${HOST}:${server.port} UDP+TCP`, up ? [] : ['did not log "listening" within 20 s'], () => [server.tailLog(40)]);
+  record(`setup  sip4xx (${server.label}) listening on ${HOST}:${server.port} UDP+TCP, TLS ${tlsPort}`, up ? [] : ['did not log "listening" within 20 s'], () => [server.tailLog(40)]);
   if (!up) return;
 
   for (const transport of TRANSPORTS) {
@@ -120,6 +124,10 @@ async function main(): Promise<void> {
     if (haveLinphone) await linphoneCases(work, transport, server, [take(), take(), take(), take()]);
     else skip(`linphonec ${transport}`, 'linphonec not installed');
   }
+  if (haveBaresip) await baresipTls(work, server, tlsPort, take());
+  else skip('baresip   tls', 'baresip not installed');
+  if (haveLinphone) await linphoneTlsCases(work, server, tlsPort, [take(), take()]);
+  else skip('linphonec tls', 'linphonec not installed');
   if (!server.alive()) record(`sip4xx (${server.label}) still running after all cases`, ['exited during the run'], () => [server.tailLog(40)]);
 }
 

@@ -83,7 +83,7 @@ export class Sip4xx {
   }
 
   /** Every request of this Call-ID must have reached sip4xx over `transport` (BYE included). */
-  transportProblems(callId: string, transport: Transport | 'tls' | 'ws' | 'wss'): string[] {
+  transportProblems(callId: string, transport: Transport | 'ws' | 'wss'): string[] {
     const wrong = this.answered(callId).filter((l) => l.transport !== transport);
     return wrong.map((l) => `sip4xx got ${l.method} ${callId} over ${l.transport}, expected ${transport}`);
   }
