@@ -178,11 +178,15 @@ function messageEnd(buf: Buffer): number {
   return buf.length >= end ? end : -1;
 }
 
-export async function tcpClientFor(host: string, port: number): Promise<TcpClient> {
-  const socket = net.connect({ host, port });
+/**
+ * A client over TCP, or over any stream `open` returns (a tls.connect() socket, `ready` then
+ * 'secureConnect'): responses framed by Content-Length either way.
+ */
+export async function tcpClientFor(host: string, port: number, open: () => net.Socket = () => net.connect({ host, port }), ready = 'connect'): Promise<TcpClient> {
+  const socket = open();
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       socket.off('error', reject);
       resolve();
     });
