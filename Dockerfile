@@ -54,7 +54,9 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/default.yaml ./config/
 USER 1000:1000
-EXPOSE 5060/udp 5060/tcp 8080/tcp
+# 5061 SIP over TLS, 8088 WebSocket, 8089 secure WebSocket (a self-signed certificate unless
+# server.tls.cert / key name mounted PEM files).
+EXPOSE 5060/udp 5060/tcp 5061/tcp 8088/tcp 8089/tcp 8080/tcp
 # dist/healthcheck.js reads the server's arguments, environment and directory back from /proc/1
 # and resolves the configuration with the server's own loader, so --admin-port given as container
 # arguments, admin.port in a mounted file and SIP4XX_* variables are all followed. It writes
