@@ -91,6 +91,15 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   });
   const handler = core.handle;
   const { host } = config.server;
+  // TLS and WebSocket first (the certificate takes a moment to generate): once UDP answers, every
+  // listener is up, and the caller's next step (main.ts: signal handlers) follows at once.
+  let secure: SecureListeners;
+  try {
+    secure = await startSecureListeners({ config: () => config, handler, logger: log, names: () => identities });
+  } catch (err) {
+    core.close();
+    throw err;
+  }
   let udp: UdpTransport | undefined;
   let tcp: TcpTransport | undefined;
   let port = config.server.port;
@@ -109,19 +118,19 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     } catch (err) {
       await udp?.close();
       udp = undefined;
-      if (config.server.port !== 0 || attempt >= 5) throw err;
+      if (config.server.port !== 0 || attempt >= 5) {
+        await secure.close();
+        core.close();
+        throw err;
+      }
       port = 0;
     }
   }
   const bound = (udp ?? tcp)?.address();
-  if (bound === undefined) throw new Error('nothing to listen on: server.udp and server.tcp are both false');
-  let secure: SecureListeners;
-  try {
-    secure = await startSecureListeners({ config: () => config, handler, logger: log, names: () => identities });
-  } catch (err) {
-    await Promise.all([udp?.close(), tcp?.close()]);
+  if (bound === undefined) {
+    await secure.close();
     core.close();
-    throw err;
+    throw new Error('nothing to listen on: server.udp and server.tcp are both false');
   }
   const portOf = (t: { address(): Endpoint } | undefined) => t?.address().port;
   log.info(
