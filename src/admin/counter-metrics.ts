@@ -38,6 +38,16 @@ const SPECS: readonly CounterSpec[] = [
     read: (s) => Object.entries(s.evictions()),
   },
   {
+    name: 'sip4xx_auth_failures_total',
+    help: 'Digest credentials refused with 403: wrong user or wrong password (RFC 3261 §22)',
+    read: (s) => s.auth?.().failures,
+  },
+  {
+    name: 'sip4xx_auth_throttled_total',
+    help: 'Requests with credentials answered 503 with Retry-After, unverified, after auth.throttle.maxFailures failures from their address (RFC 3261 §21.5.4)',
+    read: (s) => s.auth?.().throttled,
+  },
+  {
     name: 'sip4xx_udp_received_total',
     help: 'UDP datagrams received',
     read: (s) => s.udp()?.received,

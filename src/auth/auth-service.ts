@@ -21,6 +21,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { digestResponse, fromWire, responsesMatch, type DigestAlgorithm } from './digest.js';
+import { FailureThrottle } from './failure-throttle.js';
 import { NonceCountTable } from './nonce-counts.js';
 import { digestChallenges, NonceService } from './nonce.js';
 import type { DigestCredentials } from './parse-credentials.js';
@@ -44,6 +45,8 @@ export interface DigestClaim {
   readonly method: string;
   /** The algorithms this user was challenged with (users.<name>.algorithms, else auth.algorithms). */
   readonly algorithms?: readonly DigestAlgorithm[];
+  /** The address the request came from: failures are counted, and backed off, per address. */
+  readonly source?: string;
 }
 
 export type DigestVerdict =
@@ -55,13 +58,17 @@ export type DigestVerdict =
   /** Wrong user or wrong password: 403 (§22.1 "it may respond with a 403 Forbidden"). */
   | { readonly outcome: 'forbidden'; readonly why: string }
   /** The credentials break the digest-response grammar: 400. */
-  | { readonly outcome: 'malformed'; readonly why: string };
+  | { readonly outcome: 'malformed'; readonly why: string }
+  /** Too many failures from this address: 503 with Retry-After seconds (§21.5.4), unverified. */
+  | { readonly outcome: 'throttled'; readonly why: string; readonly retryAfter: number };
 
 const NC = /^[0-9a-fA-F]{8}$/;
 
 export class AuthService {
   private readonly nonces: NonceService;
   private readonly counts = new NonceCountTable();
+  /** Failed credentials per source address and their back-off (failure-throttle.ts). */
+  readonly throttle = new FailureThrottle();
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.nonces = new NonceService(deps.now, deps.secret);
@@ -77,6 +84,16 @@ export class AuthService {
 
   verify(creds: DigestCredentials, claim: DigestClaim): DigestVerdict {
     const auth = this.deps.config().auth;
+    if (claim.source !== undefined) {
+      const wait = this.throttle.retryAfter(claim.source, this.deps.now());
+      if (wait !== undefined) return { outcome: 'throttled', why: 'too many failed credentials from this address', retryAfter: wait };
+    }
+    const verdict = this.check(creds, claim, auth);
+    if (verdict.outcome === 'forbidden' && claim.source !== undefined) this.throttle.fail(claim.source, this.deps.now(), auth.throttle);
+    return verdict;
+  }
+
+  private check(creds: DigestCredentials, claim: DigestClaim, auth: Config['auth']): DigestVerdict {
     const username = fromWire(creds.username);
     if (username !== claim.user) return { outcome: 'forbidden', why: `username "${username}" is not "${claim.user}"` };
     if (fromWire(creds.realm) !== claim.realm) return { outcome: 'challenge', why: `realm "${creds.realm}" is not ours` };
@@ -138,5 +155,6 @@ export class AuthService {
 
   close(): void {
     this.counts.clear();
+    this.throttle.clear();
   }
 }

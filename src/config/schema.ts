@@ -123,6 +123,8 @@ export const configSchema = z
       })
       .strict(),
     admin: z.object({ host: z.string().min(1), port }).strict(),
+    /** The request journal behind GET /api/requests (src/journal/): bounded by count and bytes. */
+    journal: z.object({ enabled: z.boolean(), maxEntries: positiveInt, maxBytes: positiveInt }).strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), pretty: z.boolean() }).strict(),
     limits: z
       .object({
@@ -133,6 +135,8 @@ export const configSchema = z
         maxHeaderBytes: positiveInt,
         maxUdpMessageBytes: z.number().int().min(512).max(65535),
         tcp: z.object({ maxConnections: positiveInt, idleTimeoutMs: positiveInt }).strict(),
+        /** Byte budgets of the tables that grow with traffic; over one, the oldest entry goes first. */
+        memory: z.object({ transactionsBytes: positiveInt, dialogsBytes: positiveInt, bindingsBytes: positiveInt }).strict(),
       })
       .strict(),
     sip: z
@@ -164,6 +168,10 @@ export const configSchema = z
         methods: z.array(token),
         nonceTtlMs: positiveInt,
         maxNonces: positiveInt,
+        /** Back-off for password guessing, per source address (src/auth/failure-throttle.ts). */
+        throttle: z
+          .object({ maxFailures: positiveInt, windowMs: positiveInt, lockoutMs: positiveInt, maxSources: positiveInt })
+          .strict(),
       })
       .strict(),
     registrar: z
@@ -172,6 +180,9 @@ export const configSchema = z
         maxExpires: positiveInt,
         defaultExpires: positiveInt,
         maxContactsPerUser: positiveInt,
+        /** A Contact value over this many bytes is refused (403), and so are more bytes of them per user. */
+        maxContactBytes: positiveInt,
+        maxBytesPerUser: positiveInt,
       })
       .strict(),
     events: z
@@ -265,5 +276,7 @@ export const RESTART_ONLY_KEYS: readonly string[] = [
   'log.pretty',
   'transactions.maxTransactions',
   'transactions.maxDialogs',
+  'limits.memory.transactionsBytes',
+  'limits.memory.dialogsBytes',
   'transactions.dialogTtlMs',
 ];

@@ -63,11 +63,17 @@ export interface TableEvictions {
   readonly bindings: number;
 }
 
+/** Failed credentials and the requests backed off for them (src/auth/failure-throttle.ts). */
+export interface AuthCounts {
+  readonly failures: number;
+  readonly throttled: number;
+}
+
 export interface SipCore {
   handle(data: Buffer, flow: Flow): void;
   readonly stats: Readonly<CoreStats>;
   /** Live server transactions and dialogs (bounded tables), and what each bounded table evicted. */
-  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions };
+  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions; auth(): AuthCounts };
   /**
    * Stop taking new requests (each gets 503 with Retry-After, §21.5.4) while live transactions go
    * on: retransmissions, ACKs and CANCELs are still served.
@@ -209,6 +215,7 @@ export function createCore(deps: CoreDeps): SipCore {
         nonces: services.auth.nonceEvictions,
         bindings: services.registrar.evictions,
       }),
+      auth: () => ({ failures: services.auth.throttle.failures, throttled: services.auth.throttle.throttled }),
     },
     startDraining: () => tu.startDraining(),
     abortPending: () => tu.abortPending(),

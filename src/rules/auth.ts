@@ -12,6 +12,8 @@
  *   wrong user or wrong password      → 403 (§22.1 "it may respond with a 403 Forbidden")
  *   right password, expired or spent  → 401 / 407 with a fresh nonce and stale=true (RFC 7616 §3.3)
  *   credentials that break the grammar→ 400 naming the header
+ *   auth.throttle.maxFailures wrong     → 503 with Retry-After (§21.5.4) for auth.throttle.lockoutMs,
+ *   ones from one address in windowMs     to credentials from that address only
  *
  * The verification and its decisions (RFC 2069 form, -sess, replays) live in auth/auth-service.ts.
  */
@@ -50,7 +52,8 @@ export const authRule: Rule = {
     if (picked === 'malformed') return reject(400, undefined, `Malformed ${role.name} header field`);
     if (picked === undefined) return challenge(ctx, role, realm, false, algorithms);
 
-    const verdict = ctx.services.auth.verify(picked, { user, password, realm, method: req.method, algorithms });
+    const source = ctx.flow.remote.address;
+    const verdict = ctx.services.auth.verify(picked, { user, password, realm, method: req.method, algorithms, source });
     switch (verdict.outcome) {
       case 'ok':
         return undefined;
@@ -62,6 +65,9 @@ export const authRule: Rule = {
         return reject(403);
       case 'malformed':
         return reject(400, undefined, `Malformed ${role.name} header field`);
+      case 'throttled':
+        // §21.5.4: 503 with Retry-After; the address's digests are not computed until then.
+        return reject(503, [['Retry-After', String(verdict.retryAfter)]]);
     }
   },
 };
