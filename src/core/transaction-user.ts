@@ -56,7 +56,7 @@ export class TransactionUser {
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
     this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
-    this.transactions = new MapTransactionStore<Tx>(t.maxTransactions);
+    this.transactions = new MapTransactionStore<Tx>(t.maxTransactions, deps.config().limits.memory.transactionsBytes);
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 
@@ -124,7 +124,7 @@ export class TransactionUser {
       req.method === 'INVITE'
         ? new InviteServerTransaction(env, key, reliable, flow.send, to, context)
         : new NonInviteServerTransaction(env, key, reliable, flow.send, to, context);
-    this.transactions.put(tx, merge);
+    this.transactions.put(tx, merge, requestBytes(req));
     return tx;
   }
 
@@ -134,6 +134,8 @@ export class TransactionUser {
     const config = this.deps.config();
     const bytes = buildResponse(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote });
     const sent = tx.respond(bytes, spec.status);
+    // What it keeps: this response for retransmission; the request only until the final one.
+    if (sent) this.transactions.charge(tx, bytes.length, spec.status >= 200 ? 0 : requestBytes(tx.context.req));
     if (sent) this.deps.counters.responses++;
     if (sent && spec.status >= 200 && tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
     return sent;
@@ -215,6 +217,7 @@ export class TransactionUser {
     if (tx !== undefined && tx.kind === 'invite') {
       // Completed → Confirmed; Confirmed (§17.2.1): "absorb any additional ACK messages".
       tx.onAck();
+      if (tx.state === 'confirmed') this.transactions.charge(tx, 0, 0); // §17.2.1: nothing more to resend
       return;
     }
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return;
@@ -238,4 +241,11 @@ export class TransactionUser {
     this.dialogs.clear();
     if (this.deps.deadlines === undefined) this.deadlines.clear();
   }
+}
+
+/** The bytes a parsed request keeps alive: its header values and body (the strings are slices of them). */
+function requestBytes(req: SipRequest): number {
+  let n = req.body.length;
+  for (const h of req.headers) n += h.name.length + h.value.length + 4;
+  return n;
 }

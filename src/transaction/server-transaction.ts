@@ -42,6 +42,8 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   /** Its neighbours in the store's age order while it is stored (transaction-store.ts). */
   older: ServerTransaction<string, unknown> | undefined = undefined;
   newer: ServerTransaction<string, unknown> | undefined = undefined;
+  /** The bytes the store charges it while it is stored (transaction-store.ts). */
+  storeBytes = 0;
   /** Due times of the three timers (Deadlines.elapsed(); -1: not running), their names and interval. */
   private retransmitAt = -1;
   private interval = 0;

@@ -2,24 +2,43 @@
  * The server transactions, one object each from its request until Terminated, in one bounded
  * store (docs/ARCHITECTURE.md, Transactions): by §17.2.3 key, by §8.2.2.2 merge key (From tag,
  * Call-ID, CSeq: a merged request is checked against "ongoing transactions", which includes those
- * absorbing or replaying after their final response), and oldest first for eviction. When full,
- * the oldest transaction is ended: under a flood we lose retransmission absorption for the oldest
- * requests rather than memory without bound.
+ * absorbing or replaying after their final response), and oldest first for eviction. Bounded by
+ * count and by bytes: each transaction is charged what it really keeps — its keys, the request
+ * until its final response, the last response it may resend (§17.2.1, §17.2.2) — and when either
+ * bound is reached the oldest transaction is ended: under a flood we lose retransmission
+ * absorption for the oldest requests rather than memory without bound.
  */
 import { AgeList } from '../util/age-list.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
 
+/**
+ * What a stored transaction costs beyond the bytes of its strings and buffers: the object, its
+ * two Map slots, its heap entry and a Buffer header (measured with process.memoryUsage on Node 20:
+ * ~450 B per empty INVITE transaction).
+ */
+export const TX_OVERHEAD_BYTES = 512;
+
 export interface TransactionStore<T extends AnyTx> {
   readonly size: number;
-  /** Transactions ended to make room (`transactions.maxTransactions` reached). */
+  /** Bytes charged for the stored transactions (`limits.memory.transactionsBytes` bounds it). */
+  readonly bytes: number;
+  /** Transactions ended to make room (`transactions.maxTransactions` or the byte budget reached). */
   readonly evictions: number;
   get(key: string): T | undefined;
   /** Whether a stored transaction holds this merge key. */
   holdsMerge(mergeKey: string): boolean;
-  /** A new transaction, whose key is not stored; it holds `mergeKey` unless that is undefined. */
-  put(tx: T, mergeKey: string | undefined): void;
+  /**
+   * A new transaction, whose key is not stored; it holds `mergeKey` unless that is undefined.
+   * `requestBytes`: what its request keeps alive until the final response.
+   */
+  put(tx: T, mergeKey: string | undefined, requestBytes?: number): void;
+  /**
+   * What a stored transaction now keeps besides its keys: the response it may resend and, before
+   * its final response, its request. Over the byte budget, older transactions are ended.
+   */
+  charge(tx: T, responseBytes: number, requestBytes: number): void;
   delete(key: string): void;
   values(): IterableIterator<T>;
   /** End every transaction (shutdown). */
@@ -35,8 +54,12 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
   private readonly byMerge = new Map<string, T>();
   private readonly age = new AgeList<AnyTx>();
   evictions = 0;
+  bytes = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   get size(): number {
     return this.byKey.size;
@@ -50,18 +73,32 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
     return this.byMerge.has(mergeKey);
   }
 
-  put(tx: T, mergeKey: string | undefined): void {
-    for (let oldest = this.age.oldest; this.byKey.size >= this.max && oldest !== undefined; oldest = this.age.oldest) {
-      this.evictions++;
-      oldest.terminate('evicted: transaction table full');
-      this.delete(oldest.key); // terminate normally deletes it; this covers a callback that did not
-    }
+  put(tx: T, mergeKey: string | undefined, requestBytes = 0): void {
+    for (let oldest = this.age.oldest; this.byKey.size >= this.max && oldest !== undefined; oldest = this.age.oldest) this.evict(oldest);
     this.byKey.set(tx.key, tx);
     this.age.push(tx);
     if (mergeKey !== undefined) {
       this.byMerge.set(mergeKey, tx);
       tx.mergeKey = mergeKey;
     }
+    tx.storeBytes = 0;
+    this.charge(tx, 0, requestBytes);
+  }
+
+  charge(tx: T, responseBytes: number, requestBytes: number): void {
+    if (this.byKey.get(tx.key) !== tx) return;
+    // JS strings of these keys are one byte per character once flattened (transaction-key.ts).
+    const cost = TX_OVERHEAD_BYTES + tx.key.length + (tx.mergeKey?.length ?? 0) + responseBytes + requestBytes;
+    this.bytes += cost - tx.storeBytes;
+    tx.storeBytes = cost;
+    // The newest transaction is the last to go: one larger than the whole budget still answers.
+    for (let oldest = this.age.oldest; this.bytes > this.maxBytes && oldest !== undefined && oldest !== tx; oldest = this.age.oldest) this.evict(oldest);
+  }
+
+  private evict(oldest: AnyTx): void {
+    this.evictions++;
+    oldest.terminate('evicted: transaction table full');
+    this.delete(oldest.key); // terminate normally deletes it; this covers a callback that did not
   }
 
   delete(key: string): void {
@@ -71,6 +108,8 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
     this.age.remove(tx);
     if (tx.mergeKey !== undefined && this.byMerge.get(tx.mergeKey) === tx) this.byMerge.delete(tx.mergeKey);
     tx.mergeKey = undefined;
+    this.bytes -= tx.storeBytes;
+    tx.storeBytes = 0;
   }
 
   values(): IterableIterator<T> {
@@ -82,5 +121,6 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
     this.byKey.clear();
     this.byMerge.clear();
     this.age.clear();
+    this.bytes = 0;
   }
 }
