@@ -120,10 +120,12 @@ export function buildResponse(basis: ResponseBasis, spec: ResponseSpec, ctx: Res
  * §18.2.2 for unreliable transports, with RFC 3581 §4: send to the source address, and to the
  * source port when the request asked for rport; otherwise to the sent-by port (default 5060).
  * `maddr` is deliberately not honoured: answering to an address named in an unauthenticated
- * request would let anyone aim our responses at a third party (reflection).
+ * request would let anyone aim our responses at a third party (reflection). A sent-by port 0 fits
+ * the grammar (§25.1 port = 1*DIGIT) but names no port a datagram can reach, so, as with rport,
+ * the response goes back to the port the request came from.
  */
 export function responseDestination(basis: ResponseBasis, remote: Endpoint): { address: string; port: number } {
   const via = basis.topVia;
-  if (via === undefined || via.rport !== undefined) return { address: remote.address, port: remote.port };
+  if (via === undefined || via.rport !== undefined || via.port === 0) return { address: remote.address, port: remote.port };
   return { address: remote.address, port: via.port ?? 5060 };
 }

@@ -216,6 +216,11 @@ describe('responseDestination', () => {
     expect(dest('SIP/2.0/UDP client.example.com:5080;maddr=203.0.113.9;branch=z9hG4bK1')).toEqual({ address: '192.0.2.7', port: 5080 });
   });
 
+  it('sends to the source port when sent-by names port 0, which no datagram can reach (§25.1, §18.2.2)', () => {
+    expect(dest('SIP/2.0/UDP client.example.com:0;branch=z9hG4bK1')).toEqual({ address: '192.0.2.7', port: 40000 });
+    expect(dest('SIP/2.0/UDP 192.0.2.7:00000;branch=z9hG4bK1')).toEqual({ address: '192.0.2.7', port: 40000 });
+  });
+
   it('answers a stream request with no usable Via to the connection peer (§18.2.2)', () => {
     expect(responseDestination(basis({ via: ['garbage'], topVia: undefined }), REMOTE)).toEqual({ address: '192.0.2.7', port: 40000 });
   });
