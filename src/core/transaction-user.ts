@@ -12,6 +12,7 @@ import { buildResponse, responseDestination, type ResponseSpec } from '../sip/re
 import type { Flow } from '../transport/flow.js';
 import type { Clock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
+import { limiterOf } from '../util/log-limit.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import type { TransactionEnv } from '../transaction/server-transaction.js';
@@ -19,6 +20,7 @@ import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
 import { MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
+import { bounded } from './log-fields.js';
 import type { ReportAnswer } from './answered.js';
 
 /** What a transaction keeps for the transaction user while it may still answer. */
@@ -57,7 +59,7 @@ export class TransactionUser {
     const t = deps.config().transactions;
     this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
     this.transactions = new MapTransactionStore<Tx>(t.maxTransactions, deps.config().limits.memory.transactionsBytes);
-    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, ...(deps.media === undefined ? {} : { media: deps.media }) });
+    this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, maxBytes: deps.config().limits.memory.dialogsBytes, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 
   private envFor: Readonly<Config> | undefined;
@@ -110,7 +112,8 @@ export class TransactionUser {
     this.transactions.delete(k);
     this.dialogs.inviteEnded(k); // §14.2: ended without a final response (evicted, shut down)
     // The key holds the branch, sent-by and method (transaction-key.ts).
-    if (why.startsWith('timer H')) this.deps.logger.info({ transaction: k.replaceAll('\u0000', ' ') }, 'no ACK before Timer H');
+    // One line per un-ACKed INVITE follows the sender: rate-limited, the key bounded (log-fields.ts).
+    if (why.startsWith('timer H')) limiterOf(this.deps.logger).log('info', { transaction: bounded(k.replaceAll('\u0000', ' ')) }, 'no ACK before Timer H');
   };
 
   private create(req: SipRequest, basis: ResponseBasis, flow: Flow, key: string, merge: string | undefined, config: Readonly<Config>): Tx {
@@ -144,6 +147,7 @@ export class TransactionUser {
   /** Play a verdict out: 100 Trying and provisionals first, the final now or after its delay. */
   private play(tx: Tx, verdict: Verdict): void {
     const d = verdict.decision;
+    if (d.fault !== undefined) return this.fault(tx, d, verdict.rule);
     const invite = tx.kind === 'invite';
     const delay = d.delayMs ?? 0;
     // §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that
@@ -162,6 +166,59 @@ export class TransactionUser {
     const { req, flow } = tx.context;
     this.deps.report(req, flow, d.status, rule);
     this.applyDialogEffect(tx, d);
+    tx.releaseContext();
+  }
+
+  /**
+   * A stub's fault (src/stubs/), within the RFC timers. A transaction that sends no final response
+   * ends after 64·T1 — the longest any server transaction waits for its peer (Timer H, §17.2.1;
+   * Timer L, RFC 6026 §7.1) and the time a non-INVITE client waits (Timer F, §17.1.2.2); until
+   * then it absorbs retransmissions (resending its last provisional, if any). A CANCEL still gets
+   * 200 and the INVITE 487 (§9.2). Reported with code 0: no final response was sent.
+   */
+  private fault(tx: Tx, d: Decision, rule: string): void {
+    const { req, flow } = tx.context;
+    const t1 = this.deps.config().transactions.t1Ms;
+    if (d.fault === 'malformed') {
+      this.malformed(tx, d, rule);
+      return;
+    }
+    if (d.fault === 'close' && flow.transport !== 'udp') {
+      // The connection goes without a response; the client's transaction learns it from its
+      // transport (§18.4) and the server transaction has nothing left to do.
+      flow.close();
+      this.deps.report(req, flow, 0, rule, 'fault close');
+      tx.terminate('fault close');
+      return;
+    }
+    if (d.fault === 'provisional-only') {
+      this.respond(tx, { status: 100 });
+      if (tx.kind === 'invite') for (const p of d.provisional ?? []) this.respond(tx, p);
+    }
+    this.deps.report(req, flow, 0, rule, `fault ${d.fault}`);
+    tx.scheduleTu(() => tx.terminate(`fault ${d.fault}: no final response after 64·T1`), 64 * t1);
+  }
+
+  /**
+   * A final response the client must discard, sent and retransmitted as any final (Timer G, H).
+   * Over UDP and WebSocket its Content-Length runs past the body: §18.3, "If the transport packet
+   * ends before the end of the message body … If the message is a response, it MUST be
+   * discarded". On a stream that would break the framing, so there the Status-Code has four
+   * digits instead of the 3DIGIT of §7.2 and §25.1, the framing left intact.
+   */
+  private malformed(tx: Tx, d: Decision, rule: string): void {
+    const { basis, flow, toTag, req } = tx.context;
+    const config = this.deps.config();
+    const good = buildResponse(basis, { status: d.status, reason: d.reason, headers: d.headers }, { toTag, server: config.server.serverHeader, remote: flow.remote });
+    const text = good.toString('latin1');
+    const broken =
+      flow.transport === 'tcp' || flow.transport === 'tls'
+        ? text.replace(/^SIP\/2\.0 (\d{3}) /, 'SIP/2.0 $10 ')
+        : text.replace(/\r\nContent-Length: (\d+)\r\n/i, (_m, n: string) => `\r\nContent-Length: ${Number(n) + 16}\r\n`);
+    if (!tx.respond(Buffer.from(broken, 'latin1'), d.status)) return;
+    this.deps.counters.responses++;
+    if (tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
+    this.deps.report(req, flow, d.status, rule, 'fault malformed');
     tx.releaseContext();
   }
 
@@ -222,7 +279,7 @@ export class TransactionUser {
     }
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return;
     if (this.deps.logger.isLevelEnabled('debug')) {
-      this.deps.logger.debug({ callId: req.callId, src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
+      this.deps.logger.debug({ callId: bounded(req.callId), src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
     }
   }
 

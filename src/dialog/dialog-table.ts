@@ -3,6 +3,7 @@
  * Identified by Call-ID, local tag (our To tag) and remote tag (their From tag), §12. Bounded and
  * expiring, so a client that never sends BYE cannot grow the table.
  */
+import { detached } from '../transaction/transaction-key.js';
 import { AgeList } from '../util/age-list.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
 import type { RtpFormat } from '../media/rtp-source.js';
@@ -45,7 +46,16 @@ export interface DialogTableOptions {
    */
   readonly ackTimeoutMs?: number;
   readonly media?: DialogMediaSink;
+  /** `limits.memory.dialogsBytes`: over it the oldest dialog is ended first. */
+  readonly maxBytes?: number;
 }
+
+/**
+ * What a dialog costs beyond its strings: the object, two Deadlines, its Map slot and the closure
+ * that stops its 2xx retransmissions (the transaction it points at is charged by the transaction
+ * store).
+ */
+export const DIALOG_OVERHEAD_BYTES = 640;
 
 export interface DialogState {
   readonly callId: string;
@@ -72,6 +82,8 @@ interface Dialog extends DialogState {
   /** The dialog TTL (`transactions.dialogTtlMs`), and the §13.3.1.4 wait for the ACK of a 2xx. */
   readonly expiry: Deadline;
   readonly ackDeadline: Deadline;
+  /** Bytes charged against `maxBytes`. */
+  bytes: number;
   /** Its neighbours in the age order (util/age-list.ts). */
   older: Dialog | undefined;
   newer: Dialog | undefined;
@@ -88,6 +100,8 @@ export class DialogTable {
   /** Dialogs oldest first, for eviction. */
   private readonly age = new AgeList<Dialog>();
   evictions = 0;
+  /** Bytes charged for the dialogs held (`limits.memory.dialogsBytes`). */
+  bytes = 0;
 
   constructor(
     private readonly max: number,
@@ -110,20 +124,25 @@ export class DialogTable {
 
   /** A 2xx to an INVITE went out: the dialog is established (awaiting its ACK). */
   create(callId: string, localTag: string, remoteTag: string, remoteCSeq: number, onAck: () => void, plan?: MediaPlan): void {
-    const key = id(callId, localTag, remoteTag);
+    // The request's strings are slices of its whole header text (a 60 KB Via kept ~120 KB per
+    // dialog): the key is flattened into a string of its own and the fields are read back from it.
+    const key = detached(id(callId, localTag, remoteTag));
+    const bytes = DIALOG_OVERHEAD_BYTES + key.length + (plan?.media.session.length ?? 0);
     const existing = this.dialogs.get(key);
     if (existing !== undefined) this.stopTimers(existing);
     if (existing?.media !== undefined && existing.media.port !== plan?.media.port) this.options.media?.stop(existing.media.port);
     if (existing !== undefined) this.age.remove(existing);
-    for (let oldest = this.age.oldest; this.dialogs.size >= this.max && existing === undefined && oldest !== undefined; oldest = this.age.oldest) {
+    if (existing !== undefined) this.bytes -= existing.bytes;
+    const maxBytes = this.options.maxBytes ?? Number.POSITIVE_INFINITY;
+    for (let oldest = this.age.oldest; oldest !== undefined && ((this.dialogs.size >= this.max && existing === undefined) || this.bytes + bytes > maxBytes); oldest = this.age.oldest) {
       this.evictions++;
       this.endKey(oldest.key);
     }
     const dialog: Dialog = {
       key,
-      callId,
-      localTag,
-      remoteTag,
+      callId: key.slice(0, callId.length),
+      localTag: key.slice(callId.length + 1, callId.length + 1 + localTag.length),
+      remoteTag: key.slice(key.length - remoteTag.length),
       remoteCSeq,
       awaitingAck: true,
       inviteInProgress: false,
@@ -133,9 +152,11 @@ export class DialogTable {
       ackDeadline: new Deadline(() => {
         if (dialog.awaitingAck) this.endKey(key);
       }),
+      bytes,
       older: undefined,
       newer: undefined,
     };
+    this.bytes += bytes;
     this.deadlines.reschedule(dialog.expiry, this.ttlMs);
     this.dialogs.set(key, dialog);
     this.age.push(dialog);
@@ -166,6 +187,9 @@ export class DialogTable {
     Object.assign(d, patch);
     if (patch.awaitingAck === true) this.awaitAck(d);
     if (plan === undefined) return;
+    const bytes = d.bytes - (d.media?.session.length ?? 0) + plan.media.session.length;
+    this.bytes += bytes - d.bytes;
+    d.bytes = bytes;
     d.media = plan.media;
     this.options.media?.start(plan.media.port, plan.remote, plan.echo, plan.format);
   }
@@ -222,6 +246,7 @@ export class DialogTable {
     this.stopTimers(d);
     this.dialogs.delete(key);
     this.age.remove(d);
+    this.bytes -= d.bytes;
     if (d.media !== undefined) this.options.media?.stop(d.media.port);
     return true;
   }
@@ -230,5 +255,6 @@ export class DialogTable {
     for (const key of [...this.dialogs.keys()]) this.endKey(key);
     this.age.clear();
     this.pendingInvites.clear();
+    this.bytes = 0;
   }
 }
