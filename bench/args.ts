@@ -4,16 +4,18 @@ import { isLoopback, type LoadMethod } from './load.js';
 
 const HELP = `npm run bench -- [options]
 
-  --scenario S       invite | options | sweep | parser | all   (default all; "all" skips parser with --reflector)
+  --scenario S       invite | options | sweep | tls | wss | parser | all   (default all; "all" skips parser with --reflector)
   --target H:P       benchmark a server already listening on loopback H:P (UDP)
   --target-pid PID   with --target: the server's pid, for its CPU figure
+  --tls-port P       with --target: its TLS port, for the tls row
+  --wss-port P       with --target: its WSS port, for the wss row
   --reflector        benchmark bench/reflector.ts instead: the generator's own ceiling
   --count N          requests per invite/options run              (default 60000)
   --rate R           offered req/s for invite/options, 0 = window-limited (default 0)
   --window W         max outstanding requests                     (default 32)
   --duration S       time limit per invite/options run, seconds   (default 6)
   --timeout MS       no final response after MS = lost            (default 1000)
-  --sockets N        UDP source sockets                           (default 1)
+  --sockets N        UDP source sockets; TLS / WSS connections    (default 1)
   --sweep-method M   invite | options                             (default invite)
   --sweep-start R    first offered rate                           (default 5000)
   --sweep-step R     rate increment                               (default 5000)
@@ -31,9 +33,12 @@ const HELP = `npm run bench -- [options]
 `;
 
 export interface Args {
-  scenario: 'invite' | 'options' | 'sweep' | 'parser' | 'all';
+  scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'all';
   target: { host: string; port: number } | undefined;
   targetPid: number | undefined;
+  /** With --target: its TLS and WSS ports (the tls / wss rows). */
+  tlsPort: number | undefined;
+  wssPort: number | undefined;
   reflector: boolean;
   count: number;
   rate: number;
@@ -79,6 +84,8 @@ export function parseCli(argv: string[]): Args | undefined {
       scenario: { type: 'string' },
       target: { type: 'string' },
       'target-pid': { type: 'string' },
+      'tls-port': { type: 'string' },
+      'wss-port': { type: 'string' },
       reflector: { type: 'boolean', default: false },
       count: { type: 'string' },
       rate: { type: 'string' },
@@ -108,16 +115,21 @@ export function parseCli(argv: string[]): Args | undefined {
     return undefined;
   }
   const scenario = values.scenario ?? 'all';
-  if (!['invite', 'options', 'sweep', 'parser', 'all'].includes(scenario)) {
-    throw new Error(`--scenario must be invite, options, sweep, parser or all; got ${scenario}`);
+  if (!['invite', 'options', 'sweep', 'tls', 'wss', 'parser', 'all'].includes(scenario)) {
+    throw new Error(`--scenario must be invite, options, sweep, tls, wss, parser or all; got ${scenario}`);
   }
   const sweepMethod = (values['sweep-method'] ?? 'invite').toUpperCase();
   if (sweepMethod !== 'INVITE' && sweepMethod !== 'OPTIONS') throw new Error('--sweep-method must be invite or options');
   if (values.target !== undefined && values.reflector) throw new Error('--target and --reflector exclude each other');
+  if ((values['tls-port'] ?? values['wss-port']) !== undefined && values.target === undefined) {
+    throw new Error('--tls-port and --wss-port go with --target (the bench picks its own otherwise)');
+  }
   return {
     scenario: scenario as Args['scenario'],
     target: values.target === undefined ? undefined : parseTarget(values.target),
     targetPid: values['target-pid'] === undefined ? undefined : Math.round(num(values['target-pid'], 0, 'target-pid', 1, 1e9)),
+    tlsPort: values['tls-port'] === undefined ? undefined : Math.round(num(values['tls-port'], 0, 'tls-port', 1, 65535)),
+    wssPort: values['wss-port'] === undefined ? undefined : Math.round(num(values['wss-port'], 0, 'wss-port', 1, 65535)),
     reflector: values.reflector,
     count: Math.round(num(values.count, 60_000, 'count', 1, 10_000_000)),
     rate: num(values.rate, 0, 'rate', 0, 1_000_000),

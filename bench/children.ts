@@ -18,6 +18,9 @@ const MAX_CHILD_SECONDS = 900;
 export interface Child {
   readonly host: string;
   readonly port: number;
+  /** The server's TLS and WSS listeners (spawned server only). */
+  readonly tlsPort?: number;
+  readonly wssPort?: number;
   readonly proc: ChildProcess;
   /** The process doing the work (the node under `timeout`), for CPU accounting. */
   workPid: number | undefined;
@@ -102,10 +105,13 @@ function serverNodeArgs(build: string, profileDir: string | undefined): string[]
 export async function spawnServer(a: Args, profileDir: string | undefined): Promise<Child> {
   const host = '127.0.0.1';
   const port = await freePort(host);
+  // Free TLS / WSS ports of its own (not 5061 / 8089, which another server may hold); WS unused.
+  const [tlsPort, wssPort] = [await freePort(host), await freePort(host)];
   const build = await buildOnce();
   const args = [
     ...serverNodeArgs(build, profileDir),
     ...['--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0'],
+    ...['--server.tls.port', String(tlsPort), '--server.wss.port', String(wssPort), '--server.ws.port', '0'],
     ...a.serverArgs,
   ];
   const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
@@ -119,7 +125,7 @@ export async function spawnServer(a: Args, profileDir: string | undefined): Prom
     env,
   });
   const output = attachOutput(proc, a.verbose);
-  const child: Child = { host, port, proc, workPid: undefined, gcFile, output, stop: makeStop(proc) };
+  const child: Child = { host, port, tlsPort, wssPort, proc, workPid: undefined, gcFile, output, stop: makeStop(proc) };
   children.add(child);
   let exited = false;
   proc.once('exit', () => {

@@ -9,12 +9,14 @@ import { runLoad } from './load.js';
 import { measured, scenarioUri, targetUsPerRequest, type Row } from './measure.js';
 import type { Outcome } from './outcome.js';
 import { f0, out, progress, sleep } from './output.js';
+import { streamScenarios, type StreamTarget } from './stream-scenarios.js';
 import { sweep, type SweepResult, type SweepTarget } from './sweep.js';
 import { loadTable } from './tables.js';
 import { TARGET_P99_MS, TARGET_RPS } from './targets.js';
 
 /** Unreported runs first, so that the first reported row does not pay for V8's compilation. */
 export async function warmup(a: Args, t: SweepTarget): Promise<void> {
+  if (a.scenario === 'tls' || a.scenario === 'wss') return; // those rows warm up their own path
   progress('warm-up (not reported)…');
   for (const method of ['INVITE', 'OPTIONS'] as const) {
     await runLoad({
@@ -121,7 +123,7 @@ function sweepVerdict(a: Args, s: SweepResult, o: Outcome): void {
  * transaction lives 32 s after its answer, Timer J; an INVITE one 5 s after its ACK, Timer I).
  * Returns the sweep, if one ran.
  */
-export async function loadScenarios(a: Args, t: SweepTarget, o: Outcome): Promise<SweepResult | undefined> {
+export async function loadScenarios(a: Args, t: StreamTarget, o: Outcome): Promise<SweepResult | undefined> {
   const targetName = a.reflector ? 'refl' : 'srv';
   let swept: SweepResult | undefined;
   if (a.scenario === 'all' || a.scenario === 'sweep') {
@@ -130,6 +132,7 @@ export async function loadScenarios(a: Args, t: SweepTarget, o: Outcome): Promis
     await sleep(1000);
   }
   const rows = await closedLoop(a, t, o);
+  rows.push(...(await streamScenarios(a, t, o)));
   if (swept !== undefined) rows.push(...sweepRows(a, swept));
   out(loadTable(rows, targetName));
   out('');

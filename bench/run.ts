@@ -19,7 +19,7 @@ import { waitForSip } from './net-probe.js';
 import type { Outcome } from './outcome.js';
 import { isJsonMode, out, progress, setJsonMode, sleep } from './output.js';
 import { formatProfile, summarizeProfile } from './profile.js';
-import type { SweepTarget } from './sweep.js';
+import type { StreamTarget } from './stream-scenarios.js';
 import { TARGET_P99_MS, TARGET_PARSE_NS, TARGET_RPS } from './targets.js';
 
 /** The whole benchmark is bounded, whatever its options. */
@@ -44,18 +44,18 @@ async function quietBaseline(a: Args): Promise<{ pct: number | undefined; note: 
 }
 
 /** The target of the load runs: a server given by --target, the reflector, or a server we start. */
-async function startTarget(a: Args, profileDir: string | undefined): Promise<SweepTarget & { mode: string }> {
+async function startTarget(a: Args, profileDir: string | undefined): Promise<StreamTarget & { mode: string }> {
   if (a.target !== undefined) {
     const { host, port } = a.target;
     await waitForSip(host, port, 5000, () => true);
-    return { host, port, pid: a.targetPid, mode: `server at ${host}:${port}` };
+    return { host, port, pid: a.targetPid, tlsPort: a.tlsPort, wssPort: a.wssPort, mode: `server at ${host}:${port}` };
   }
   if (a.reflector) {
     const c = await spawnReflector(a);
     return { host: c.host, port: c.port, pid: c.workPid, mode: `reflector (bench/reflector.ts, child process) at ${c.host}:${c.port}` };
   }
   const c = await spawnServer(a, profileDir);
-  return { host: c.host, port: c.port, pid: c.workPid, gcFile: c.gcFile, mode: `sip4xx (src/main.ts, child process) at ${c.host}:${c.port}` };
+  return { host: c.host, port: c.port, pid: c.workPid, gcFile: c.gcFile, tlsPort: c.tlsPort, wssPort: c.wssPort, mode: `sip4xx (src/main.ts, child process) at ${c.host}:${c.port}` };
 }
 
 function newestProfile(dir: string): string | undefined {
