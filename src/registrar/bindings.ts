@@ -5,11 +5,17 @@
  * first; reads also skip anything already past its time, so a late deadline never shows a stale
  * binding.
  *
- * Bounded: a REGISTER that would leave an address-of-record with more than `maxContacts` bindings
- * is refused whole, and only users the registrar accepts get an entry, so the table never holds more
- * than users × maxContactsPerUser bindings. Nothing is ever evicted to make room.
+ * Bounded by count and by bytes: a REGISTER that would leave an address-of-record with more than
+ * `maxContacts` bindings or `maxBytesPerUser` bytes of them, or the whole table over `maxBytes`, is
+ * refused whole, and only users the registrar accepts get an entry. Nothing is ever evicted to make
+ * room: a binding belongs to a user who proved who they are (§10.3 step 3).
+ *
+ * An entry keeps strings of its own, never slices of the REGISTER's header text, which V8 would
+ * keep whole behind them (ownCopy).
  */
 import type { SipUri } from '../sip/message.js';
+import { parseUri } from '../sip/parse-uri.js';
+import { detached } from '../transaction/transaction-key.js';
 import type { Clock } from '../util/clock.js';
 import { Deadlines, type Deadline } from '../util/deadlines.js';
 import { sameUri } from './uri-match.js';
@@ -42,7 +48,26 @@ export type UpdateOutcome =
   /** Same Call-ID as a binding and a CSeq not higher than its: a stale or reordered REGISTER. */
   | { readonly kind: 'out-of-order' }
   /** The request would leave more bindings than allowed; nothing was changed. */
-  | { readonly kind: 'too-many'; readonly limit: number };
+  | { readonly kind: 'too-many'; readonly limit: number }
+  /** The request would leave more bytes of bindings for the user than allowed; nothing was changed. */
+  | { readonly kind: 'too-big'; readonly limit: number }
+  /** The whole table would go over its byte budget; nothing was changed. */
+  | { readonly kind: 'full' };
+
+/** The bounds one update is checked against (`registrar.*`, `limits.memory.bindingsBytes`). */
+export interface BindingLimits {
+  readonly maxContacts: number;
+  readonly maxBytesPerUser?: number;
+  readonly maxBytes?: number;
+}
+
+/** What an entry costs beyond its strings: the object, its Deadline and array slot (Node 20). */
+export const BINDING_OVERHEAD_BYTES = 256;
+
+/** A copy of `s` that shares no memory with the text it was sliced from (V8 keeps that text whole). */
+export function ownCopy(s: string): string {
+  return detached(` ${s}`).slice(1);
+}
 
 interface Entry {
   readonly uri: SipUri;
@@ -50,12 +75,15 @@ interface Entry {
   readonly callId: string;
   readonly cseq: number;
   readonly expiresAt: number;
+  readonly bytes: number;
   deadline: Deadline | undefined;
 }
 
 export class BindingTable {
   private readonly byAor = new Map<string, Entry[]>();
   private count = 0;
+  /** Bytes charged for every binding held (`limits.memory.bindingsBytes`). */
+  bytes = 0;
   /** Always 0: the table is bounded by refusing a REGISTER (403), never by dropping a binding. */
   readonly evictions = 0;
   private readonly deadlines: Deadlines;
@@ -89,7 +117,8 @@ export class BindingTable {
    * binding updates and additions succeed"): each Contact adds, refreshes or (expires 0) removes
    * the binding with an equal URI; one out-of-order Contact or too many bindings changes nothing.
    */
-  update(aor: string, writer: Writer, requests: readonly BindingRequest[], maxContacts: number): UpdateOutcome {
+  update(aor: string, writer: Writer, requests: readonly BindingRequest[], limits: BindingLimits | number): UpdateOutcome {
+    const l = typeof limits === 'number' ? { maxContacts: limits } : limits;
     const now = this.deadlines.now();
     const before = this.live(aor, now);
     const next = [...before];
@@ -108,10 +137,15 @@ export class BindingTable {
         next.splice(i, 1);
       }
       if (r.expires > 0) {
-        next.push({ uri: r.uri, contact: r.contact, callId: writer.callId, cseq: writer.cseq, expiresAt: now + r.expires * 1000, deadline: undefined });
+        next.push(entry(r, writer, now + r.expires * 1000));
       }
     }
-    if (next.length > maxContacts && next.length > before.length) return { kind: 'too-many', limit: maxContacts };
+    if (next.length > l.maxContacts && next.length > before.length) return { kind: 'too-many', limit: l.maxContacts };
+    const bytesBefore = sum(before);
+    const bytesAfter = sum(next);
+    const growing = bytesAfter > bytesBefore;
+    if (growing && l.maxBytesPerUser !== undefined && bytesAfter > l.maxBytesPerUser) return { kind: 'too-big', limit: l.maxBytesPerUser };
+    if (growing && l.maxBytes !== undefined && this.bytes - sum(this.byAor.get(aor) ?? []) + bytesAfter > l.maxBytes) return { kind: 'full' };
     this.commit(aor, next);
     return { kind: 'ok', bindings: this.current(aor) };
   }
@@ -145,6 +179,7 @@ export class BindingTable {
     }
     for (const e of next) if (e.deadline === undefined) this.arm(aor, e);
     this.count += next.length - old.length;
+    this.bytes += sum(next) - sum(old);
     if (next.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, next);
   }
@@ -165,6 +200,22 @@ export class BindingTable {
     if (i === -1) return;
     list.splice(i, 1);
     this.count--;
+    this.bytes -= e.bytes;
     if (list.length === 0) this.byAor.delete(aor);
   }
+}
+
+/** A new entry, its strings copied out of the request (the table keeps them for up to an hour). */
+function entry(r: BindingRequest, writer: Writer, expiresAt: number): Entry {
+  const contact = ownCopy(r.contact);
+  const callId = ownCopy(writer.callId);
+  const uri = parseUri(ownCopy(r.uri.raw)) ?? r.uri;
+  const bytes = BINDING_OVERHEAD_BYTES + contact.length + uri.raw.length + callId.length;
+  return { uri, contact, callId, cseq: writer.cseq, expiresAt, bytes, deadline: undefined };
+}
+
+function sum(entries: readonly Entry[]): number {
+  let n = 0;
+  for (const e of entries) n += e.bytes;
+  return n;
 }

@@ -42,9 +42,14 @@ export const registrarRule: Rule = {
       const granted = grantExpiry(requestedExpiry(c, header, reg.defaultExpires), reg);
       // Step 7: the 423 "MUST contain a Min-Expires header field … It then skips the remaining steps."
       if (granted === 'too-brief') return reject(423, requiredHeaders(423, req, ctx));
-      requests.push({ uri: c.uri, contact: contactValue(c), expires: granted });
+      const contact = contactValue(c);
+      // §20.10 sets no length; what this registrar stores is its step 4 decision, as for the
+      // number of Contacts below: 403, nothing bound.
+      if (contact.length > reg.maxContactBytes) return reject(403, undefined, 'Contact Too Long');
+      requests.push({ uri: c.uri, contact, expires: granted });
     }
-    return answer(table.update(aor, writer, requests, reg.maxContactsPerUser), ctx);
+    const limits = { maxContacts: reg.maxContactsPerUser, maxBytesPerUser: reg.maxBytesPerUser, maxBytes: ctx.config.limits.memory.bindingsBytes };
+    return answer(table.update(aor, writer, requests, limits), ctx);
   },
 };
 
@@ -68,6 +73,12 @@ function answer(outcome: UpdateOutcome, ctx: RuleContext): Decision {
       // ("If the authenticated user is not authorized to modify registrations, the registrar MUST
       // return a 403 (Forbidden)"). Nothing was changed, so the client may remove a binding first.
       return reject(403, undefined, 'Too Many Registered Contacts');
+    case 'too-big':
+      return reject(403, undefined, 'Registered Contacts Too Large');
+    case 'full':
+      // §21.5.4: "temporarily unable to process the request due to a temporary overloading";
+      // bindings expire (§10.3), so room comes back.
+      return reject(503, [['Retry-After', String(ctx.config.registrar.minExpires)]], 'Registrar Full');
   }
 }
 
