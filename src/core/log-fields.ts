@@ -6,17 +6,33 @@
 
 /** The most any one logged field takes from a message. */
 export const MAX_FIELD_BYTES = 256;
-/** The most of a raw message a debug line carries. */
-export const MAX_RAW_BYTES = 4096;
+/**
+ * The most bytes the raw message of a debug line takes once written as a JSON string: control
+ * bytes are escaped (up to 6 bytes each) and bytes over 0x7f take 2 in UTF-8, so the cut is made
+ * on the written size, keeping the whole line under 4 KB.
+ */
+export const MAX_RAW_BYTES = 3072;
 
 /** `text`, or its first `max` bytes followed by `…[+N bytes]`. */
 export function bounded(text: string, max: number = MAX_FIELD_BYTES): string {
   return text.length <= max ? text : `${text.slice(0, max)}…[+${text.length - max} bytes]`;
 }
 
-/** The first `max` bytes of a message as latin1 text, marked when cut. */
+/** Bytes `text` takes written as a JSON string (quotes included). */
+function writtenBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8');
+}
+
+/** The first bytes of a message as latin1 text, as many as fit `max` bytes written, marked when cut. */
 export function boundedRaw(data: Buffer, max: number = MAX_RAW_BYTES): string {
-  return data.length <= max ? data.toString('latin1') : `${data.toString('latin1', 0, max)}…[+${data.length - max} bytes]`;
+  let n = Math.min(data.length, max);
+  let text = data.toString('latin1', 0, n);
+  // Each pass shrinks n in proportion to the overshoot; (max - 2) / 6 bytes always fit, so this ends.
+  for (let size = writtenBytes(text); size > max; size = writtenBytes(text)) {
+    n = Math.max(Math.floor((max - 2) / 6), Math.floor((n * max) / size) - 8);
+    text = data.toString('latin1', 0, n);
+  }
+  return n === data.length ? text : `${text}…[+${data.length - n} bytes]`;
 }
 
 /**

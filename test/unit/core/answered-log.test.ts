@@ -127,12 +127,27 @@ describe('debug logging of raw messages', () => {
     ]);
   });
 
-  it('keeps the first 4 KB of a larger message and marks the cut', () => {
+  it('keeps the first bytes of a larger message that fit 3 KB written as JSON, and marks the cut', () => {
     const { log, send } = core('debug');
     const request = buildRequest({ method: 'MESSAGE', uri: 'sip:486@127.0.0.1', from: FROM, headers: { 'Content-Type': 'text/plain' }, body: 'b'.repeat(6000) });
     send(request);
     const [line] = log.withMsg('received');
-    expect(line?.raw).toBe(`${request.toString('latin1', 0, 4096)}…[+${request.length - 4096} bytes]`);
+    const raw = String(line?.raw);
+    const kept = Number(/…\[\+(\d+) bytes\]$/.exec(raw)?.[1]);
+    const n = request.length - kept;
+    expect(raw).toBe(`${request.toString('latin1', 0, n)}…[+${kept} bytes]`);
+    // The cut is on the escaped size: each CRLF of the headers is written as 4 bytes.
+    const written = Buffer.byteLength(JSON.stringify(request.toString('latin1', 0, n)));
+    expect(written).toBeLessThanOrEqual(3072);
+    expect(written).toBeGreaterThan(3072 - 64);
+  });
+
+  it('cuts a message of control bytes to fit 3 KB written (6 bytes each as \\u00XX)', () => {
+    const { log, send } = core('debug');
+    const request = buildRequest({ method: 'MESSAGE', uri: 'sip:486@127.0.0.1', from: FROM, headers: { 'Content-Type': 'text/plain' }, body: '\u0001'.repeat(6000) });
+    send(request);
+    const lines = log.lines().map((l) => JSON.stringify(l));
+    for (const l of lines) expect(Buffer.byteLength(l)).toBeLessThan(4096);
   });
 
   it('logs no raw message at info level', () => {
