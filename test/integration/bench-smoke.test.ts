@@ -2,7 +2,8 @@
  * `npm run bench` for about a second against a real server process on loopback: the output has
  * the columns bench/README.md documents and every figure in them parses. Timing is not judged
  * here, only the shape: a closed-loop INVITE row, and a paced sweep of 500 and 1,000/s that
- * stays below the 20,000/s target on purpose, so the verdict line and exit status 1 are checked too.
+ * stays below the 20,000/s target on purpose, so the verdict line and exit status 1 are checked too;
+ * and the closed-loop OPTIONS rows over TLS and WSS (`--scenario tls|wss`), answered 200.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +23,23 @@ afterEach(() => {
   for (const d of daemons.splice(0)) d.kill();
 });
 
-async function server(): Promise<{ port: number; pid: number }> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const d = startDaemon(['--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort)]);
+interface Server {
+  readonly port: number;
+  readonly pid: number;
+  readonly tlsPort: number;
+  readonly wssPort: number;
+}
+
+/** Defaults but for the ports: free ones, so that parallel tests never contend for 5061 / 8088 / 8089. */
+async function server(): Promise<Server> {
+  const [port, adminPort, tlsPort, wssPort, wsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const d = startDaemon([
+    '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort),
+    '--server.tls.port', String(tlsPort), '--server.wss.port', String(wssPort), '--server.ws.port', String(wsPort),
+  ]);
   daemons.push(d);
   await d.waitFor((l) => l.msg === 'listening');
-  return { port, pid: d.child.pid as number };
+  return { port, pid: d.child.pid as number, tlsPort, wssPort };
 }
 
 /** Runs bench/run.ts to its end (killed after BENCH_LIMIT_MS) and returns its exit code and output. */
@@ -65,7 +77,7 @@ function loadTable(stdout: string): { headers: string[]; rows: Record<string, st
 const num = (cell: string | undefined): number => Number((cell ?? '').replaceAll(',', ''));
 
 /** Every figure of a row parses; gc columns are '-' since the bench did not start this server. */
-function expectFigures(row: Record<string, string>, sent: number): void {
+function expectFigures(row: Record<string, string>, sent: number, status = '486'): void {
   expect(num(row['sent'])).toBe(sent);
   expect(num(row['answered']) + num(row['lost'])).toBe(sent);
   for (const col of ['achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'gen%', 'srv%', 'other%', 'srv µs/req']) {
@@ -75,7 +87,7 @@ function expectFigures(row: Record<string, string>, sent: number): void {
   expect(num(row['p50 ms'])).toBeLessThanOrEqual(num(row['p99 ms']));
   expect(row['gc minor n/max ms']).toBe('-');
   expect(row['gc major n/max ms']).toBe('-');
-  expect(row['statuses']).toBe('486');
+  expect(row['statuses']).toBe(status);
 }
 
 describe('npm run bench, about a second against a server on loopback', () => {
@@ -118,5 +130,25 @@ describe('npm run bench, about a second against a server on loopback', () => {
     }
     expect(r.stdout).toMatch(/\nmax sustainable rate \(INVITE, zero loss, p99 < 5 ms\): ([\d,]+\/s|none)( \(every step passed: raise --sweep-max\))?\n/);
     expect(r.stdout).toMatch(/\nFAIL {2}sustained [\d,]+ req\/s INVITE \(target ≥ 20,000 with zero loss and p99 < 5 ms\)\n$/);
+  }, 25_000);
+
+  it.each(['tls', 'wss'] as const)('prints a closed-loop OPTIONS row over %s, every request answered 200, and exits 0', async (kind) => {
+    const s = await server();
+    const r = await bench([
+      '--target', `127.0.0.1:${s.port}`, '--target-pid', String(s.pid), '--tls-port', String(s.tlsPort), '--wss-port', String(s.wssPort),
+      '--scenario', kind, '--count', '2000', '--duration', '1', '--no-warmup',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`OPTIONS over ${kind} to 127.0.0.1:${kind === 'tls' ? s.tlsPort : s.wssPort}: 2000 requests, window 32, 1 connection(s)…\n`);
+    const t = loadTable(r.stdout);
+    expect(t.headers).toEqual(LOAD_COLUMNS);
+    expect(t.rows).toHaveLength(1);
+    const row = t.rows[0] as Record<string, string>;
+    expect(row['scenario']).toBe(`options ${kind}`);
+    expect(row['offered/s']).toBe('max (w=32)');
+    expectFigures(row, 2000, '200');
+    // A reliable transport on loopback: nothing may be lost, nothing stray.
+    expect(row['lost']).toBe('0');
+    expect(row['note']).toBe('');
   }, 25_000);
 });
