@@ -9,6 +9,7 @@ import { describeChanges, keepRestartOnly, restartOnlyChanges, type RestartOnlyC
 import type { Config } from './config/schema.js';
 import { bounded } from './core/log-fields.js';
 import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
+import { Journal } from './journal/journal.js';
 import { buildPipeline } from './rules/pipeline.js';
 import { parseHostPort } from './sip/parse-host.js';
 import type { Endpoint } from './transport/flow.js';
@@ -19,6 +20,8 @@ import { systemClock } from './util/clock.js';
 
 export interface Sip4xxServer {
   readonly core: SipCore;
+  /** Requests received and the responses sent (GET /api/requests); records while journal.enabled. */
+  readonly journal: Journal;
   readonly udp: UdpTransport | undefined;
   readonly tcp: TcpTransport | undefined;
   /** TLS, WS and WSS, each undefined when its port is 0 or could not be bound. */
@@ -49,6 +52,8 @@ export interface ServerOptions {
   readonly now?: () => number;
   readonly tagSalt?: number;
   readonly observer?: CoreObserver;
+  /** The journal to record into (main.ts creates it before the admin server); else a new one. */
+  readonly journal?: Journal;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
@@ -80,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   buildPipeline(config.pipeline); // refuse an unknown rule name before binding anything
   const log = opts.logger;
   let identities = localIdentities(config);
+  const journal = opts.journal ?? new Journal(() => config.journal, opts.now);
   const core = createCore({
     config: () => config,
     logger: log,
@@ -88,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     clock: opts.now === undefined ? undefined : { ...systemClock, now: opts.now },
     tagSalt: opts.tagSalt,
     observer: opts.observer,
+    journal,
   });
   const handler = core.handle;
   const { host } = config.server;
@@ -147,6 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   };
   return {
     core,
+    journal,
     udp,
     tcp,
     secure,

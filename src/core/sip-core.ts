@@ -19,6 +19,8 @@ import { contactFor } from './contact.js';
 import { closeServices, createServices } from './services.js';
 import { answerReporter } from './answered.js';
 import { tracedFlow } from './trace.js';
+import type { Journal } from '../journal/journal.js';
+import { JournaledFlow, journalingReporter, refusedFields, requestFields } from '../journal/journal-flow.js';
 
 /** What the core reports as it works (metrics); every method must be cheap and never throw. */
 export interface CoreObserver {
@@ -44,6 +46,8 @@ export interface CoreDeps {
   /** Salt for To tags; random by default (tests fix it). */
   readonly tagSalt?: number;
   readonly observer?: CoreObserver;
+  /** Records requests and their responses (src/journal/) while `journal.enabled`. */
+  readonly journal?: Journal | undefined;
 }
 
 export interface CoreStats {
@@ -121,7 +125,9 @@ export function createCore(deps: CoreDeps): SipCore {
     return tag(req.callId, getHeader(req.headers, 'from') ?? '', req.via[0]?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
   };
   const services = createServices({ clock, deadlines, config: deps.config, logger: deps.logger, toTag: requestToTag });
-  const report = answerReporter(deps.logger, observer);
+  const journal = deps.journal;
+  const answer = answerReporter(deps.logger, observer);
+  const report = journal === undefined ? answer : journalingReporter(answer, journal);
   // One function for every request's context (a closure per request was garbage on the hot path).
   const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
   const tu: TransactionUser = new TransactionUser({
@@ -165,7 +171,17 @@ export function createCore(deps: CoreDeps): SipCore {
     stats.requests++;
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
-      tu.handle(outcome.request, outcome.basis, flow, config);
+      if (journal === undefined || !journal.enabled) {
+        tu.handle(outcome.request, outcome.basis, flow, config);
+        return;
+      }
+      // Responses leave through the entry's flow; a retransmission is one the TU absorbed (§17.2).
+      const entry = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
+      const retransmissions = stats.retransmissions;
+      tu.handle(outcome.request, outcome.basis, new JournaledFlow(flow, journal, entry), config);
+      if (stats.retransmissions !== retransmissions) journal.markRetransmission(entry);
+      else if (entry.method === 'ACK') entry.absorbed = true;
+      journal.publish(entry);
       return;
     }
     // A request too broken to key a transaction is answered statelessly: its To tag is derived
@@ -173,6 +189,12 @@ export function createCore(deps: CoreDeps): SipCore {
     stats.parseErrors++;
     const { basis, status, reason } = outcome;
     observer.parseError(status);
+    const entry = journal?.enabled === true ? journal.record(refusedFields(basis, data, flow), data) : undefined;
+    refuse(basis, status, reason, data, entry === undefined || journal === undefined ? flow : new JournaledFlow(flow, journal, entry), stream, config);
+    if (entry !== undefined) journal?.publish(entry);
+  }
+
+  function refuse(basis: ResponseBasis, status: number, reason: string, data: Buffer, flow: Flow, stream: boolean, config: Readonly<Config>): void {
     // §17: an ACK is never answered, however broken.
     if (basis.method === 'ACK') {
       deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: reason }, 'malformed ACK dropped');

@@ -1,0 +1,91 @@
+/**
+ * Where the journal meets the core: a Flow whose send records each response before it leaves, as
+ * the debug trace (src/core/trace.ts) logs it, so transaction code is untouched. Transactions keep
+ * the flow's send, so Timer G resends and resends for retransmitted requests land on the entry of
+ * the request they answer.
+ */
+import type { ResponseBasis, SipRequest } from '../sip/message.js';
+import { parseNameAddr } from '../sip/parse-name-addr.js';
+import { parseUri } from '../sip/parse-uri.js';
+import type { Flow } from '../transport/flow.js';
+import type { ReportAnswer } from '../core/answered.js';
+import { requestUriOf } from '../core/log-fields.js';
+import type { Journal, JournalEntry, RequestFields } from './journal.js';
+
+export class JournaledFlow implements Flow {
+  readonly transport: Flow['transport'];
+  readonly remote: Flow['remote'];
+  readonly local: Flow['local'];
+  readonly send: Flow['send'];
+
+  constructor(
+    private readonly flow: Flow,
+    journal: Journal,
+    readonly entry: JournalEntry,
+  ) {
+    this.transport = flow.transport;
+    this.remote = flow.remote;
+    this.local = flow.local;
+    const send = flow.send;
+    // Called detached from the flow (Flow.send): the closure, not `this`, holds what it needs.
+    this.send = (out, to) => {
+      send(out, to);
+      journal.response(entry, out);
+    };
+  }
+
+  close(): void {
+    this.flow.close();
+  }
+}
+
+/** The journal entry a (wrapped) flow answers, if any. */
+export function entryOf(flow: Flow): JournalEntry | undefined {
+  return flow instanceof JournaledFlow ? flow.entry : undefined;
+}
+
+/** The essentials of a parsed request. */
+export function requestFields(req: SipRequest, basis: ResponseBasis, flow: Flow): RequestFields {
+  return {
+    transport: flow.transport,
+    address: flow.remote.address,
+    port: flow.remote.port,
+    method: req.method,
+    ruri: req.uri.raw,
+    ruriUser: req.uri.user,
+    callId: req.callId,
+    fromUser: req.from.uri.user,
+    toUser: req.to.uri.user,
+    cseq: basis.cseq,
+  };
+}
+
+function userOf(nameAddr: string | undefined): string | undefined {
+  return nameAddr === undefined ? undefined : parseNameAddr(nameAddr)?.uri.user;
+}
+
+/** What the parser kept of a request it refused (answered statelessly, rule "parser"). */
+export function refusedFields(basis: ResponseBasis, data: Buffer, flow: Flow): RequestFields {
+  const ruri = requestUriOf(data);
+  return {
+    transport: flow.transport,
+    address: flow.remote.address,
+    port: flow.remote.port,
+    method: basis.method,
+    ruri,
+    ruriUser: ruri === undefined ? undefined : parseUri(ruri)?.user,
+    callId: basis.callId,
+    fromUser: userOf(basis.from),
+    toUser: userOf(basis.to),
+    cseq: basis.cseq,
+  };
+}
+
+/** The core's answer reporter, also noting on the journal entry the rule that answered. */
+export function journalingReporter(report: ReportAnswer, journal: Journal): ReportAnswer {
+  return (to, flow, code, rule, reason) => {
+    report(to, flow, code, rule, reason);
+    const entry = entryOf(flow);
+    if (entry !== undefined) journal.answered(entry, rule);
+  };
+}

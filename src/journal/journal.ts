@@ -1,0 +1,226 @@
+/**
+ * The request journal: every request received, the responses sent to it and the rule that chose
+ * the answer, for GET /api/requests and GET /api/events (README, "Control plane"). Bounded by
+ * `journal.maxEntries` and `journal.maxBytes`, oldest dropped first; off (`journal.enabled`
+ * false) it records nothing and the core does not wrap flows at all.
+ *
+ * Entries hold copies of the bytes in buffers of their own: a request received on a stream is a
+ * slice of the connection's buffer, and a small Buffer.from() is a slice of a shared 8 KB pool.
+ */
+import type { TransportName } from '../transport/flow.js';
+
+export interface JournalLimits {
+  readonly enabled: boolean;
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
+export interface JournalResponse {
+  readonly time: number;
+  readonly code: number;
+  readonly reason: string;
+  readonly raw: Buffer;
+  /** The same bytes sent again (§17.2.1 Timer G, or a resend for a retransmitted request). */
+  readonly retransmission: boolean;
+}
+
+/** What the core knows of a request when it records it (the parsed essentials). */
+export interface RequestFields {
+  readonly transport: TransportName;
+  readonly address: string;
+  readonly port: number;
+  readonly method: string;
+  readonly ruri: string | undefined;
+  /** The user part of the Request-URI, as received. */
+  readonly ruriUser: string | undefined;
+  readonly callId: string | undefined;
+  readonly fromUser: string | undefined;
+  readonly toUser: string | undefined;
+  readonly cseq: string | undefined;
+}
+
+export interface JournalEntry extends RequestFields {
+  readonly id: number;
+  readonly time: number;
+  readonly raw: Buffer;
+  readonly responses: JournalResponse[];
+  /** The rule (or stub) that chose the final answer: the `rule` of the `answered` log line. */
+  rule: string | undefined;
+  /** This request is a retransmission (§17.2.1, §17.2.2) of entry `retransmissionOf`. */
+  retransmission: boolean;
+  retransmissionOf: number | undefined;
+  /** Retransmissions of this request received since. */
+  retransmissions: number;
+  /** An ACK: never answered, absorbed by its INVITE transaction or its dialog (§17.2.1, §13.3.1.4). */
+  absorbed: boolean;
+  /** Responses past MAX_RESPONSES, counted but not kept. */
+  responsesDropped: number;
+  /** Bytes charged against journal.maxBytes. */
+  bytes: number;
+  /** Left the journal (evicted or cleared): later responses are not recorded. */
+  gone: boolean;
+}
+
+/** Bookkeeping charged per entry and per response on top of their bytes. */
+export const ENTRY_OVERHEAD_BYTES = 256;
+export const RESPONSE_OVERHEAD_BYTES = 64;
+/** Responses kept per entry (an INVITE over UDP resends its final up to ~10 times, Timer G). */
+export const MAX_RESPONSES = 32;
+/** How far back a retransmission looks for its original request. */
+const RETRANSMISSION_LOOKBACK = 256;
+
+export type JournalListener = (entry: JournalEntry, kind: 'request' | 'update') => void;
+
+/** A private copy in a buffer of its own (Buffer.from would take a slice of the shared pool). */
+export function ownCopy(data: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(data.length);
+  data.copy(copy);
+  return copy;
+}
+
+/** Status code and reason phrase of a response's status line (§7.2), from its bytes. */
+function statusOf(raw: Buffer): { code: number; reason: string } {
+  // "SIP/2.0 " is 8 bytes; the code is the next 3 digits.
+  const code = (raw[8]! - 48) * 100 + (raw[9]! - 48) * 10 + (raw[10]! - 48);
+  let end = raw.indexOf(13, 12);
+  if (end === -1 || end > 12 + 256) end = Math.min(raw.length, 12 + 256);
+  return { code: Number.isInteger(code) && code >= 100 && code <= 699 ? code : 0, reason: raw.toString('latin1', 12, Math.max(12, end)) };
+}
+
+export class Journal {
+  private entries: JournalEntry[] = [];
+  private nextId = 1;
+  private totalBytes = 0;
+  private readonly listeners = new Set<JournalListener>();
+  /** Entries listeners were told of: each later change is an 'update' event. */
+  private readonly published = new WeakSet<JournalEntry>();
+  /** Entries dropped to stay within maxEntries / maxBytes, since start (metrics). */
+  evictions = 0;
+
+  constructor(
+    private readonly limits: () => JournalLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get enabled(): boolean {
+    return this.limits().enabled;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Oldest first. The array is the journal's own: callers must not change it. */
+  list(): readonly JournalEntry[] {
+    return this.entries;
+  }
+
+  /** Record a request received; `data` is copied. */
+  record(fields: RequestFields, data: Buffer): JournalEntry {
+    const raw = ownCopy(data);
+    const entry: JournalEntry = {
+      ...fields,
+      id: this.nextId++,
+      time: this.now(),
+      raw,
+      responses: [],
+      rule: undefined,
+      retransmission: false,
+      retransmissionOf: undefined,
+      retransmissions: 0,
+      absorbed: false,
+      responsesDropped: 0,
+      // The copy, plus the request text its parsed fields are cut from (at most as long).
+      bytes: 2 * raw.length + ENTRY_OVERHEAD_BYTES,
+      gone: false,
+    };
+    this.entries.push(entry);
+    this.totalBytes += entry.bytes;
+    this.trim();
+    return entry;
+  }
+
+  /** A response sent to `entry`'s request (`data` is copied unless it repeats the last one). */
+  response(entry: JournalEntry, data: Buffer): void {
+    if (entry.gone) return;
+    if (entry.responses.length >= MAX_RESPONSES) {
+      entry.responsesDropped++;
+      this.changed(entry);
+      return;
+    }
+    const last = entry.responses[entry.responses.length - 1];
+    const again = last !== undefined && last.raw.equals(data);
+    const raw = again ? last.raw : ownCopy(data);
+    const { code, reason } = again ? last : statusOf(raw);
+    entry.responses.push({ time: this.now(), code, reason, raw, retransmission: again });
+    const added = (again ? 0 : raw.length) + RESPONSE_OVERHEAD_BYTES;
+    entry.bytes += added;
+    this.totalBytes += added;
+    this.changed(entry);
+    this.trim();
+  }
+
+  /** Mark `entry` a retransmission of the latest earlier entry for the same request. */
+  markRetransmission(entry: JournalEntry): void {
+    entry.retransmission = true;
+    const stop = Math.max(0, this.entries.length - 1 - RETRANSMISSION_LOOKBACK);
+    for (let i = this.entries.length - 2; i >= stop; i--) {
+      const e = this.entries[i]!;
+      if (e.callId === entry.callId && e.cseq === entry.cseq && e.method === entry.method && e.address === entry.address && e.port === entry.port) {
+        entry.retransmissionOf = e.id;
+        e.retransmissions++;
+        this.changed(e);
+        return;
+      }
+    }
+  }
+
+  /** The request was handled: tell listeners (and from now on, tell them of each change). */
+  publish(entry: JournalEntry): void {
+    if (entry.gone || this.listeners.size === 0) return;
+    this.published.add(entry);
+    for (const l of this.listeners) l(entry, 'request');
+  }
+
+  private changed(entry: JournalEntry): void {
+    if (this.listeners.size === 0 || !this.published.has(entry)) return;
+    for (const l of this.listeners) l(entry, 'update');
+  }
+
+  /** The rule (or stub) that chose the final answer to `entry`'s request. */
+  answered(entry: JournalEntry, rule: string): void {
+    if (entry.gone) return;
+    entry.rule = rule;
+    this.changed(entry);
+  }
+
+  subscribe(listener: JournalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
+  /** Drop every entry (DELETE /api/requests, POST /api/reset); not counted as evictions. */
+  clear(): void {
+    for (const e of this.entries) e.gone = true;
+    this.entries = [];
+    this.totalBytes = 0;
+  }
+
+  private trim(): void {
+    const { maxEntries, maxBytes } = this.limits();
+    while (this.entries.length > 0 && (this.entries.length > maxEntries || this.totalBytes > maxBytes)) {
+      const e = this.entries.shift()!;
+      e.gone = true;
+      this.totalBytes -= e.bytes;
+      this.evictions++;
+    }
+  }
+}
