@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseHostPort } from '../sip/parse-host.js';
+import { stubSchema } from '../stubs/stub-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -23,16 +24,6 @@ export const cidr = z.string().refine((s) => {
   const n = Number(bits);
   return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
 }, 'must be an IP address or CIDR network such as 10.0.0.0/8');
-
-/** A regular expression from configuration (matched against header text, never built from input). */
-const regex = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a valid regular expression');
 
 export const BEHAVIOURS = ['busy', 'ringing', 'answer', 'slow', 'gone', 'forbidden', 'unavailable', 'ambiguous', 'moved'] as const;
 
@@ -66,36 +57,6 @@ const userSchema = z
   })
   .strict();
 
-const customRuleSchema = z
-  .object({
-    name: z.string().min(1).optional(),
-    match: z
-      .object({
-        method: z.union([token, z.array(token).min(1)]).optional(),
-        /** Regular expression on the Request-URI user part (unescaped). */
-        user: regex.optional(),
-        /** Regular expression on the Request-URI host. */
-        domain: regex.optional(),
-        header: z
-          .object({ name: z.string().min(1), present: z.boolean().optional(), regex: regex.optional() })
-          .strict()
-          .optional(),
-        transport: z.enum(['udp', 'tcp', 'tls', 'ws', 'wss']).optional(),
-        source: z.union([cidr, z.array(cidr).min(1)]).optional(),
-      })
-      .strict(),
-    respond: z
-      .object({
-        code: statusCode,
-        reason: z.string().min(1).optional(),
-        headers: z.record(z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'must be a header name'), z.string()).optional(),
-        body: z.object({ type: mediaType, content: z.string() }).strict().optional(),
-        delayMs: z.number().int().min(0).max(600_000).optional(),
-      })
-      .strict(),
-  })
-  .strict();
-
 export const configSchema = z
   .object({
     server: z
@@ -122,7 +83,8 @@ export const configSchema = z
         drainTimeoutMs: z.number().int().min(0),
       })
       .strict(),
-    admin: z.object({ host: z.string().min(1), port }).strict(),
+    /** token: bearer token of /api (required off loopback); maxStubs: configured + API stubs. */
+    admin: z.object({ host: z.string().min(1), port, token: z.string().max(1024), maxStubs: positiveInt.max(100_000) }).strict(),
     /** The request journal behind GET /api/requests (src/journal/): bounded by count and bytes. */
     journal: z.object({ enabled: z.boolean(), maxEntries: positiveInt, maxBytes: positiveInt }).strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), pretty: z.boolean() }).strict(),
@@ -227,7 +189,8 @@ export const configSchema = z
         maxSessions: positiveInt,
       })
       .strict(),
-    rules: z.array(customRuleSchema),
+    /** Configured rules: the stubs present at start (src/stubs/stub-schema.ts, README "Control plane"). */
+    rules: z.array(stubSchema),
     defaultResponse: z.object({ code: statusCode, reason: z.string().min(1) }).strict(),
     pipeline: z.array(z.string().min(1)),
   })
@@ -256,7 +219,7 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
-export type CustomRuleConfig = z.infer<typeof customRuleSchema>;
+export type CustomRuleConfig = z.infer<typeof stubSchema>;
 
 /**
  * Keys a reload (SIGHUP) cannot change: bound sockets, the log sink, the tables sized at start.

@@ -15,6 +15,7 @@ import { EventService } from '../events/event-service.js';
 import type { SipRequest } from '../sip/message.js';
 import type { Logger } from 'pino';
 import { MediaService } from '../media/media-service.js';
+import { Stubs } from '../stubs/stubs.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
@@ -36,6 +37,8 @@ export interface Services {
   readonly events: EventService;
   /** RTP echo of answered calls, a port each (src/media/), started and stopped by their dialogs. */
   readonly media: MediaService;
+  /** Configured rules and API stubs with their scenarios (src/stubs/), for the custom rule and /api. */
+  readonly stubs: Stubs;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -44,6 +47,7 @@ export function createServices(deps: ServiceDeps): Services {
     auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
     events: new EventService({ clock: deps.clock, config: deps.config, toTag: deps.toTag }),
     media: new MediaService({ clock: deps.clock, config: deps.config, logger: deps.logger }),
+    stubs: new Stubs(),
   };
 }
 

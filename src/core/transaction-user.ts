@@ -22,6 +22,7 @@ import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
 import { bounded } from './log-fields.js';
 import type { ReportAnswer } from './answered.js';
+import { malformedResponse } from '../stubs/malformed.js';
 
 /** What a transaction keeps for the transaction user while it may still answer. */
 export interface TxContext {
@@ -179,10 +180,7 @@ export class TransactionUser {
   private fault(tx: Tx, d: Decision, rule: string): void {
     const { req, flow } = tx.context;
     const t1 = this.deps.config().transactions.t1Ms;
-    if (d.fault === 'malformed') {
-      this.malformed(tx, d, rule);
-      return;
-    }
+    if (d.fault === 'malformed') return this.malformed(tx, d, rule);
     if (d.fault === 'close' && flow.transport !== 'udp') {
       // The connection goes without a response; the client's transaction learns it from its
       // transport (§18.4) and the server transaction has nothing left to do.
@@ -199,23 +197,11 @@ export class TransactionUser {
     tx.scheduleTu(() => tx.terminate(`fault ${d.fault}: no final response after 64·T1`), 64 * t1);
   }
 
-  /**
-   * A final response the client must discard, sent and retransmitted as any final (Timer G, H).
-   * Over UDP and WebSocket its Content-Length runs past the body: §18.3, "If the transport packet
-   * ends before the end of the message body … If the message is a response, it MUST be
-   * discarded". On a stream that would break the framing, so there the Status-Code has four
-   * digits instead of the 3DIGIT of §7.2 and §25.1, the framing left intact.
-   */
+  /** A final response the client must discard (src/stubs/malformed.ts), retransmitted as any (Timer G, H). */
   private malformed(tx: Tx, d: Decision, rule: string): void {
     const { basis, flow, toTag, req } = tx.context;
-    const config = this.deps.config();
-    const good = buildResponse(basis, { status: d.status, reason: d.reason, headers: d.headers }, { toTag, server: config.server.serverHeader, remote: flow.remote });
-    const text = good.toString('latin1');
-    const broken =
-      flow.transport === 'tcp' || flow.transport === 'tls'
-        ? text.replace(/^SIP\/2\.0 (\d{3}) /, 'SIP/2.0 $10 ')
-        : text.replace(/\r\nContent-Length: (\d+)\r\n/i, (_m, n: string) => `\r\nContent-Length: ${Number(n) + 16}\r\n`);
-    if (!tx.respond(Buffer.from(broken, 'latin1'), d.status)) return;
+    const good = buildResponse(basis, d, { toTag, server: this.deps.config().server.serverHeader, remote: flow.remote });
+    if (!tx.respond(malformedResponse(good, flow.transport), d.status)) return;
     this.deps.counters.responses++;
     if (tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
     this.deps.report(req, flow, d.status, rule, 'fault malformed');

@@ -1,119 +1,74 @@
 /**
- * Custom rules from configuration (`rules` in config/default.yaml): an ordered list, the first
- * whose `match` fits the request answers with its `respond`. Every condition given must hold.
- * Regular expressions and networks are compiled once per configuration, never per request.
- * Each answers under its own name in logs and metrics: its `name`, or `rule#N` for the N-th entry
- * of `rules` counted from 0 (as in config error paths such as `rules.0.respond.code`).
+ * The stubs rule: configured rules (`rules` in config/default.yaml) and stubs added over the admin
+ * API (README, "Control plane") are one list, tried in priority order (src/stubs/); the first whose
+ * `match` and scenario state fit answers with the next step of its `respond`. Each answers under its
+ * own name in logs and metrics: its `name`, or its id (`rule#N` for the N-th entry of `rules`
+ * counted from 0, as config error paths such as `rules.0.respond.code` name it).
  */
-import type { Config, CustomRuleConfig } from '../config/schema.js';
-import { networkMatcher } from '../net/cidr.js';
-import { unescape } from '../sip/charset.js';
 import { canonicalHeaderName } from '../sip/header-names.js';
 import type { SipRequest } from '../sip/message.js';
-import type { HeaderPair } from '../sip/response.js';
-import { bounded as boundedField } from '../core/log-fields.js';
+import type { HeaderPair, ResponseSpec } from '../sip/response.js';
+import type { StubHit } from '../stubs/stubs.js';
 import { requiredHeaders } from './catalogue.js';
 import type { Decision, Rule, RuleContext } from './rule.js';
 
-type Predicate = (req: SipRequest, ctx: RuleContext) => boolean;
-
-interface CompiledRule {
-  readonly name: string;
-  readonly matches: readonly Predicate[];
-  readonly respond: CustomRuleConfig['respond'];
-}
-
-/**
- * Patterns come from the operator's config, but they run on text from the network. JavaScript's
- * regex engine backtracks, so a careless pattern such as (a+)+$ is slow on a long crafted value;
- * matching only the first 1 KiB bounds that cost per request. No SIP user, host or header value a
- * rule could sensibly target is longer.
- */
-const MAX_MATCH_CHARS = 1024;
-
-function bounded(text: string): string {
-  return text.length > MAX_MATCH_CHARS ? text.slice(0, MAX_MATCH_CHARS) : text;
-}
-
-const compiled = new WeakMap<Readonly<Config>['rules'], readonly CompiledRule[]>();
-
-function rulesOf(config: Readonly<Config>): readonly CompiledRule[] {
-  let rules = compiled.get(config.rules);
-  if (rules === undefined) {
-    rules = config.rules.map(compile);
-    compiled.set(config.rules, rules);
-  }
-  return rules;
-}
-
-function compile(rule: CustomRuleConfig, index: number): CompiledRule {
-  const m = rule.match;
-  const matches: Predicate[] = [];
-  if (m.method !== undefined) {
-    // §7.1: method names are case-sensitive.
-    const methods: readonly string[] = typeof m.method === 'string' ? [m.method] : m.method;
-    matches.push((req) => methods.includes(req.method));
-  }
-  if (m.user !== undefined) {
-    const re = new RegExp(m.user);
-    // §19.1.4: the user part compares unescaped ("%34%38%36" is "486").
-    matches.push((req) => req.uri.user !== undefined && re.test(bounded(unescape(req.uri.user))));
-  }
-  if (m.domain !== undefined) {
-    const re = new RegExp(m.domain);
-    // §19.1.4: hosts compare case-insensitively; an IPv6 reference is matched without brackets.
-    matches.push((req) => re.test(bounded(req.uri.host.replace(/^\[|\]$/g, '').toLowerCase())));
-  }
-  if (m.header !== undefined) {
-    const name = canonicalHeaderName(m.header.name); // §7.3.1 case-insensitive, §7.3.3 compact forms
-    const re = m.header.regex === undefined ? undefined : new RegExp(m.header.regex);
-    const present = m.header.present ?? true;
-    matches.push((req) => {
-      const values = req.headers.filter((h) => h.name === name);
-      if (!present) return values.length === 0;
-      return values.length > 0 && (re === undefined || values.some((h) => re.test(bounded(h.value))));
-    });
-  }
-  if (m.transport !== undefined) {
-    const transport = m.transport;
-    matches.push((_req, ctx) => ctx.flow.transport === transport);
-  }
-  if (m.source !== undefined) {
-    const inSource = networkMatcher(typeof m.source === 'string' ? [m.source] : m.source);
-    matches.push((_req, ctx) => inSource(ctx.flow.remote.address));
-  }
-  // A metric label and a log field: bounded like every other logged string.
-  return { name: boundedField(rule.name ?? `rule#${index}`), matches, respond: rule.respond };
-}
-
 export const customRule: Rule = {
   name: 'custom',
-  section: 'sip4xx configured rules (docs/ARCHITECTURE.md, Configured rules)',
+  section: 'sip4xx configured rules and stubs (docs/ARCHITECTURE.md, Configured rules)',
   check(req, ctx) {
     // An ACK is never answered (§17.2.1) and a CANCEL belongs to its INVITE (§9.2).
     if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;
-    for (const rule of rulesOf(ctx.config)) {
-      if (rule.matches.every((p) => p(req, ctx))) return decisionOf(rule, req, ctx);
-    }
-    return undefined;
+    const hit = ctx.services.stubs.match(req, ctx.flow, ctx.config.rules);
+    return hit === undefined ? undefined : decisionOf(hit, req, ctx);
   },
 };
 
 /**
- * The configured answer, plus the headers its code must carry (catalogue.ts) that the rule did not
- * give itself — so a custom 420 still lists Unsupported and a custom 405 still has Allow.
+ * §12.1.1, for a response that establishes a dialog — a 2xx, or a 1xx other than 100 with our To
+ * tag: "the UAS MUST copy all Record-Route header field values from the request into the response
+ * … and MUST add a Contact header field to the response."
  */
-function decisionOf(rule: CompiledRule, req: SipRequest, ctx: RuleContext): Decision {
-  const r = rule.respond;
+function dialogHeaders(req: SipRequest, ctx: RuleContext, given: ReadonlySet<string>): HeaderPair[] {
+  const headers: HeaderPair[] = [];
+  if (!given.has('record-route')) for (const h of req.headers) if (h.name === 'record-route') headers.push(['Record-Route', h.value]);
+  if (!given.has('contact')) headers.push(['Contact', ctx.contact(req)]);
+  return headers;
+}
+
+/**
+ * A response of the stub, plus the headers its code must carry (catalogue.ts) that the stub did not
+ * give itself — so a stubbed 420 still lists Unsupported and a stubbed 405 still has Allow — and
+ * the dialog headers of a dialog-creating response to an INVITE.
+ */
+function responseOf(
+  r: { code: number; reason?: string | undefined; headers?: Readonly<Record<string, string>> | undefined; body?: ResponseSpec['body'] },
+  req: SipRequest,
+  ctx: RuleContext,
+): ResponseSpec {
   const given: HeaderPair[] = Object.entries(r.headers ?? {});
   const names = new Set(given.map(([n]) => canonicalHeaderName(n)));
   const headers = [...given, ...requiredHeaders(r.code, req, ctx).filter(([n]) => !names.has(canonicalHeaderName(n)))];
+  const dialogForming = req.method === 'INVITE' && r.code > 100 && r.code < 300;
+  if (dialogForming) headers.push(...dialogHeaders(req, ctx, names));
+  return { status: r.code, reason: r.reason, headers, body: r.body };
+}
+
+function decisionOf(hit: StubHit, req: SipRequest, ctx: RuleContext): Decision {
+  const step = hit.step;
+  if ('fault' in step) {
+    // provisional-only rings (180, an early dialog §13.3.1.1) after its 100 Trying; the rest send
+    // no provisional. `status` is what a malformed response is built from before it is broken.
+    const provisional = step.fault === 'provisional-only' && req.method === 'INVITE' ? [responseOf({ code: 180 }, req, ctx)] : undefined;
+    return { status: 500, fault: step.fault, provisional, rule: hit.label };
+  }
+  const final = responseOf(step, req, ctx);
+  const invite = req.method === 'INVITE';
   return {
-    status: r.code,
-    reason: r.reason,
-    headers,
-    body: r.body,
-    delayMs: r.delayMs,
-    rule: rule.name,
+    ...final,
+    // §8.2.6.1: a UAS "SHOULD NOT issue a provisional response for a non-INVITE request".
+    provisional: invite && step.provisional !== undefined ? step.provisional.map((p) => responseOf(p, req, ctx)) : undefined,
+    delayMs: step.delayMs,
+    dialog: invite && step.code < 300 ? 'create' : undefined,
+    rule: hit.label,
   };
 }

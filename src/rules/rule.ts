@@ -9,6 +9,7 @@ import type { HeaderPair, ResponseSpec } from '../sip/response.js';
 import type { Flow } from '../transport/flow.js';
 import type { DialogState, MediaPlan } from '../dialog/dialog-table.js';
 import type { Services } from '../core/services.js';
+import type { Fault } from '../stubs/stub-schema.js';
 
 /**
  * What a decision does to dialog state; the core applies it (rules themselves keep no state). An
@@ -29,6 +30,11 @@ export interface Decision extends ResponseSpec {
    * answers under its `name` (custom.ts), not as "custom".
    */
   readonly rule?: string | undefined;
+  /**
+   * A stub's fault (src/stubs/): no final response at all, or a broken one; the core plays it
+   * within the transaction timers (transaction-user.ts).
+   */
+  readonly fault?: Fault | undefined;
 }
 
 /** Read-only view of the dialogs the server holds (§12); empty until a user answers calls. */

@@ -5,6 +5,7 @@ import type { RuleContext } from '../../src/rules/rule.js';
 import { buildRequest, type RequestSpec } from './sip-request.js';
 import { testConfig, type ConfigOverrides } from './config.js';
 import { fakeFlow, type FakeFlowOptions } from './fake-flow.js';
+import { Stubs } from '../../src/stubs/stubs.js';
 
 /** Parse a request the test expects to be valid; throws with the parser's reason otherwise. */
 export function parseRequest(spec: RequestSpec | Buffer = {}, stream = false): { request: SipRequest; basis: ResponseBasis } {
@@ -49,6 +50,8 @@ export function ruleContext(opts: ContextOptions = {}): RuleContext {
     contact: () => '<sip:127.0.0.1:5060>',
     challenge: opts.challenge ?? FAKE_CHALLENGE,
     ...opts.extra,
+    // The custom rule's stubs (configured rules) are in every context; other services as given.
+    services: { stubs: new Stubs(), ...(opts.extra?.services as object | undefined) },
   };
   return ctx as unknown as RuleContext;
 }
