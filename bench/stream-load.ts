@@ -148,129 +148,151 @@ function validateStream(o: StreamLoadOptions): void {
   if (!(o.durationLimitMs > 0 && o.durationLimitMs <= 600_000)) throw new Error(`bad durationLimitMs ${o.durationLimitMs}`);
 }
 
-/** One closed-loop run; resolves with the same figures as the UDP generator's (bench/load-options.ts). */
-export async function runStreamLoad(o: StreamLoadOptions): Promise<LoadResult> {
-  validateStream(o);
-  const marker = `sb${randomBytes(4).toString('hex')}x`;
-  const sentAt = new Float64Array(o.count);
-  const state = new Uint8Array(o.count); // 0 outstanding or unsent, 1 answered, 2 lost
-  const samples = new Float64Array(o.count);
-  const statuses: Record<string, number> = {};
-  const c = { sent: 0, answered: 0, lost: 0, late: 0, dup: 0, prov: 0, stray: 0, errors: 0, outstanding: 0 };
-  let t0 = 0;
-  let lastSend = 0;
-  let lastFinal = 0;
-  let sendNext: () => void = () => undefined;
+/** One run's state: matching responses, the closed loop, timeouts, the result. */
+class StreamRun {
+  readonly marker = `sb${randomBytes(4).toString('hex')}x`;
+  readonly conns: Conn[] = [];
+  private readonly sentAt: Float64Array;
+  private readonly state: Uint8Array; // 0 outstanding or unsent, 1 answered, 2 lost
+  private readonly samples: Float64Array;
+  private readonly statuses: Record<string, number> = {};
+  private readonly c = { sent: 0, answered: 0, lost: 0, late: 0, dup: 0, prov: 0, stray: 0, errors: 0, outstanding: 0 };
+  private t0 = 0;
+  private lastSend = 0;
+  private lastFinal = 0;
+  private low = 0; // every request below this one is settled
+  private rr = 0;
+  private stoppedBy: LoadResult['stoppedBy'] = 'count';
+  private done: (() => void) | undefined;
 
-  const onMessage = (msg: Buffer): void => {
+  constructor(private readonly o: StreamLoadOptions) {
+    this.sentAt = new Float64Array(o.count);
+    this.state = new Uint8Array(o.count);
+    this.samples = new Float64Array(o.count);
+  }
+
+  readonly onError = (): void => void this.c.errors++;
+
+  readonly onMessage = (msg: Buffer): void => {
+    const { c, marker } = this;
     const at = msg.indexOf(marker);
     const status = msg.subarray(0, 8).toString('latin1') === 'SIP/2.0 ' ? Number(msg.toString('latin1', 8, 11)) : NaN;
     const seq = at < 0 ? NaN : Number(msg.toString('latin1', at + marker.length, at + marker.length + SEQ_DIGITS));
-    if (!Number.isInteger(seq) || seq < 0 || seq >= c.sent || !(status >= 100 && status < 700)) {
-      c.stray++;
-      return;
-    }
+    if (!Number.isInteger(seq) || seq < 0 || seq >= c.sent || !(status >= 100 && status < 700)) return void c.stray++;
     if (status < 200) return void c.prov++;
-    if (state[seq] === 1) return void c.dup++;
-    if (state[seq] === 2) return void c.late++;
+    if (this.state[seq] === 1) return void c.dup++;
+    if (this.state[seq] === 2) return void c.late++;
     const now = performance.now();
-    state[seq] = 1;
-    samples[c.answered++] = now - (sentAt[seq] ?? now);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    lastFinal = now;
+    this.state[seq] = 1;
+    this.samples[c.answered++] = now - (this.sentAt[seq] ?? now);
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
+    this.lastFinal = now;
     c.outstanding--;
-    sendNext();
+    this.sendNext();
   };
-  const onError = (): void => void c.errors++;
-  const open = o.kind === 'tls' ? openTls : openWss;
-  const conns: Conn[] = [];
-  try {
-    for (let i = 0; i < o.connections; i++) conns.push(await open(o.host, o.port, onMessage, onError));
-  } catch (err) {
-    for (const k of conns) k.close();
-    throw err;
-  }
 
-  let stoppedBy: LoadResult['stoppedBy'] = 'count';
-  let rr = 0;
-  const pick = (): Conn | undefined => {
-    for (let i = 0; i < conns.length; i++) {
-      const k = conns[rr++ % conns.length];
+  private pick(): Conn | undefined {
+    for (let i = 0; i < this.conns.length; i++) {
+      const k = this.conns[this.rr++ % this.conns.length];
       if (k?.alive === true) return k;
     }
     return undefined;
-  };
-  await new Promise<void>((resolve) => {
-    let finished = false;
-    const finish = (why?: LoadResult['stoppedBy']): void => {
-      if (finished) return;
-      finished = true;
-      if (why !== undefined) stoppedBy = why;
-      clearInterval(sweeper);
-      clearTimeout(guard);
-      resolve();
-    };
-    sendNext = () => {
+  }
+
+  /** Fills the window; ends the run once nothing is outstanding and nothing more may be sent. */
+  private sendNext(): void {
+    const { c, o } = this;
+    if (c.sent > 0 && performance.now() - this.t0 > o.durationLimitMs && this.stoppedBy === 'count') this.stoppedBy = 'duration';
+    while (c.outstanding < o.window && c.sent < o.count && this.stoppedBy === 'count') {
+      const k = this.pick();
+      if (k === undefined) break;
+      const seq = c.sent++;
       const now = performance.now();
-      if (c.sent > 0 && now - t0 > o.durationLimitMs && stoppedBy === 'count') stoppedBy = 'duration';
-      while (c.outstanding < o.window && c.sent < o.count && stoppedBy === 'count') {
-        const k = pick();
-        if (k === undefined) break;
-        const seq = c.sent++;
-        if (seq === 0) t0 = performance.now();
-        sentAt[seq] = lastSend = performance.now();
-        c.outstanding++;
-        k.send(request(o.kind, o.host, k, `${marker}${String(seq).padStart(SEQ_DIGITS, '0')}`));
+      if (seq === 0) this.t0 = now;
+      this.sentAt[seq] = this.lastSend = now;
+      c.outstanding++;
+      k.send(request(o.kind, o.host, k, `${this.marker}${String(seq).padStart(SEQ_DIGITS, '0')}`));
+    }
+    if (c.outstanding === 0) this.done?.();
+  }
+
+  /** A request without its final response for timeoutMs is lost, and its slot reused. */
+  private expire(): void {
+    const now = performance.now();
+    while (this.low < this.c.sent && this.state[this.low] !== 0) this.low++;
+    for (let s = this.low; s < this.c.sent; s++) {
+      if (this.state[s] === 0 && now - (this.sentAt[s] ?? now) > this.o.timeoutMs) {
+        this.state[s] = 2;
+        this.c.lost++;
+        this.c.outstanding--;
       }
-      if (c.outstanding === 0) finish();
+    }
+    if (!this.conns.some((k) => k.alive) && this.c.outstanding === 0) this.done?.();
+    this.sendNext();
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const sweeper = setInterval(() => this.expire(), 50);
+      const guard = setTimeout(() => {
+        this.stoppedBy = 'guard';
+        this.done?.();
+      }, this.o.durationLimitMs + this.o.timeoutMs + 5000);
+      this.done = () => {
+        this.done = undefined;
+        clearInterval(sweeper);
+        clearTimeout(guard);
+        resolve();
+      };
+      this.sendNext();
+    });
+  }
+
+  result(): LoadResult {
+    const { c, o } = this;
+    // Requests never answered by the end (guard) are lost too.
+    for (let s = 0; s < c.sent; s++) if (this.state[s] === 0) c.lost++;
+    const durationMs = Math.max(0, (this.lastFinal || this.lastSend) - this.t0);
+    const sendDurationMs = Math.max(0, this.lastSend - this.t0);
+    return {
+      method: 'OPTIONS',
+      requestUri: `sip:${hostForUri(o.host)}`,
+      target: `${o.kind}://${hostForUri(o.host)}:${o.port}`,
+      offeredRate: 0,
+      window: o.window,
+      socketsCount: o.connections,
+      sent: c.sent,
+      answered: c.answered,
+      lost: c.lost,
+      late: c.late,
+      duplicateFinals: c.dup,
+      provisional: c.prov,
+      stray: c.stray,
+      acksSent: 0,
+      retransmissions: 0,
+      socketErrors: c.errors,
+      durationMs,
+      sendDurationMs,
+      rps: durationMs > 0 ? (c.answered * 1000) / durationMs : 0,
+      sendRate: sendDurationMs > 0 ? (c.sent * 1000) / sendDurationMs : 0,
+      latencyMs: summarize(this.samples.subarray(0, c.answered)),
+      provisionalLatencyMs: summarize(new Float64Array(0)),
+      statuses: this.statuses,
+      stoppedBy: this.stoppedBy,
     };
-    // Timeouts: a request without its final response for timeoutMs is lost, and its slot reused.
-    let low = 0; // every request below this one is settled
-    const sweeper = setInterval(() => {
-      const now = performance.now();
-      while (low < c.sent && state[low] !== 0) low++;
-      for (let s = low; s < c.sent; s++) {
-        if (state[s] === 0 && now - (sentAt[s] ?? now) > o.timeoutMs) {
-          state[s] = 2;
-          c.lost++;
-          c.outstanding--;
-        }
-      }
-      if (!conns.some((k) => k.alive) && c.outstanding === 0) finish();
-      sendNext();
-    }, 50);
-    const guard = setTimeout(() => finish('guard'), o.durationLimitMs + o.timeoutMs + 5000);
-    sendNext();
-  });
-  for (const k of conns) k.close();
-  // Requests never answered by the end (guard) are lost too.
-  for (let s = 0; s < c.sent; s++) if (state[s] === 0) c.lost++;
-  const durationMs = Math.max(0, (lastFinal || lastSend) - t0);
-  const sendDurationMs = Math.max(0, lastSend - t0);
-  return {
-    method: 'OPTIONS',
-    requestUri: `sip:${hostForUri(o.host)}`,
-    target: `${o.kind}://${hostForUri(o.host)}:${o.port}`,
-    offeredRate: 0,
-    window: o.window,
-    socketsCount: o.connections,
-    sent: c.sent,
-    answered: c.answered,
-    lost: c.lost,
-    late: c.late,
-    duplicateFinals: c.dup,
-    provisional: c.prov,
-    stray: c.stray,
-    acksSent: 0,
-    retransmissions: 0,
-    socketErrors: c.errors,
-    durationMs,
-    sendDurationMs,
-    rps: durationMs > 0 ? (c.answered * 1000) / durationMs : 0,
-    sendRate: sendDurationMs > 0 ? (c.sent * 1000) / sendDurationMs : 0,
-    latencyMs: summarize(samples.subarray(0, c.answered)),
-    provisionalLatencyMs: summarize(new Float64Array(0)),
-    statuses,
-    stoppedBy,
-  };
+  }
+}
+
+/** One closed-loop run; resolves with the same figures as the UDP generator's (bench/load-options.ts). */
+export async function runStreamLoad(o: StreamLoadOptions): Promise<LoadResult> {
+  validateStream(o);
+  const r = new StreamRun(o);
+  const open = o.kind === 'tls' ? openTls : openWss;
+  try {
+    for (let i = 0; i < o.connections; i++) r.conns.push(await open(o.host, o.port, r.onMessage, r.onError));
+    await r.run();
+  } finally {
+    for (const k of r.conns) k.close();
+  }
+  return r.result();
 }
