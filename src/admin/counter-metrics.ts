@@ -5,7 +5,7 @@
  * server not bound yet, a transport turned off) an unlabelled counter reads 0 and a labelled one
  * has no series.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TcpCounters } from '../transport/tcp.js';
 import type { WsCounters } from '../transport/ws.js';
 import type { MetricSources } from './metrics.js';
@@ -153,6 +153,17 @@ function perWs(s: MetricSources, pick: (c: Readonly<WsCounters>) => number): (re
 
 /** Registers every counter of SPECS on `registry`, reading `sources()` when scraped. */
 export function counterSources(registry: Registry, sources: () => MetricSources | undefined): void {
+  new Gauge({
+    name: 'sip4xx_table_bytes',
+    help: 'Bytes a byte-bounded table holds now, by table (limits.memory.*, events.maxBytes): over budget, transactions and dialogs end their oldest entry (sip4xx_evictions_total); bindings, subscriptions and publications refuse a new one with 503',
+    labelNames: ['table'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const bytes = sources()?.tableBytes?.();
+      if (bytes !== undefined) for (const [table, n] of Object.entries(bytes)) this.set({ table }, n);
+    },
+  });
   for (const spec of SPECS) {
     new Counter({
       name: spec.name,

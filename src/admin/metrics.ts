@@ -4,7 +4,7 @@
  * the live table sizes when scraped rather than being updated on every request.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CoreObserver, AuthCounts, CoreStats, TableEvictions } from '../core/sip-core.js';
+import type { CoreObserver, AuthCounts, CoreStats, TableBytes, TableEvictions } from '../core/sip-core.js';
 import type { Sip4xxServer } from '../server.js';
 import type { TcpCounters } from '../transport/tcp.js';
 import type { TlsCounters } from '../transport/tls.js';
@@ -19,6 +19,8 @@ export interface MetricSources {
   /** The core's own counts (src/core/sip-core.ts), read at scrape time. */
   coreStats(): Readonly<CoreStats>;
   evictions(): TableEvictions;
+  /** Bytes each byte-bounded table holds (sip4xx_table_bytes). */
+  tableBytes?(): TableBytes;
   /** Failed digest credentials and requests backed off for them; absent in older callers. */
   auth?(): AuthCounts;
   /** Undefined when that transport is off (server.udp / server.tcp false). */
@@ -44,6 +46,7 @@ export function sourcesOf(server: Sip4xxServer): MetricSources {
     tcpConnections: () => server.tcp?.connectionCount() ?? 0,
     coreStats: () => server.core.stats,
     evictions: () => server.core.tables.evictions(),
+    tableBytes: () => server.core.tables.bytes(),
     auth: () => server.core.tables.auth(),
     udp: () => server.udp?.counters,
     tcp: () => server.tcp?.counters,

@@ -73,11 +73,20 @@ export interface AuthCounts {
   readonly throttled: number;
 }
 
+/** Bytes each byte-bounded table holds now (`limits.memory.*`, `events.maxBytes`), for /metrics. */
+export interface TableBytes {
+  readonly transactions: number;
+  readonly dialogs: number;
+  readonly bindings: number;
+  readonly subscriptions: number;
+  readonly publications: number;
+}
+
 export interface SipCore {
   handle(data: Buffer, flow: Flow): void;
   readonly stats: Readonly<CoreStats>;
   /** Live server transactions and dialogs (bounded tables), and what each bounded table evicted. */
-  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions; auth(): AuthCounts };
+  readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions; auth(): AuthCounts; bytes(): TableBytes };
   /**
    * Stop taking new requests (each gets 503 with Retry-After, §21.5.4) while live transactions go
    * on: retransmissions, ACKs and CANCELs are still served.
@@ -238,6 +247,13 @@ export function createCore(deps: CoreDeps): SipCore {
         bindings: services.registrar.evictions,
       }),
       auth: () => ({ failures: services.auth.throttle.failures, throttled: services.auth.throttle.throttled }),
+      bytes: () => ({
+        transactions: tu.transactions.bytes,
+        dialogs: tu.dialogs.bytes,
+        bindings: services.registrar.bytes,
+        subscriptions: services.events.subscriptions.heldBytes,
+        publications: services.events.publications.heldBytes,
+      }),
     },
     startDraining: () => tu.startDraining(),
     abortPending: () => tu.abortPending(),
