@@ -120,3 +120,41 @@ wait_healthy() { # CONTAINER START LIMIT
   container_logs "$1"
   return 1
 }
+
+# A raw OPTIONS over TLS (RFC 3261 §26) through openssl s_client, as an operator would type it; the
+# server's certificate is self-signed, so s_client's verification result is ignored. 0 when the
+# answer on that connection is "SIP/2.0 200" with our Call-ID.
+tls_options() { # PORT
+  local callid="ctest-tls-$RANDOM$RANDOM" out req
+  req="OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK$callid;rport\r\nMax-Forwards: 70\r\nFrom: <sip:ctest@127.0.0.1>;tag=$callid\r\nTo: <sip:127.0.0.1>\r\nCall-ID: $callid\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+  # -quiet implies -ign_eof; -no_ign_eof closes once stdin ends, 2 s after the request.
+  out="$({ printf '%b' "$req"; sleep 2; } | timeout 10 openssl s_client -connect "127.0.0.1:$1" -quiet -no_ign_eof 2>/dev/null | tr -d '\r')"
+  [[ "$(head -n 1 <<<"$out")" == "SIP/2.0 200 OK" ]] && grep -qxF "Call-ID: $callid" <<<"$out" && return 0
+  printf 'openssl s_client -connect 127.0.0.1:%s got:\n%s\n' "$1" "${out:-(nothing)}"
+  return 1
+}
+
+# An OPTIONS over secure WebSocket (RFC 7118: subprotocol "sip", one message per WebSocket message)
+# with the project's own `ws` package from node_modules, the self-signed certificate accepted.
+wss_options() { # PORT
+  node -e '
+    const [root, port] = process.argv.slice(1);
+    const WebSocket = require(`${root}/node_modules/ws`);
+    const id = `ctest-wss-${process.pid}`;
+    const ws = new WebSocket(`wss://127.0.0.1:${port}`, ["sip"], { rejectUnauthorized: false });
+    const bail = (why) => { console.error(why); ws.terminate(); process.exit(1); };
+    const timer = setTimeout(() => bail("no answer within 5 s"), 5000);
+    ws.on("error", (e) => bail(`wss://127.0.0.1:${port}: ${e.message}`));
+    ws.on("open", () => {
+      if (ws.protocol !== "sip") bail(`subprotocol ${JSON.stringify(ws.protocol)}, not sip`);
+      ws.send(`OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WSS ctest.invalid;branch=z9hG4bK${id};rport\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:ctest@127.0.0.1>;tag=${id}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: ${id}\r\n` +
+        "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    });
+    ws.on("message", (data) => {
+      const msg = data.toString();
+      if (!msg.startsWith("SIP/2.0 200 OK\r\n") || !msg.includes(`\r\nCall-ID: ${id}\r\n`)) bail(`got:\n${msg}`);
+      clearTimeout(timer);
+      ws.close();
+    });' "$ROOT" "$1"
+}

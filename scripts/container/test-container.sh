@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:container: builds the image from the Dockerfile, runs it, and checks it as an
-# operator would — HEALTHCHECK (also with the admin port moved or off), SIP over the published UDP
-# and TCP ports, the admin port, SIGTERM, docker-compose.yml for real, and lints of the Dockerfiles
+# operator would — HEALTHCHECK (also with the admin port moved or off), SIP over the published UDP,
+# TCP, TLS and WSS ports, the admin port, SIGTERM, docker-compose.yml for real, and lints of the Dockerfiles
 # and compose file. Needs root and podman (scripts/container/README.md). Everything it starts is
 # removed on exit, the podman API service included; the last line is "N passed, N failed".
 #
@@ -79,7 +79,7 @@ compose() { # TIMEOUT_S ARGS...
 setup() {
   step "prerequisites, podman, base image"
   local p missing=()
-  for p in podman buildah mmdebstrap runc netavark aardvark-dns iptables sip-tester docker-compose shellcheck; do
+  for p in podman buildah mmdebstrap runc netavark aardvark-dns iptables sip-tester docker-compose shellcheck openssl; do
     [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" == installed ]] || missing+=("$p")
   done
   if ((${#missing[@]} > 0)); then
@@ -148,8 +148,8 @@ check_image_config() {
   check "runs as non-root 1000:1000" expect_eq User "$(field '{{.Config.User}}')" "1000:1000"
   check "entrypoint is node --initial-old-space-size=64 dist/main.js (exec form, signals reach node)" \
     expect_eq Entrypoint "$(field '{{json .Config.Entrypoint}}')" '["node","--initial-old-space-size=64","dist/main.js"]'
-  check "exposes 5060/udp 5060/tcp 8080/tcp" expect_eq ExposedPorts \
-    "$(field '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "5060/tcp 5060/udp 8080/tcp "
+  check "exposes 5060/udp 5060/tcp, 5061/tcp (TLS), 8088/tcp (WS), 8089/tcp (WSS), 8080/tcp" expect_eq ExposedPorts \
+    "$(field '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" "5060/tcp 5060/udp 5061/tcp 8080/tcp 8088/tcp 8089/tcp "
   check "stop signal is SIGTERM" expect_eq StopSignal "$(field '{{.Config.StopSignal}}')" SIGTERM
   check "HEALTHCHECK is node dist/healthcheck.js (the server's own config loader)" \
     expect_eq Healthcheck "$(field '{{json .Config.Healthcheck.Test}}')" '["CMD","node","dist/healthcheck.js"]'
@@ -191,14 +191,16 @@ $(container_logs "$c")"
 start_server() {
   step "the server container"
   MAIN="sip4xx-ctest-$RUN_ID-main"
-  if ! SIP_PORT="$(free_port "${CONTAINER_TEST_SIP_PORT:-}")" || ! ADMIN_PORT="$(free_port "${CONTAINER_TEST_ADMIN_PORT:-}")"; then
+  if ! SIP_PORT="$(free_port "${CONTAINER_TEST_SIP_PORT:-}")" || ! ADMIN_PORT="$(free_port "${CONTAINER_TEST_ADMIN_PORT:-}")" ||
+    ! TLS_PORT="$(free_port "${CONTAINER_TEST_TLS_PORT:-}")" || ! WSS_PORT="$(free_port "${CONTAINER_TEST_WSS_PORT:-}")"; then
     fail "free local ports"
     return 1
   fi
-  echo "  SIP on 127.0.0.1:$SIP_PORT (udp+tcp), admin on 127.0.0.1:$ADMIN_PORT"
+  echo "  SIP on 127.0.0.1:$SIP_PORT (udp+tcp), TLS on $TLS_PORT, WSS on $WSS_PORT, admin on 127.0.0.1:$ADMIN_PORT"
   T_STARTED=$SECONDS
   timeout 60 podman run -d --name "$MAIN" --label "$LABEL" \
     -p "127.0.0.1:$SIP_PORT:5060/udp" -p "127.0.0.1:$SIP_PORT:5060/tcp" -p "127.0.0.1:$ADMIN_PORT:8080/tcp" \
+    -p "127.0.0.1:$TLS_PORT:5061/tcp" -p "127.0.0.1:$WSS_PORT:8089/tcp" \
     -v "$ROOT/config/container.yaml:/etc/sip4xx/config.yaml:ro" -e SIP4XX_CONFIG=/etc/sip4xx/config.yaml \
     "$IMAGE" >"$WORK/run.log" 2>&1 || { fail "server container starts" "$(grep -v 'systemd connection' "$WORK/run.log")"; return 1; }
   pass "server container starts"
@@ -252,6 +254,8 @@ check_sip_and_admin() {
   check "INVITE sip:486@127.0.0.1 over TCP → 486, ACK (SIPp)" sipp invite-486-tcp
   # config/container.yaml sets this Server header: seeing it proves the mounted file was read.
   check "mounted /etc/sip4xx/config.yaml is in effect (Server: sip4xx (container))" grep -q '^Server: sip4xx (container)' "$WORK/options-udp.msg"
+  check "OPTIONS over TLS → 200 (openssl s_client, self-signed certificate generated at start)" tls_options "$TLS_PORT"
+  check "OPTIONS over WSS → 200 (ws package, subprotocol sip)" wss_options "$WSS_PORT"
   check "GET /healthz through the published admin port → 200" http_get_ok "http://127.0.0.1:$ADMIN_PORT/healthz"
   check "GET /metrics through the published admin port → 200 with metrics" \
     http_get_ok "http://127.0.0.1:$ADMIN_PORT/metrics" '^[a-z_:][a-z0-9_:]*(\{[^}]*\})? '

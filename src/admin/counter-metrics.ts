@@ -82,6 +82,16 @@ const SPECS: readonly CounterSpec[] = [
     read: (s) => s.tcp()?.refused,
   },
   {
+    name: 'sip4xx_tcp_connections_refused_per_address_total',
+    help: 'TCP connections closed at once because their address had limits.tcp.maxConnectionsPerAddress open',
+    read: (s) => s.tcp()?.refusedPerAddress,
+  },
+  {
+    name: 'sip4xx_tcp_slow_messages_closed_total',
+    help: 'TCP connections closed because a message was not complete within limits.tcp.messageTimeoutMs of its first byte',
+    read: (s) => s.tcp()?.slowClosed,
+  },
+  {
     name: 'sip4xx_tcp_framing_errors_total',
     help: 'TCP connections closed because their framing was lost (header block too long, bad Content-Length)',
     read: (s) => s.tcp()?.framingErrors,

@@ -96,7 +96,9 @@ export const configSchema = z
         tooLargeRetryAfter: seconds,
         maxHeaderBytes: positiveInt,
         maxUdpMessageBytes: z.number().int().min(512).max(65535),
-        tcp: z.object({ maxConnections: positiveInt, idleTimeoutMs: positiveInt }).strict(),
+        tcp: z
+          .object({ maxConnections: positiveInt, maxConnectionsPerAddress: positiveInt, idleTimeoutMs: positiveInt, messageTimeoutMs: positiveInt })
+          .strict(),
         /** Byte budgets of the tables that grow with traffic; over one, the oldest entry goes first. */
         memory: z.object({ transactionsBytes: positiveInt, dialogsBytes: positiveInt, bindingsBytes: positiveInt }).strict(),
       })

@@ -74,6 +74,11 @@ export class TcpFramer {
     return this.state === 'closed';
   }
 
+  /** Whether a message has begun and is not yet complete (its header block or body pending). */
+  get inMessage(): boolean {
+    return this.state === 'headers' || this.state === 'body';
+  }
+
   push(chunk: Buffer): FramerEvent[] {
     const events: FramerEvent[] = [];
     if (this.state === 'closed' || chunk.length === 0) return events;

@@ -44,7 +44,7 @@ export async function startTls(opts: TlsOptions): Promise<TlsTransport> {
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
   server.on('connection', (raw) => {
-    admit(raw, set, opts.limits().tcp.maxConnections, logger, 'tls');
+    admit(raw, set, opts.limits().tcp, logger, 'tls');
   });
   server.on('secureConnection', (socket) => {
     try {

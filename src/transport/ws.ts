@@ -83,7 +83,7 @@ export async function startWs(opts: WsOptions): Promise<WsTransport> {
   const server =
     opts.credentials === undefined ? http.createServer() : https.createServer({ ...opts.credentials, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   server.on('connection', (raw: net.Socket) => {
-    admit(raw, set, opts.limits().tcp.maxConnections, logger, transport);
+    admit(raw, set, opts.limits().tcp, logger, transport);
   });
   server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
     counters.handshakeErrors++;

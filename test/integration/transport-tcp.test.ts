@@ -34,7 +34,9 @@ interface Server {
  */
 interface Limits {
   maxConnections: number;
+  maxConnectionsPerAddress: number;
   idleTimeoutMs: number;
+  messageTimeoutMs: number;
   maxHeaderBytes: number;
   maxBodyBytes: number;
 }
@@ -45,7 +47,7 @@ function limitsOf(limits: Limits): TcpOptions['limits'] {
 }
 
 async function sipServer(host: string, overrides: Partial<Limits> = {}): Promise<Server> {
-  const limits: Limits = { maxConnections: 10, idleTimeoutMs: 10_000, maxHeaderBytes: 1024, maxBodyBytes: 1000, ...overrides };
+  const limits: Limits = { maxConnections: 10, maxConnectionsPerAddress: 10, idleTimeoutMs: 10_000, messageTimeoutMs: 10_000, maxHeaderBytes: 1024, maxBodyBytes: 1000, ...overrides };
   const { logger, lines } = memoryLogger();
   const received: Server['received'] = [];
   const waiters: (() => void)[] = [];
@@ -188,7 +190,7 @@ describe('TCP transport', () => {
     expect(server.transport.connectionCount()).toBe(1);
     await first.write(request());
     await first.reads(REPLY + REPLY);
-    expect(server.lines()).toContainEqual(expect.objectContaining({ msg: 'tcp connection refused: maxConnections reached' }));
+    expect(server.lines()).toContainEqual(expect.objectContaining({ msg: 'connection refused: maxConnections reached', transport: 'tcp' }));
   });
 
   it('closes a connection idle for idleTimeoutMs', async () => {
@@ -236,7 +238,7 @@ describe('TCP transport', () => {
       port: server.transport.address().port,
       logger: memoryLogger('silent').logger,
       handler: () => {},
-      limits: limitsOf({ maxConnections: 1, idleTimeoutMs: 1000, maxHeaderBytes: 1024, maxBodyBytes: 1024 }),
+      limits: limitsOf({ maxConnections: 1, maxConnectionsPerAddress: 1, idleTimeoutMs: 1000, messageTimeoutMs: 1000, maxHeaderBytes: 1024, maxBodyBytes: 1024 }),
     });
     await expect(second).rejects.toThrow(/cannot listen on TCP 127\.0\.0\.1:\d+: .*EADDRINUSE/);
   });

@@ -34,7 +34,7 @@ describe('admin endpoint', () => {
       coreStats: () => ({ requests: 9, responses: 8, dropped: 1, parseErrors: 1, retransmissions: 4, absorbedAcks: 5 }),
       evictions: () => ({ transactions: 11, dialogs: 12, nonces: 13, bindings: 0 }),
       udp: () => ({ received: 20, dropped: 2, sent: 18, sendErrors: 1, handlerErrors: 0 }),
-      tcp: () => ({ accepted: 6, refused: 3, framingErrors: 1 }),
+      tcp: () => ({ accepted: 6, refused: 3, refusedPerAddress: 2, slowClosed: 1, framingErrors: 1 }),
     });
     admin = await startAdmin({ host: '127.0.0.1', port: 0, registry: metrics.registry, state: () => 'ready', logger: pino({ level: 'silent' }) });
     metrics.observer.request('INVITE', 'udp');
