@@ -117,7 +117,7 @@ describe('environment variables', () => {
 
   it('SIP4XX_LIMITS__TCP merges over the section; the short alias comes after the long name', () => {
     const c = loadConfig({ env: { SIP4XX_PORT: '5099', SIP4XX_SERVER__PORT: '5098', SIP4XX_LIMITS__TCP: '{maxConnections: 5}' } });
-    expect([c.server.port, c.limits.tcp]).toEqual([5099, { maxConnections: 5, idleTimeoutMs: 120000 }]);
+    expect([c.server.port, c.limits.tcp]).toEqual([5099, { maxConnections: 5, maxConnectionsPerAddress: 64, idleTimeoutMs: 120000, messageTimeoutMs: 30000 }]);
   });
 
   it('refuses every misspelled SIP4XX_ variable at once, in one line naming each', () => {
