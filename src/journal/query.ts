@@ -73,7 +73,7 @@ export interface EntryJson {
 }
 
 function responseJson(r: JournalResponse): ResponseJson {
-  return { time: new Date(r.time).toISOString(), code: r.code, reason: r.reason, raw: r.raw.toString('latin1'), retransmission: r.retransmission };
+  return { time: new Date(r.time).toISOString(), code: r.code, reason: r.reason, raw: r.raw, retransmission: r.retransmission };
 }
 
 export function entryJson(e: JournalEntry): EntryJson {
@@ -88,7 +88,7 @@ export function entryJson(e: JournalEntry): EntryJson {
     fromUser: e.fromUser ?? null,
     toUser: e.toUser ?? null,
     cseq: e.cseq ?? null,
-    raw: e.raw.toString('latin1'),
+    raw: e.raw,
     rule: e.rule ?? null,
     responses: e.responses.map(responseJson),
     retransmission: e.retransmission,

@@ -54,14 +54,13 @@ describe('Journal bounds', () => {
     expect(j.bytes).toBe(per);
   });
 
-  it('keeps an own copy of the bytes, not a view of the buffer received', () => {
+  it('keeps a copy of the bytes, not a view of the buffer received', () => {
     const { j } = journal();
     const big = Buffer.from('INVITE sip:bob@x SIP/2.0\r\n\r\nTRAILING', 'latin1');
     const view = big.subarray(0, 28);
     const e = j.record(fields(), view);
     big.fill(0x41);
-    expect(e.raw.toString('latin1')).toBe('INVITE sip:bob@x SIP/2.0\r\n\r\n');
-    expect(e.raw.buffer.byteLength).toBe(28);
+    expect(e.raw).toBe('INVITE sip:bob@x SIP/2.0\r\n\r\n');
   });
 
   it('parses code and reason; an identical resend is a retransmission sharing the bytes', () => {
