@@ -4,6 +4,8 @@
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { startAdmin, type AdminServer } from './admin/admin-server.js';
+import { controlPlaneOf } from './admin/api/control.js';
+import type { ControlPlane } from './admin/api/router.js';
 import { createMetrics, sourcesOf } from './admin/metrics.js';
 import { CliError, helpText, parseCli } from './cli.js';
 import { ConfigError } from './config/errors.js';
@@ -87,9 +89,13 @@ async function main(): Promise<void> {
   // The admin endpoint comes up first so /healthz can say "starting" until the SIP sockets are bound.
   // It is optional: a test target that cannot bind it still serves SIP (README, "Operating it").
   let admin: AdminServer | undefined;
+  const live: { control?: ControlPlane } = {};
+  // The /api token: admin.token, else SIP4XX_ADMIN_TOKEN (README, "Control plane").
+  const envToken = process.env.SIP4XX_ADMIN_TOKEN ?? '';
+  const api = { host: config.admin.host, token: () => (live.control?.config() ?? config).admin.token || envToken, control: () => live.control };
   if (config.admin.port !== 0) {
     try {
-      admin = await startAdmin({ host: config.admin.host, port: config.admin.port, registry: metrics.registry, state: () => state, logger });
+      admin = await startAdmin({ host: config.admin.host, port: config.admin.port, registry: metrics.registry, state: () => state, logger, api });
     } catch (err) {
       const reason = describeStartError(err, 'admin', config.admin.port);
       logger.error({ host: config.admin.host, port: config.admin.port, reason }, 'admin endpoint unavailable; serving SIP without /healthz and /metrics');
@@ -104,6 +110,7 @@ async function main(): Promise<void> {
     fail(describeStartError(err, 'SIP', config.server.port));
   }
   metrics.bind(sourcesOf(server));
+  live.control = controlPlaneOf(server);
   state = 'ready';
 
   let stopping = false;

@@ -1,11 +1,14 @@
 /**
  * The admin HTTP endpoint, on its own port: GET /healthz answers 200 once the SIP sockets are
- * bound (503 before and while draining), GET /metrics the Prometheus text exposition.
+ * bound (503 before and while draining), GET /metrics the Prometheus text exposition, and /api
+ * the control plane (api/router.ts; README, "Control plane").
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { accessMode, describeAccess } from './api/access.js';
+import { handleApi, type ApiOptions } from './api/router.js';
 
 export interface AdminOptions {
   readonly host: string;
@@ -14,6 +17,8 @@ export interface AdminOptions {
   /** 'starting' | 'ready' | 'draining' — only 'ready' is healthy. */
   readonly state: () => string;
   readonly logger: Logger;
+  /** The /api control plane; absent: /api answers 404 like any unknown path. */
+  readonly api?: ApiOptions | undefined;
 }
 
 export interface AdminServer {
@@ -23,7 +28,16 @@ export interface AdminServer {
 
 export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const api = opts.api;
+    if (api !== undefined && (path === '/api' || path.startsWith('/api/'))) {
+      handleApi(req, res, new URL(req.url ?? '/', 'http://admin'), api).catch((err: unknown) => {
+        opts.logger.error({ err }, 'admin API request failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('internal error\n');
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -62,6 +76,12 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
   server.on('error', (err) => opts.logger.error({ err }, 'admin endpoint error'));
   const port = (server.address() as AddressInfo).port;
   opts.logger.info({ host: opts.host, port }, 'admin endpoint listening');
+  if (opts.api !== undefined) {
+    const mode = accessMode(opts.host, opts.api.token());
+    const line = describeAccess(mode, opts.host);
+    if (mode === 'refused') opts.logger.warn({ access: mode }, line);
+    else opts.logger.info({ access: mode }, line);
+  }
   return {
     port,
     close: () =>

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
 import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
-import { closeServices, createServices } from './services.js';
+import { closeServices, createServices, type Services } from './services.js';
 import { answerReporter } from './answered.js';
 import { tracedFlow } from './trace.js';
 import type { Journal } from '../journal/journal.js';
@@ -57,9 +57,6 @@ export interface CoreStats {
   parseErrors: number;
   retransmissions: number;
   absorbedAcks: number;
-  /** Timer G / 2xx retransmissions a UDP source had no credit for, and responses too large for UDP (docs/ARCHITECTURE.md, Reflection). */
-  retransmissionsSuppressed?: number;
-  responsesTooLarge?: number;
 }
 
 /** Entries each bounded table ended early to stay within its bound, since start (metrics). */
@@ -88,6 +85,8 @@ export interface TableBytes {
 export interface SipCore {
   handle(data: Buffer, flow: Flow): void;
   readonly stats: Readonly<CoreStats>;
+  /** The stateful services (core/services.ts): the admin API's stubs and registrar reset reach them here. */
+  readonly services: Services;
   /** Live server transactions and dialogs (bounded tables), and what each bounded table evicted. */
   readonly tables: { transactions(): number; dialogs(): number; pendingFinals(): number; evictions(): TableEvictions; auth(): AuthCounts; bytes(): TableBytes };
   /**
@@ -117,7 +116,7 @@ export function createCore(deps: CoreDeps): SipCore {
   // Every timer of transactions, dialogs and bindings waits here, on one Clock timer.
   const deadlines = new Deadlines(clock);
   const observer = deps.observer ?? NO_OBSERVER;
-  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0, retransmissionsSuppressed: 0, responsesTooLarge: 0 };
+  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0 };
   let pipelineFor: Readonly<Config> | undefined;
   let pipeline: readonly Rule[] = [];
 
@@ -181,7 +180,6 @@ export function createCore(deps: CoreDeps): SipCore {
       return;
     }
     stats.requests++;
-    tu.guard.received(flow, data.length); // a UDP source's credit (docs/ARCHITECTURE.md, Reflection)
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
       if (journal === undefined || !journal.enabled) {
@@ -236,6 +234,7 @@ export function createCore(deps: CoreDeps): SipCore {
       }
     },
     stats,
+    services,
     tables: {
       transactions: () => tu.transactions.size,
       dialogs: () => tu.dialogs.size,

@@ -1,0 +1,13 @@
+/** The control plane of a running server: its stubs, journal, configuration and registrar. */
+import type { Sip4xxServer } from '../../server.js';
+import type { ControlPlane } from './router.js';
+
+export function controlPlaneOf(server: Sip4xxServer): ControlPlane {
+  const services = server.core.services;
+  return {
+    stubs: services.stubs,
+    journal: server.journal,
+    config: () => server.config(),
+    resetRegistrations: () => services.registrar.close(),
+  };
+}
