@@ -57,6 +57,9 @@ export interface CoreStats {
   parseErrors: number;
   retransmissions: number;
   absorbedAcks: number;
+  /** Timer G / 2xx retransmissions a UDP source had no credit for, and responses too large for UDP (docs/ARCHITECTURE.md, Reflection). */
+  retransmissionsSuppressed?: number;
+  responsesTooLarge?: number;
 }
 
 /** Entries each bounded table ended early to stay within its bound, since start (metrics). */
@@ -116,7 +119,7 @@ export function createCore(deps: CoreDeps): SipCore {
   // Every timer of transactions, dialogs and bindings waits here, on one Clock timer.
   const deadlines = new Deadlines(clock);
   const observer = deps.observer ?? NO_OBSERVER;
-  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0 };
+  const stats: CoreStats = { requests: 0, responses: 0, dropped: 0, parseErrors: 0, retransmissions: 0, absorbedAcks: 0, retransmissionsSuppressed: 0, responsesTooLarge: 0 };
   let pipelineFor: Readonly<Config> | undefined;
   let pipeline: readonly Rule[] = [];
 
@@ -180,6 +183,7 @@ export function createCore(deps: CoreDeps): SipCore {
       return;
     }
     stats.requests++;
+    tu.guard.received(flow, data.length); // a UDP source's credit (docs/ARCHITECTURE.md, Reflection)
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
       if (journal === undefined || !journal.enabled) {
