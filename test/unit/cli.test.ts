@@ -93,7 +93,7 @@ describe('command line: keys that are not leaves of the defaults', () => {
   });
 
   it('merges a whole section over its defaults: --limits.tcp', () => {
-    expect(load(['--limits.tcp', '{maxConnections: 5}']).limits.tcp).toEqual({ maxConnections: 5, idleTimeoutMs: 120000 });
+    expect(load(['--limits.tcp', '{maxConnections: 5}']).limits.tcp).toEqual({ maxConnections: 5, maxConnectionsPerAddress: 64, idleTimeoutMs: 120000, messageTimeoutMs: 30000 });
   });
 
   it('replaces a list wholesale: --sip.supported', () => {
