@@ -54,12 +54,22 @@ const SPECS: readonly CounterSpec[] = [
   },
   {
     name: 'sip4xx_udp_dropped_total',
-    help: 'UDP datagrams dropped by the transport: oversize (over limits.maxUdpMessageBytes, unread) or handler_error',
+    help: 'UDP datagrams dropped by the transport: oversize (over limits.maxUdpMessageBytes, unread), handler_error, or response_too_large (over the largest UDP payload, never sent)',
     label: 'reason',
     read: (s) => {
       const u = s.udp();
-      return u === undefined ? undefined : [['oversize', u.dropped], ['handler_error', u.handlerErrors]];
+      return u === undefined ? undefined : [['oversize', u.dropped], ['handler_error', u.handlerErrors], ['response_too_large', u.tooLarge ?? 0]];
     },
+  },
+  {
+    name: 'sip4xx_retransmissions_suppressed_total',
+    help: 'Timer G and 2xx retransmissions not sent: the UDP source had not earned them (docs/ARCHITECTURE.md, Reflection; RFC 3261 §17.2.1)',
+    read: (s) => s.coreStats().retransmissionsSuppressed ?? 0,
+  },
+  {
+    name: 'sip4xx_responses_too_large_total',
+    help: 'Responses too large for one UDP datagram even with their Contact list shortened, answered 500 instead',
+    read: (s) => s.coreStats().responsesTooLarge ?? 0,
   },
   {
     name: 'sip4xx_udp_sent_total',

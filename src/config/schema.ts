@@ -99,6 +99,9 @@ export const configSchema = z
         tcp: z
           .object({ maxConnections: positiveInt, maxConnectionsPerAddress: positiveInt, idleTimeoutMs: positiveInt, messageTimeoutMs: positiveInt })
           .strict(),
+        /** Contacts of a 3xx/485 (§8.3, §21.4.23); over UDP a response over udpResponseBytes sheds Contacts. */
+        contactList: z.object({ maxCount: positiveInt, maxBytes: positiveInt }).strict(),
+        udpResponseBytes: z.number().int().min(512).max(65507),
         /** Byte budgets of the tables that grow with traffic; over one, the oldest entry goes first. */
         memory: z.object({ transactionsBytes: positiveInt, dialogsBytes: positiveInt, bindingsBytes: positiveInt }).strict(),
       })
@@ -178,6 +181,10 @@ export const configSchema = z
         dialogTtlMs: positiveInt,
       })
       .strict(),
+    /** Per-source byte credit for UDP retransmissions (src/net/source-credit.ts). */
+    reflection: z
+      .object({ ratio: z.number().min(0), burstBytes: z.number().int().min(0), maxCreditBytes: positiveInt, maxSources: positiveInt, maxBytes: positiveInt })
+      .strict(),
     calls: z.object({ ringMs: z.number().int().min(0), slowMs: z.number().int().min(0), reinviteMs: z.number().int().min(0) }).strict(),
     /** Echo of answered calls' RTP (src/media/): each call one even port of portMin–portMax. */
     media: z
@@ -244,4 +251,6 @@ export const RESTART_ONLY_KEYS: readonly string[] = [
   'limits.memory.transactionsBytes',
   'limits.memory.dialogsBytes',
   'transactions.dialogTtlMs',
+  'reflection.maxSources',
+  'reflection.maxBytes',
 ];

@@ -9,6 +9,7 @@ import { DialogTable, type DialogMediaSink } from '../dialog/dialog-table.js';
 import { sdpOfAck } from '../dialog/ack-sdp.js';
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import { buildResponse, responseDestination, type ResponseSpec } from '../sip/response.js';
+import { ReflectionGuard, type ReflectionCounters } from './reflection-guard.js';
 import type { Flow } from '../transport/flow.js';
 import type { Clock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
@@ -44,7 +45,7 @@ export interface TransactionUserDeps {
   readonly rules: (config: Readonly<Config>) => readonly Rule[];
   readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>, merged: boolean) => RuleContext;
   readonly toTag: (basis: ResponseBasis) => string;
-  readonly counters: { responses: number; retransmissions: number; absorbedAcks: number };
+  readonly counters: { responses: number; retransmissions: number; absorbedAcks: number } & ReflectionCounters;
   readonly report: ReportAnswer;
   /** Media sessions of dialogs, started by 2xx SDPs and stopped when dialogs end. */
   readonly media?: DialogMediaSink;
@@ -53,12 +54,14 @@ export interface TransactionUserDeps {
 export class TransactionUser {
   readonly transactions: TransactionStore<Tx>;
   readonly dialogs: DialogTable;
+  readonly guard: ReflectionGuard; // docs/ARCHITECTURE.md, Reflection
   private readonly deadlines: Deadlines;
   private draining = false;
 
   constructor(private readonly deps: TransactionUserDeps) {
     const t = deps.config().transactions;
     this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
+    this.guard = new ReflectionGuard(deps.config, deps.logger, deps.clock, deps.counters);
     this.transactions = new MapTransactionStore<Tx>(t.maxTransactions, deps.config().limits.memory.transactionsBytes);
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, maxBytes: deps.config().limits.memory.dialogsBytes, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
@@ -70,14 +73,14 @@ export class TransactionUser {
   private env(config: Readonly<Config>): TransactionEnv {
     if (this.envFor !== config || this.envValue === undefined) {
       const t = config.transactions;
-      this.envValue = { timers: { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms }, deadlines: this.deadlines, onTerminated: this.ended };
+      this.envValue = { timers: { t1: t.t1Ms, t2: t.t2Ms, t4: t.t4Ms }, deadlines: this.deadlines, onTerminated: this.ended, credit: this.guard.credit };
       this.envFor = config;
     }
     return this.envValue;
   }
 
   handle(req: SipRequest, basis: ResponseBasis, flow: Flow, config: Readonly<Config>): void {
-    if (req.method === 'ACK') return this.ack(req, flow);
+    if (req.method === 'ACK') return this.ack(req, basis, flow);
     const key = transactionKey(req);
     const existing = this.transactions.get(key);
     if (existing !== undefined) {
@@ -136,12 +139,12 @@ export class TransactionUser {
   private respond(tx: Tx, spec: ResponseSpec): boolean {
     const { basis, flow, toTag } = tx.context;
     const config = this.deps.config();
-    const bytes = buildResponse(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote });
-    const sent = tx.respond(bytes, spec.status);
+    const { bytes, status } = this.guard.build(basis, spec, { toTag, server: config.server.serverHeader, remote: flow.remote }, flow);
+    const sent = tx.respond(bytes, status);
     // What it keeps: this response for retransmission; the request only until the final one.
-    if (sent) this.transactions.charge(tx, bytes.length, spec.status >= 200 ? 0 : requestBytes(tx.context.req));
+    if (sent) this.transactions.charge(tx, bytes.length, status >= 200 ? 0 : requestBytes(tx.context.req));
     if (sent) this.deps.counters.responses++;
-    if (sent && spec.status >= 200 && tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
+    if (sent && status >= 200 && tx.kind === 'invite') this.dialogs.inviteEnded(tx.key); // §14.2
     return sent;
   }
 
@@ -253,17 +256,19 @@ export class TransactionUser {
    * and is absorbed there; an ACK for a 2xx is a new transaction that belongs to the dialog
    * (§13.3.1.4, §17.1.1.3) and ends the 2xx retransmissions.
    */
-  private ack(req: SipRequest, flow: Flow): void {
+  private ack(req: SipRequest, basis: ResponseBasis, flow: Flow): void {
     const key = transactionKey(req);
     const tx = this.transactions.get(key);
     this.deps.counters.absorbedAcks++;
     if (tx !== undefined && tx.kind === 'invite') {
+      // The ACK of a non-2xx copies our To tag (§17.1.1.3): its source received our response.
+      if (req.to.tag !== undefined && req.to.tag === this.deps.toTag(basis)) this.guard.prove(flow);
       // Completed → Confirmed; Confirmed (§17.2.1): "absorb any additional ACK messages".
       tx.onAck();
       if (tx.state === 'confirmed') this.transactions.charge(tx, 0, 0); // §17.2.1: nothing more to resend
       return;
     }
-    if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return;
+    if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return this.guard.prove(flow);
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug({ callId: bounded(req.callId), src: `${flow.remote.address}:${flow.remote.port}` }, 'ACK matched nothing; dropped');
     }

@@ -129,3 +129,98 @@ export function responseDestination(basis: ResponseBasis, remote: Endpoint): { a
   if (via === undefined || via.rport !== undefined || via.port === 0) return { address: remote.address, port: remote.port };
   return { address: remote.address, port: via.port ?? 5060 };
 }
+
+/** Whether a response's Contact values are a list of alternatives: 3xx (§8.3, §21.3) or 485 (§21.4.23). */
+export function listsContacts(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 485;
+}
+
+/** The bytes a header line takes on the wire: `Name: value` and its CRLF. */
+function lineBytes(name: string, value: string): number {
+  return name.length + 4 + wire(value).length;
+}
+
+/**
+ * The header pairs with the Contact values past the first `maxCount`, or past `maxBytes` of Contact
+ * lines, left out; the first Contact is always kept, since a 3xx "MUST" carry one (§8.3). Other
+ * header fields keep their order.
+ */
+export function capContacts(headers: readonly HeaderPair[], maxCount: number, maxBytes: number): readonly HeaderPair[] {
+  let count = 0;
+  let bytes = 0;
+  let dropped = false;
+  const out: HeaderPair[] = [];
+  for (const h of headers) {
+    if (h[0].toLowerCase() !== 'contact') {
+      out.push(h);
+      continue;
+    }
+    const size = lineBytes(h[0], h[1]);
+    if (count > 0 && (count >= maxCount || bytes + size > maxBytes)) {
+      dropped = true;
+      continue;
+    }
+    count++;
+    bytes += size;
+    out.push(h);
+  }
+  return dropped ? out : headers;
+}
+
+/**
+ * The header pairs with trailing Contact values left out until a response of `size` bytes fits in
+ * `limit` — at least one Contact is kept. Over UDP a response cannot move the client to TCP
+ * (§18.2.2 sends it where the request came from, over the same transport; §18.1.1's switch to a
+ * congestion-controlled transport is the client's, for requests), so a list of alternatives
+ * that would not fit is shortened rather than lost.
+ */
+export function shedContacts(headers: readonly HeaderPair[], size: number, limit: number): readonly HeaderPair[] {
+  let excess = size - limit;
+  if (excess <= 0) return headers;
+  const contacts = headers.filter((h) => h[0].toLowerCase() === 'contact');
+  const drop = new Set<HeaderPair>();
+  for (let i = contacts.length - 1; i > 0 && excess > 0; i--) {
+    const h = contacts[i] as HeaderPair;
+    drop.add(h);
+    excess -= lineBytes(h[0], h[1]);
+  }
+  return drop.size === 0 ? headers : headers.filter((h) => !drop.has(h));
+}
+
+/** UDP's largest payload (RFC 8085 §3.2): 65,535 less the IPv4 and UDP headers, or the UDP header. */
+export function udpPayloadMax(remote: Endpoint): number {
+  return remote.family === 'IPv6' ? 65527 : 65507;
+}
+
+export interface ResponseLimits {
+  readonly contactList: { readonly maxCount: number; readonly maxBytes: number };
+  readonly udpResponseBytes: number;
+}
+
+/**
+ * A response's bytes within the configured bounds: a 3xx/485 lists at most contactList Contacts,
+ * and over UDP sheds trailing Contacts past udpResponseBytes. A response that still exceeds the
+ * largest datagram could never arrive: it becomes a 500 (§21.5.1, "an unexpected condition that
+ * prevented it from fulfilling the request") with only the header fields §8.2.6 requires, and
+ * `tooLarge` says so; were even that too large, the transport drops and counts it (udp.ts).
+ */
+export function buildFittingResponse(
+  basis: ResponseBasis,
+  spec: ResponseSpec,
+  ctx: ResponseContext,
+  udp: boolean,
+  limits: ResponseLimits,
+): { bytes: Buffer; status: number; tooLarge: boolean } {
+  let s = spec;
+  if (listsContacts(s.status) && s.headers !== undefined) {
+    s = { ...s, headers: capContacts(s.headers, limits.contactList.maxCount, limits.contactList.maxBytes) };
+  }
+  let bytes = buildResponse(basis, s, ctx);
+  if (!udp) return { bytes, status: s.status, tooLarge: false };
+  if (bytes.length > limits.udpResponseBytes && listsContacts(s.status) && s.headers !== undefined) {
+    const headers = shedContacts(s.headers, bytes.length, limits.udpResponseBytes);
+    if (headers !== s.headers) bytes = buildResponse(basis, { ...s, headers }, ctx);
+  }
+  if (bytes.length <= udpPayloadMax(ctx.remote)) return { bytes, status: s.status, tooLarge: false };
+  return { bytes: buildResponse(basis, { status: 500, reason: 'Response Too Large For UDP' }, ctx), status: 500, tooLarge: true };
+}

@@ -22,6 +22,16 @@ export interface TransactionEnv {
   readonly deadlines: Deadlines;
   /** Called once per transaction, when it reaches Terminated (for any reason). */
   readonly onTerminated: (key: string, why: string) => void;
+  /** Bounds what goes to an unproven UDP source (src/net/source-credit.ts); none: no bound. */
+  readonly credit?: ResendCredit;
+}
+
+/** The per-address byte credit, as the transactions see it (docs/ARCHITECTURE.md, Reflection). */
+export interface ResendCredit {
+  /** A response the transaction user owes went to `address`. */
+  sent(address: string, bytes: number): void;
+  /** May a timer-driven retransmission of `bytes` go to `address`? */
+  mayResend(address: string, bytes: number): boolean;
 }
 
 /**
@@ -125,11 +135,31 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
     this.lastStatus = status;
-    if (this.to !== undefined) this.send(bytes, this.to);
+    if (this.to !== undefined) this.sendCharged(bytes, this.to);
   }
 
+  /** The last response again, for a retransmitted request (§17.2.1, §17.2.2): owed, never gated. */
   protected resend(): void {
-    if (this.lastResponse !== undefined && this.to !== undefined) this.send(this.lastResponse, this.to);
+    if (this.lastResponse !== undefined && this.to !== undefined) this.sendCharged(this.lastResponse, this.to);
+  }
+
+  private sendCharged(bytes: Buffer, to: Destination): void {
+    if (!this.reliable) this.env.credit?.sent(to.address, bytes.length);
+    this.send(bytes, to);
+  }
+
+  /**
+   * Timer G or the 2xx timer fired. §17.2.1 makes the retransmission a SHOULD, for a client whose
+   * copy was lost: it goes only while the destination's credit covers it, so a spoofed source is
+   * not sent eleven copies of a response it never asked for (docs/ARCHITECTURE.md, Reflection).
+   * The timer keeps running: credit earned meanwhile (a retransmitted request) lets the next go.
+   */
+  private resendOnTimer(): void {
+    const bytes = this.lastResponse;
+    const to = this.to;
+    if (bytes === undefined || to === undefined) return;
+    const credit = this.env.credit;
+    if (this.reliable || credit === undefined || credit.mayResend(to.address, bytes.length)) this.send(bytes, to);
   }
 
   /**
@@ -199,7 +229,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
       return;
     }
     if (this.retransmitAt >= 0 && this.retransmitAt <= now) {
-      this.resend();
+      this.resendOnTimer();
       this.interval = Math.min(2 * this.interval, this.env.timers.t2);
       this.retransmitAt = now + this.interval;
     }

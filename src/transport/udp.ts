@@ -27,6 +27,8 @@ export interface UdpCounters {
   sent: number;
   sendErrors: number;
   handlerErrors: number;
+  /** Datagrams over the largest UDP payload (65,507 B to IPv4, 65,527 B to IPv6), never sent. */
+  tooLarge?: number;
 }
 
 export interface UdpTransport {
@@ -73,7 +75,8 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   };
   // On '::' accept IPv4 too (dual stack), so one listener serves both families.
   const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup });
-  const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0 };
+  const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0, tooLarge: 0 };
+  let tooLargeLoggedAt = -Infinity;
   let local: Endpoint;
 
   const onSent = (err: Error | null): void => {
@@ -86,6 +89,17 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   const send = (data: Buffer, to: { address: string; port: number }): void => {
     // A udp6 socket cannot address an IPv4 destination directly: use its IPv4-mapped form.
     const address = ipv6 && net.isIPv4(to.address) ? IPV4_MAPPED_PREFIX + to.address : to.address;
+    // The kernel refuses these (EMSGSIZE) with no word to the core; count and say so, at most
+    // once per 10 s (the core answers 500 instead of such a response: docs/ARCHITECTURE.md, Reflection).
+    if (data.length > (net.isIPv4(to.address) ? 65507 : 65527)) {
+      counters.tooLarge = (counters.tooLarge ?? 0) + 1;
+      const now = Date.now();
+      if (now - tooLargeLoggedAt >= 10_000) {
+        tooLargeLoggedAt = now;
+        logger.warn({ bytes: data.length, to: `${to.address}:${to.port}` }, 'udp datagram too large to send; dropped');
+      }
+      return;
+    }
     try {
       // No per-datagram callback: it costs an allocation and a callback per response at 20k/s,
       // and a failed send is reported on the socket's 'error' event, which is logged below.
