@@ -75,6 +75,17 @@ const RETRANSMISSION_LOOKBACK = 256;
 
 export type JournalListener = (entry: JournalEntry, kind: 'request' | 'update') => void;
 
+/**
+ * `value` as a piece of `raw` when it is one: the parsed fields are slices of the parser's own
+ * header text, which would otherwise stay alive beside the copy (V8 slices strings of 13 or more
+ * characters instead of copying them). Equal text either way.
+ */
+function within(raw: string, value: string | undefined): string | undefined {
+  if (value === undefined || value.length < 13) return value;
+  const at = raw.indexOf(value);
+  return at === -1 ? value : raw.slice(at, at + value.length);
+}
+
 /** Status code and reason phrase of a response's status line (§7.1: SIP/2.0 SP code SP reason). */
 function statusOf(raw: string): { code: number; reason: string } {
   // "SIP/2.0 " is 8 characters; the code is the next 3 digits.
@@ -127,12 +138,12 @@ export class Journal {
       address: fields.address,
       port: fields.port,
       method: fields.method,
-      ruri: fields.ruri,
-      ruriUser: fields.ruriUser,
-      callId: fields.callId,
-      fromUser: fields.fromUser,
-      toUser: fields.toUser,
-      cseq: fields.cseq,
+      ruri: within(raw, fields.ruri),
+      ruriUser: within(raw, fields.ruriUser),
+      callId: within(raw, fields.callId),
+      fromUser: within(raw, fields.fromUser),
+      toUser: within(raw, fields.toUser),
+      cseq: within(raw, fields.cseq),
       id: this.nextId++,
       time: this.now(),
       raw,
@@ -143,7 +154,7 @@ export class Journal {
       retransmissions: 0,
       absorbed: false,
       responsesDropped: 0,
-      // The copy, plus the request text its parsed fields are cut from (at most as long).
+      // The copy, plus any field that is not a piece of it (at most the request's length again).
       bytes: 2 * raw.length + ENTRY_OVERHEAD_BYTES,
       gone: false,
     };
