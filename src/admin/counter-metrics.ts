@@ -38,6 +38,11 @@ const SPECS: readonly CounterSpec[] = [
     read: (s) => Object.entries(s.evictions()),
   },
   {
+    name: 'sip4xx_journal_evictions_total',
+    help: 'Request journal entries dropped, oldest first, to stay within journal.maxEntries and journal.maxBytes',
+    read: (s) => s.journal?.().evictions,
+  },
+  {
     name: 'sip4xx_auth_failures_total',
     help: 'Digest credentials refused with 403: wrong user or wrong password (RFC 3261 §22)',
     read: (s) => s.auth?.().failures,

@@ -23,6 +23,8 @@ export interface MetricSources {
   tableBytes?(): TableBytes;
   /** Failed digest credentials and requests backed off for them; absent in older callers. */
   auth?(): AuthCounts;
+  /** The request journal (src/journal/): what it evicted. */
+  journal?(): { readonly evictions: number };
   /** Undefined when that transport is off (server.udp / server.tcp false). */
   udp(): Readonly<UdpCounters> | undefined;
   tcp(): Readonly<TcpCounters> | undefined;
@@ -48,6 +50,7 @@ export function sourcesOf(server: Sip4xxServer): MetricSources {
     evictions: () => server.core.tables.evictions(),
     tableBytes: () => server.core.tables.bytes(),
     auth: () => server.core.tables.auth(),
+    journal: () => server.journal,
     udp: () => server.udp?.counters,
     tcp: () => server.tcp?.counters,
     tls: () => server.secure.tls,

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAdmin, type AdminServer } from '../../src/admin/admin-server.js';
 import { controlPlaneOf } from '../../src/admin/api/control.js';
-import { createMetrics } from '../../src/admin/metrics.js';
+import { createMetrics, sourcesOf } from '../../src/admin/metrics.js';
 import type { EntryJson } from '../../src/journal/query.js';
 import { buildRequest, defaultVia, startTestServer, uniqueCallId, type ConfigOverrides, type TestServer } from '../helpers/index.js';
 
@@ -25,10 +25,12 @@ interface Setup {
 async function setup(config: ConfigOverrides = {}): Promise<Setup> {
   const srv = await startTestServer({ config });
   stops.push(() => srv.close());
+  const metrics = createMetrics();
+  metrics.bind(sourcesOf(srv.server));
   const admin: AdminServer = await startAdmin({
     host: '127.0.0.1',
     port: 0,
-    registry: createMetrics().registry,
+    registry: metrics.registry,
     state: () => 'ready',
     logger: srv.log.logger,
     api: { host: '127.0.0.1', token: () => '', control: () => controlPlaneOf(srv.server) },
@@ -154,6 +156,18 @@ describe('journal API over real sockets', () => {
       clearTimeout(timer);
       ac.abort();
     }
+  });
+
+  it('keeps journal.maxEntries, the oldest dropped and counted in sip4xx_journal_evictions_total', async () => {
+    const { srv, base, requests } = await setup({ journal: { maxEntries: 2 } });
+    const client = await srv.udpClient();
+    const callIds = [uniqueCallId(), uniqueCallId(), uniqueCallId()];
+    for (const callId of callIds) {
+      await client.request(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1', callId, from: FROM, via: defaultVia('UDP', `127.0.0.1:${client.port}`) }));
+    }
+    expect((await requests()).map((e) => e.callId)).toEqual(callIds.slice(1));
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    expect(text.split('\n')).toContain('sip4xx_journal_evictions_total 1');
   });
 
   it('records nothing with journal.enabled false', async () => {
