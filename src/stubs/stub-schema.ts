@@ -112,6 +112,13 @@ export function stepsOf(stub: StubInput): readonly StubStep[] {
   return Array.isArray(r) ? r : [r];
 }
 
+/** Whether the issues say the value is not of the branch's type at all (not merely wrong inside). */
+function rootMismatch(issues: readonly z.core.$ZodIssue[]): boolean {
+  return issues.some(
+    (i) => i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.every(rootMismatch))),
+  );
+}
+
 /** Every problem of an invalid stub, `path: message`; of a union, the branch that came closest. */
 export function stubProblems(error: z.ZodError): string[] {
   const out: string[] = [];
@@ -119,7 +126,10 @@ export function stubProblems(error: z.ZodError): string[] {
     for (const issue of issues) {
       const path = [...prefix, ...issue.path];
       if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-        const closest = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+        // A branch of another type altogether (an object where a list was given) is the wrong
+        // one; of the rest, the one with the fewest problems.
+        const rank = (b: readonly z.core.$ZodIssue[]) => (rootMismatch(b) ? 1000 : 0) + b.length;
+        const closest = issue.errors.reduce((a, b) => (rank(b) < rank(a) ? b : a));
         if (closest.length > 0) {
           walk(closest, path);
           continue;
