@@ -193,7 +193,7 @@ export function createCore(deps: CoreDeps): SipCore {
       // Responses leave through the entry's flow; a retransmission is one the TU absorbed (§17.2).
       const entry = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
       const retransmissions = stats.retransmissions;
-      tu.handle(outcome.request, outcome.basis, new JournaledFlow(flow, journal, entry), config);
+      tu.handle(outcome.request, outcome.basis, new JournaledFlow(flow, journal, entry.id), config);
       if (stats.retransmissions !== retransmissions) journal.markRetransmission(entry);
       else if (entry.method === 'ACK') entry.absorbed = true;
       journal.publish(entry);
@@ -205,7 +205,7 @@ export function createCore(deps: CoreDeps): SipCore {
     const { basis, status, reason } = outcome;
     observer.parseError(status);
     const entry = journal?.enabled === true ? journal.record(refusedFields(basis, data, flow), data) : undefined;
-    refuse(basis, status, reason, data, entry === undefined || journal === undefined ? flow : new JournaledFlow(flow, journal, entry), stream, config);
+    refuse(basis, status, reason, data, entry === undefined || journal === undefined ? flow : new JournaledFlow(flow, journal, entry.id), stream, config);
     if (entry !== undefined) journal?.publish(entry);
   }
 

@@ -18,10 +18,14 @@ export class JournaledFlow implements Flow {
   readonly local: Flow['local'];
   readonly send: Flow['send'];
 
+  /**
+   * Holds the entry's id, not the entry: a transaction keeps its send for seconds after its final
+   * response (Timer I, J), and an entry the journal has dropped must not stay alive through it.
+   */
   constructor(
     private readonly flow: Flow,
-    journal: Journal,
-    readonly entry: JournalEntry,
+    readonly journal: Journal,
+    readonly entryId: number,
   ) {
     this.transport = flow.transport;
     this.remote = flow.remote;
@@ -30,7 +34,8 @@ export class JournaledFlow implements Flow {
     // Called detached from the flow (Flow.send): the closure, not `this`, holds what it needs.
     this.send = (out, to) => {
       send(out, to);
-      journal.response(entry, out);
+      const entry = journal.get(entryId);
+      if (entry !== undefined) journal.response(entry, out);
     };
   }
 
@@ -39,9 +44,9 @@ export class JournaledFlow implements Flow {
   }
 }
 
-/** The journal entry a (wrapped) flow answers, if any. */
+/** The journal entry a (wrapped) flow answers, while the journal still holds it. */
 export function entryOf(flow: Flow): JournalEntry | undefined {
-  return flow instanceof JournaledFlow ? flow.entry : undefined;
+  return flow instanceof JournaledFlow ? flow.journal.get(flow.entryId) : undefined;
 }
 
 /** The essentials of a parsed request. */

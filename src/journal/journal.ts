@@ -130,6 +130,14 @@ export class Journal {
     return this.entries.slice(this.start) as JournalEntry[];
   }
 
+  /** The entry with this id, while the journal holds it (ids are consecutive from `start` on). */
+  get(id: number): JournalEntry | undefined {
+    const first = this.entries[this.start];
+    if (first === undefined) return undefined;
+    const e = this.entries[this.start + (id - first.id)];
+    return e !== undefined && e.id === id ? e : undefined;
+  }
+
   /** Record a request received; `data` is copied. */
   record(fields: RequestFields, data: Buffer): JournalEntry {
     const raw = data.toString('latin1');

@@ -76,3 +76,21 @@ describe('the core records into the journal', () => {
     expect(journal.size).toBe(0);
   });
 });
+
+describe('a transaction outliving its entry', () => {
+  it('records nothing on an entry the journal dropped, and does not hold it', () => {
+    const clock = new FakeClock();
+    const config = testConfig({ journal: { enabled: true, maxEntries: 1, maxBytes: 1 << 20 } });
+    const journal = new Journal(() => config.journal, () => clock.now());
+    const core = createCore({ config: () => config, logger: memoryLogger('info').logger, identities: () => new Set(['127.0.0.1']), clock, tagSalt: 7, journal });
+    cores.push(core);
+    const flow = fakeFlow();
+    core.handle(buildRequest({ method: 'INVITE', uri: 'sip:486@127.0.0.1', callId: 'gone-1' }), flow);
+    core.handle(buildRequest({ method: 'OPTIONS', uri: 'sip:nobody@127.0.0.1', callId: 'kept-1' }), flow);
+    clock.tick(500); // Timer G resends the INVITE's 486 (§17.2.1) through the wrapped send
+    expect(flow.sent.length).toBe(3);
+    expect(journal.list().map((e) => [e.callId, e.responses.length])).toEqual([['kept-1', 1]]);
+    expect(journal.get(1)).toBeUndefined();
+    expect(journal.evictions).toBe(1);
+  });
+});
