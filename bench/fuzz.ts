@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { parseCli } from './args.js';
 import { cleanUp, spawnServer, type Child } from './children.js';
+import { freePort } from './net-probe.js';
 import { fuzzed, probe, prng } from './fuzz-gen.js';
 
 const MAX_RUN_MS = 15 * 60_000;
@@ -24,6 +25,7 @@ const TCP_PROBE_EVERY = 5_000;
 const TCP_CONNECTIONS = 16;
 const BATCH = 250;
 const DRAIN_MAX_MS = 120_000;
+const WARM_UP = 20_000;
 
 function opt(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,6 +40,22 @@ function rssMiB(pid: number | undefined): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The /metrics series that say whether the tables drained and what the heap holds. */
+async function tableMetrics(adminPort: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    for (const line of text.split('\n')) {
+      const m = /^(sip4xx_(?:transactions|dialogs|tcp_connections|table_bytes\{[^}]*\}|journal_[a-z_]+|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes)) ([0-9.e+]+)$/.exec(line);
+      if (m?.[1] !== undefined) out[m[1]] = Number(m[2]);
+    }
+  } catch (err) {
+    out['error'] = 1;
+    process.stderr.write(`fuzz: /metrics: ${String(err)}\n`);
+  }
+  return out;
+}
 
 /** Sends an OPTIONS probe over UDP until answered: 3 tries, 1 s each. */
 async function udpProbe(sock: dgram.Socket, child: Child, n: number): Promise<boolean> {
@@ -182,6 +200,9 @@ async function main(): Promise<number> {
   const seed = opt('seed', 4242);
   const args = parseCli([]);
   if (args === undefined) return 2;
+  // The admin endpoint on a free port, to read the tables' gauges after the drain.
+  const adminPort = await freePort('127.0.0.1');
+  args.serverArgs = ['--admin-port', String(adminPort)];
   const stopper = setTimeout(() => {
     process.stderr.write(`fuzz: over ${MAX_RUN_MS / 60_000} minutes, stopping\n`);
     void cleanUp().then(() => process.exit(3));
@@ -194,13 +215,23 @@ async function main(): Promise<number> {
   const udpProbes = { sent: 0, missed: 0 };
   const tcpProbes = { sent: 0, missed: 0 };
   const stats = { reconnects: 0 };
-  // Warm up on valid traffic so the baseline RSS is that of a server that has served.
+  // Warm up on valid traffic so the baseline is a server that has served: 20,000 OPTIONS fill the
+  // request journal (10,000 entries by default), which by design stays full rather than draining.
   const warm = dgram.createSocket('udp4');
+  warm.on('message', () => {});
   await new Promise<void>((r) => warm.bind(0, '127.0.0.1', () => r()));
-  for (let i = 0; i < 200; i++) await udpProbe(warm, child, 9_000_000 + i);
+  for (let i = 0; i < WARM_UP; i += BATCH) {
+    await new Promise<void>((resolve) => {
+      for (let k = 0; k < BATCH; k++) warm.send(probe('UDP', warm.address().port, 9_000_000 + i + k), child.port, child.host, k === BATCH - 1 ? () => resolve() : undefined);
+    });
+    await sleep(5);
+  }
   warm.close();
+  // The baseline is taken once the warm-up's transactions have ended (Timer J, 64·T1), bounded.
+  for (let i = 0; i < 60 && ((await tableMetrics(adminPort))['sip4xx_transactions'] ?? 1) > 0; i++) await sleep(1000);
   const hold = await holdPhase(child, opt('hold', 1100));
   const rssStart = rssMiB(child.workPid);
+  const tablesAtStart = await tableMetrics(adminPort);
   const t0 = Date.now();
   await udpPhase(child, datagrams, rand, udpProbes);
   const udpSeconds = (Date.now() - t0) / 1000;
@@ -210,9 +241,11 @@ async function main(): Promise<number> {
   const rssPeak = rssMiB(child.workPid);
   const drainStart = Date.now();
   let rssEnd = rssMiB(child.workPid);
-  while (!exited && rssEnd > rssStart * 1.2 && Date.now() - drainStart < DRAIN_MAX_MS) {
+  let tables = await tableMetrics(adminPort);
+  while (!exited && (rssEnd > rssStart * 1.2 || (tables['sip4xx_transactions'] ?? 0) > 0) && Date.now() - drainStart < DRAIN_MAX_MS) {
     await sleep(2000);
     rssEnd = rssMiB(child.workPid);
+    tables = await tableMetrics(adminPort);
   }
   const drainSeconds = (Date.now() - drainStart) / 1000;
   const result = {
@@ -230,6 +263,8 @@ async function main(): Promise<number> {
     rssAfterFuzzMiB: Math.round(rssPeak),
     rssEndMiB: Math.round(rssEnd),
     drainSeconds,
+    tablesAtStart,
+    tablesAfterDrain: tables,
   };
   const ok = !exited && hold.otherAnswered && udpProbes.missed === 0 && tcpProbes.missed === 0 && rssEnd <= rssStart * 1.2;
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nfuzz: ${ok ? 'PASS' : 'FAIL'}\n`);
