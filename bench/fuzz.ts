@@ -216,7 +216,7 @@ async function main(): Promise<number> {
   const tcpProbes = { sent: 0, missed: 0 };
   const stats = { reconnects: 0 };
   // Warm up on valid traffic so the baseline is a server that has served: 20,000 OPTIONS fill the
-  // request journal (10,000 entries by default), which by design stays full rather than draining.
+  // request journal (journal.maxEntries), which by design stays full rather than draining.
   const warm = dgram.createSocket('udp4');
   warm.on('message', () => {});
   await new Promise<void>((r) => warm.bind(0, '127.0.0.1', () => r()));
