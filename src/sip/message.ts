@@ -85,6 +85,11 @@ export interface SipRequest {
   readonly contentType: string | undefined;
   readonly contentLength: number | undefined;
   readonly body: Buffer;
+  /**
+   * Bytes the request keeps alive while it is held: its header text (every parsed value is a slice
+   * of it) and its body. Known without listing the header fields.
+   */
+  readonly retainedBytes: number;
 }
 
 /**

@@ -234,6 +234,10 @@ class ParsedRequest implements SipRequest {
   get headers(): readonly SipHeader[] {
     return (this.#headers ??= listHeaderFields(this.#head, this.#headersStart, this.#headEnd));
   }
+
+  get retainedBytes(): number {
+    return this.#head.length + this.#bodyEnd - this.#bodyStart;
+  }
 }
 
 /** The start line begins with "SIP/" (any case): a Status-Line, so a response (§7.2). */
