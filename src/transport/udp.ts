@@ -7,6 +7,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint, Flow, MessageHandler } from './flow.js';
+import { limiterOf } from '../util/log-limit.js';
 
 export interface UdpOptions {
   readonly host: string;
@@ -79,11 +80,14 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   let tooLargeLoggedAt = -Infinity;
   let local: Endpoint;
 
+  // A failed send concerns one packet and follows the traffic: code and message only (no stack),
+  // rate-limited per kind (util/log-limit.ts).
+  const sendFailed = (err: Error, msg: string): void => {
+    counters.sendErrors++;
+    limiterOf(logger).log('warn', { code: (err as NodeJS.ErrnoException).code, reason: err.message.slice(0, 256) }, msg);
+  };
   const onSent = (err: Error | null): void => {
-    if (err) {
-      counters.sendErrors++;
-      logger.warn({ err }, 'udp send failed');
-    }
+    if (err) sendFailed(err, 'udp send failed');
   };
 
   const send = (data: Buffer, to: { address: string; port: number }): void => {
@@ -142,11 +146,8 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
       bound = true;
       socket.off('error', onBindError);
       // After bind, errors (ICMP unreachable, ENOBUFS…) concern one packet: log, never throw.
-      socket.on('error', (err) => {
-        // Sends carry no callback, so an asynchronous send failure surfaces here.
-        counters.sendErrors++;
-        logger.warn({ err }, 'udp socket error');
-      });
+      // Sends carry no callback, so an asynchronous send failure surfaces here.
+      socket.on('error', (err) => sendFailed(err, 'udp socket error'));
       setBufferSizes(socket, logger);
       const a = socket.address();
       local = toEndpoint(a.address, a.port);

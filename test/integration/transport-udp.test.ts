@@ -132,6 +132,19 @@ describe('UDP transport', () => {
     expect(server.transport.counters.sendErrors).toBe(1);
   });
 
+  it('logs refused sends by code, without a stack trace, at most 10 a second however many fail', async () => {
+    const server = await echoServer('127.0.0.1');
+    const socket = await client('udp4', '127.0.0.1');
+    await exchange(socket, 'x', server.transport.address().port, '127.0.0.1');
+    for (let i = 0; i < 50; i++) server.received[0]!.flow.send(REPLY, { address: '127.0.0.1', port: 0 });
+
+    expect(server.transport.counters.sendErrors).toBe(50);
+    const failed = server.lines().filter((l) => l.msg === 'udp send failed');
+    expect(failed).toHaveLength(10);
+    expect(failed[0]).toMatchObject({ level: 40, code: 'ERR_SOCKET_BAD_PORT' });
+    expect(JSON.stringify(failed)).not.toContain('stack');
+  });
+
   it('rejects with EADDRINUSE when the port is taken', async () => {
     const server = await echoServer('127.0.0.1');
     const { logger } = memoryLogger();
