@@ -9,5 +9,10 @@ export function controlPlaneOf(server: Sip4xxServer): ControlPlane {
     journal: server.journal,
     config: () => server.config(),
     resetRegistrations: () => services.registrar.close(),
+    listeners: () => {
+      const main = server.address();
+      const { tls, ws, wss } = server.secure;
+      return { udp: main, tcp: main, tls: tls?.address(), ws: ws?.address(), wss: wss?.address() };
+    },
   };
 }

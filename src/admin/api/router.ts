@@ -10,6 +10,7 @@ import { accessMode, checkAccess } from './access.js';
 import { docsPage } from './docs-page.js';
 import { HttpError, sendError, sendJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { sendJournalPcap, type Listeners } from './pcap.js';
 import { handleJournalApi } from './requests.js';
 import { handleScenarios, handleStubs } from './stubs-api.js';
 
@@ -20,6 +21,8 @@ export interface ControlPlane {
   config(): Readonly<Config>;
   /** Drop every registrar binding (POST /api/reset). */
   resetRegistrations(): void;
+  /** The bound SIP listeners by transport (our side in GET /api/requests.pcap). */
+  listeners?(): Listeners;
 }
 
 export interface ApiOptions {
@@ -41,6 +44,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, cp: Co
   }
   if (path === '/api/scenarios' || path.startsWith('/api/scenarios/')) {
     await handleScenarios(req, res, path, deps);
+    return;
+  }
+  if (path === '/api/requests.pcap') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+    sendJournalPcap(res, cp.journal, cp.listeners?.() ?? {});
     return;
   }
   if (path === '/api/requests' || path.startsWith('/api/requests/') || path === '/api/events') {
