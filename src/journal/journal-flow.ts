@@ -5,11 +5,8 @@
  * the request they answer.
  */
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
-import { parseNameAddr } from '../sip/parse-name-addr.js';
-import { parseUri } from '../sip/parse-uri.js';
 import type { Flow } from '../transport/flow.js';
 import type { ReportAnswer } from '../core/answered.js';
-import { requestUriOf } from '../core/log-fields.js';
 import type { Journal, JournalEntry, RequestFields } from './journal.js';
 
 export class JournaledFlow implements Flow {
@@ -49,41 +46,14 @@ export function entryOf(flow: Flow): JournalEntry | undefined {
   return flow instanceof JournaledFlow ? flow.journal.get(flow.entryId) : undefined;
 }
 
-/** The essentials of a parsed request. */
+/** What the journal keeps of a parsed request; the rest it reads again from the bytes. */
 export function requestFields(req: SipRequest, basis: ResponseBasis, flow: Flow): RequestFields {
-  return {
-    transport: flow.transport,
-    address: flow.remote.address,
-    port: flow.remote.port,
-    method: req.method,
-    ruri: req.uri.raw,
-    ruriUser: req.uri.user,
-    callId: req.callId,
-    fromUser: req.from.uri.user,
-    toUser: req.to.uri.user,
-    cseq: basis.cseq,
-  };
+  return { transport: flow.transport, address: flow.remote.address, port: flow.remote.port, method: req.method, callId: req.callId, cseq: basis.cseq, refused: false };
 }
 
-function userOf(nameAddr: string | undefined): string | undefined {
-  return nameAddr === undefined ? undefined : parseNameAddr(nameAddr)?.uri.user;
-}
-
-/** What the parser kept of a request it refused (answered statelessly, rule "parser"). */
-export function refusedFields(basis: ResponseBasis, data: Buffer, flow: Flow): RequestFields {
-  const ruri = requestUriOf(data);
-  return {
-    transport: flow.transport,
-    address: flow.remote.address,
-    port: flow.remote.port,
-    method: basis.method,
-    ruri,
-    ruriUser: ruri === undefined ? undefined : parseUri(ruri)?.user,
-    callId: basis.callId,
-    fromUser: userOf(basis.from),
-    toUser: userOf(basis.to),
-    cseq: basis.cseq,
-  };
+/** What the journal keeps of a request the parser refused (answered statelessly, rule "parser"). */
+export function refusedFields(basis: ResponseBasis, _data: Buffer, flow: Flow): RequestFields {
+  return { transport: flow.transport, address: flow.remote.address, port: flow.remote.port, method: basis.method, callId: basis.callId, cseq: basis.cseq, refused: true };
 }
 
 /** The core's answer reporter, also noting on the journal entry the rule that answered. */

@@ -2,14 +2,19 @@
  * The request journal: every request received, the responses sent to it and the rule that chose
  * the answer, for GET /api/requests and GET /api/events (README, "Control plane"). Bounded by
  * `journal.maxEntries` and `journal.maxBytes`, oldest dropped first; off (`journal.enabled`
- * false) it records nothing and the core does not wrap flows at all.
+ * false) it records nothing, allocates nothing, and the core does not wrap flows at all.
  *
- * Entries hold copies of the bytes as latin1 strings, one character per byte: lossless, never a
- * view of the buffer received (on a stream that is a slice of the connection's buffer), cheaper to
- * keep than a Buffer each (whose backing store the collector tracks one by one: 30 % of the time
- * on a full journal), and already the form the API serves.
+ * The bytes live outside the JS heap, in one ring the journal owns: a Buffer of `journal.maxBytes`
+ * that each message is copied into (never a view of the buffer it arrived in, which on a stream is
+ * a slice of the connection's buffer). An entry is a small object of numbers saying where its
+ * bytes lie; the parsed fields are read again from them when asked for (src/journal/entry.ts). The
+ * collector has next to nothing to copy or trace per entry, where one string per message kept
+ * alive cost it a fifth of the INVITE rate (docs/ARCHITECTURE.md, "Request journal").
  */
 import type { TransportName } from '../transport/flow.js';
+import { JournalEntry, JournalResponse, statusCodeOf } from './entry.js';
+
+export { JournalEntry, JournalResponse } from './entry.js';
 
 export interface JournalLimits {
   readonly enabled: boolean;
@@ -17,52 +22,16 @@ export interface JournalLimits {
   readonly maxBytes: number;
 }
 
-export interface JournalResponse {
-  readonly time: number;
-  readonly code: number;
-  readonly reason: string;
-  /** The bytes sent, one latin1 character per byte. */
-  readonly raw: string;
-  /** The same bytes sent again (§17.2.1 Timer G, or a resend for a retransmitted request). */
-  readonly retransmission: boolean;
-}
-
-/** What the core knows of a request when it records it (the parsed essentials). */
+/** What the core knows of a request when it records it; the rest is read from its bytes. */
 export interface RequestFields {
   readonly transport: TransportName;
   readonly address: string;
   readonly port: number;
   readonly method: string;
-  readonly ruri: string | undefined;
-  /** The user part of the Request-URI, as received. */
-  readonly ruriUser: string | undefined;
   readonly callId: string | undefined;
-  readonly fromUser: string | undefined;
-  readonly toUser: string | undefined;
   readonly cseq: string | undefined;
-}
-
-export interface JournalEntry extends RequestFields {
-  readonly id: number;
-  readonly time: number;
-  /** The bytes received, one latin1 character per byte. */
-  readonly raw: string;
-  readonly responses: JournalResponse[];
-  /** The rule (or stub) that chose the final answer: the `rule` of the `answered` log line. */
-  rule: string | undefined;
-  /** This request is a retransmission (§17.2.1, §17.2.2) of entry `retransmissionOf`. */
-  retransmission: boolean;
-  retransmissionOf: number | undefined;
-  /** Retransmissions of this request received since. */
-  retransmissions: number;
-  /** An ACK: never answered, absorbed by its INVITE transaction or its dialog (§17.2.1, §13.3.1.4). */
-  absorbed: boolean;
-  /** Responses past MAX_RESPONSES, counted but not kept. */
-  responsesDropped: number;
-  /** Bytes charged against journal.maxBytes. */
-  bytes: number;
-  /** Left the journal (evicted or cleared): later responses are not recorded. */
-  gone: boolean;
+  /** The parser refused it (answered statelessly, rule "parser"). */
+  readonly refused: boolean;
 }
 
 /** Bookkeeping charged per entry and per response on top of their bytes. */
@@ -72,27 +41,20 @@ export const RESPONSE_OVERHEAD_BYTES = 64;
 export const MAX_RESPONSES = 32;
 /** How far back a retransmission looks for its original request. */
 const RETRANSMISSION_LOOKBACK = 256;
+/** Past this length a method read from the parser may be a slice of its whole header text (V8). */
+const SHORT_STRING = 13;
 
 export type JournalListener = (entry: JournalEntry, kind: 'request' | 'update') => void;
 
-/**
- * `value` as a piece of `raw` when it is one: the parsed fields are slices of the parser's own
- * header text, which would otherwise stay alive beside the copy (V8 slices strings of 13 or more
- * characters instead of copying them). Equal text either way.
- */
-function within(raw: string, value: string | undefined): string | undefined {
-  if (value === undefined || value.length < 13) return value;
-  const at = raw.indexOf(value);
-  return at === -1 ? value : raw.slice(at, at + value.length);
-}
-
-/** Status code and reason phrase of a response's status line (§7.1: SIP/2.0 SP code SP reason). */
-function statusOf(raw: string): { code: number; reason: string } {
-  // "SIP/2.0 " is 8 characters; the code is the next 3 digits.
-  const code = (raw.charCodeAt(8) - 48) * 100 + (raw.charCodeAt(9) - 48) * 10 + (raw.charCodeAt(10) - 48);
-  let end = raw.indexOf('\r', 12);
-  if (end === -1 || end > 12 + 256) end = Math.min(raw.length, 12 + 256);
-  return { code: Number.isInteger(code) && code >= 100 && code <= 699 ? code : 0, reason: raw.slice(12, Math.max(12, end)) };
+/** FNV-1a over Call-ID, a separator and CSeq: the same request hashes the same. */
+function keyOf(callId: string | undefined, cseq: string | undefined): number {
+  let h = 0x811c9dc5;
+  const s = callId ?? '';
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x20, 0x01000193);
+  const c = cseq ?? '';
+  for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 export class Journal {
@@ -102,6 +64,10 @@ export class Journal {
   private start = 0;
   private nextId = 1;
   private totalBytes = 0;
+  /** The bytes, allocated on the first record (never while the journal is off). */
+  private ring: Buffer | undefined;
+  /** Bytes written into the ring since it was made, counting the tail skipped at each wrap. */
+  private written = 0;
   private readonly listeners = new Set<JournalListener>();
   /** Entries listeners were told of: each later change is an 'update' event. */
   private readonly published = new WeakSet<JournalEntry>();
@@ -138,36 +104,24 @@ export class Journal {
     return e !== undefined && e.id === id ? e : undefined;
   }
 
-  /** Record a request received; `data` is copied. */
+  /** Record a request received; `data` is copied into the ring. */
   record(fields: RequestFields, data: Buffer): JournalEntry {
-    const raw = data.toString('latin1');
-    const entry: JournalEntry = {
-      transport: fields.transport,
-      address: fields.address,
-      port: fields.port,
-      method: fields.method,
-      ruri: within(raw, fields.ruri),
-      ruriUser: within(raw, fields.ruriUser),
-      callId: within(raw, fields.callId),
-      fromUser: within(raw, fields.fromUser),
-      toUser: within(raw, fields.toUser),
-      cseq: within(raw, fields.cseq),
-      id: this.nextId++,
-      time: this.now(),
-      raw,
-      responses: [],
-      rule: undefined,
-      retransmission: false,
-      retransmissionOf: undefined,
-      retransmissions: 0,
-      absorbed: false,
-      responsesDropped: 0,
-      // The copy, plus any field that is not a piece of it (at most the request's length again).
-      bytes: 2 * raw.length + ENTRY_OVERHEAD_BYTES,
-      gone: false,
-    };
+    const ring = this.ringFor(this.limits().maxBytes);
+    const pos = this.reserve(ring, data.length);
+    const at = pos < 0 ? 0 : pos % ring.length;
+    const method = fields.method.length < SHORT_STRING ? fields.method : undefined;
+    const bytes = data.length + ENTRY_OVERHEAD_BYTES;
+    const key = keyOf(fields.callId, fields.cseq);
+    const entry = new JournalEntry(this.nextId++, this.now(), fields.transport, fields.address, fields.port, method, fields.refused, key, ring, pos < 0 ? 0 : Math.floor(pos / ring.length), at, data.length, bytes);
+    if (pos < 0) {
+      // Larger than the whole ring: never held, counted as dropped.
+      entry.gone = true;
+      this.evictions++;
+      return entry;
+    }
+    data.copy(ring, at);
     this.entries.push(entry);
-    this.totalBytes += entry.bytes;
+    this.totalBytes += bytes;
     this.trim();
     return entry;
   }
@@ -175,18 +129,26 @@ export class Journal {
   /** A response sent to `entry`'s request (copied, unless it repeats the last one). */
   response(entry: JournalEntry, data: Buffer): void {
     if (entry.gone) return;
-    if (entry.responses.length >= MAX_RESPONSES) {
+    const kept = entry.responses;
+    if (kept.length >= MAX_RESPONSES) {
       entry.responsesDropped++;
       this.changed(entry);
       return;
     }
-    const last = entry.responses[entry.responses.length - 1];
-    const text = data.toString('latin1');
-    const again = last !== undefined && last.raw === text;
-    const raw = again ? last.raw : text;
-    const { code, reason } = again ? last : statusOf(raw);
-    entry.responses.push({ time: this.now(), code, reason, raw, retransmission: again });
-    const added = (again ? 0 : raw.length) + RESPONSE_OVERHEAD_BYTES;
+    const last = kept[kept.length - 1];
+    const ring = entry.ring;
+    const again = last !== undefined && last.length === data.length && ring.compare(data, 0, data.length, last.at, last.at + last.length) === 0;
+    let at = last?.at ?? 0;
+    if (!again) {
+      const pos = this.reserve(ring, data.length);
+      // The space taken may have been the entry's own oldest bytes: then it is gone, and so is this.
+      if (pos < 0 || entry.gone) return;
+      at = pos % ring.length;
+      data.copy(ring, at);
+    }
+    const code = again ? last.code : statusCodeOf(data);
+    entry.addResponse(new JournalResponse(entry, this.now(), code, again, at, data.length));
+    const added = (again ? 0 : data.length) + RESPONSE_OVERHEAD_BYTES;
     entry.bytes += added;
     this.totalBytes += added;
     this.changed(entry);
@@ -196,10 +158,13 @@ export class Journal {
   /** Mark `entry` a retransmission of the latest earlier entry for the same request. */
   markRetransmission(entry: JournalEntry): void {
     entry.retransmission = true;
+    const mine = entry.essentials();
     const stop = Math.max(this.start, this.entries.length - 1 - RETRANSMISSION_LOOKBACK);
     for (let i = this.entries.length - 2; i >= stop; i--) {
       const e = this.entries[i]!;
-      if (e.callId === entry.callId && e.cseq === entry.cseq && e.method === entry.method && e.address === entry.address && e.port === entry.port) {
+      if (e.key !== entry.key || e.method !== entry.method || e.address !== entry.address || e.port !== entry.port) continue;
+      const theirs = e.essentials();
+      if (theirs.callId === mine.callId && theirs.cseq === mine.cseq) {
         entry.retransmissionOf = e.id;
         e.retransmissions++;
         this.changed(e);
@@ -236,23 +201,52 @@ export class Journal {
     return this.listeners.size;
   }
 
-  /** Drop every entry (DELETE /api/requests, POST /api/reset); not counted as evictions. */
+  /** Drop every entry (DELETE /api/requests, POST /api/reset) and the ring; not counted as evictions. */
   clear(): void {
     for (let i = this.start; i < this.entries.length; i++) this.entries[i]!.gone = true;
     this.entries = [];
     this.start = 0;
     this.totalBytes = 0;
+    this.ring = undefined;
+    this.written = 0;
+  }
+
+  /** The ring, made at `maxBytes`; a changed size starts a new one, dropping what the old held. */
+  private ringFor(maxBytes: number): Buffer {
+    if (this.ring !== undefined && this.ring.length === maxBytes) return this.ring;
+    while (this.start < this.entries.length) this.evictOldest();
+    // Unpooled and not zeroed: only bytes written since are ever read, pages are touched as written.
+    this.ring = Buffer.allocUnsafeSlow(maxBytes);
+    this.written = 0;
+    return this.ring;
+  }
+
+  /**
+   * Room for `n` contiguous bytes: at the write position, or at the ring's start when they would
+   * run past its end. Entries whose bytes that overwrites go first. -1 when `n` exceeds the ring.
+   */
+  private reserve(ring: Buffer, n: number): number {
+    const size = ring.length;
+    if (n > size) return -1;
+    const offset = this.written % size;
+    const pos = offset + n > size ? this.written + (size - offset) : this.written;
+    this.written = pos + n;
+    const floor = this.written - size;
+    while (this.start < this.entries.length && this.entries[this.start]!.position < floor) this.evictOldest();
+    return pos;
+  }
+
+  private evictOldest(): void {
+    const e = this.entries[this.start]!;
+    this.entries[this.start++] = undefined;
+    e.gone = true;
+    this.totalBytes -= e.bytes;
+    this.evictions++;
   }
 
   private trim(): void {
     const { maxEntries, maxBytes } = this.limits();
-    while (this.start < this.entries.length && (this.entries.length - this.start > maxEntries || this.totalBytes > maxBytes)) {
-      const e = this.entries[this.start]!;
-      this.entries[this.start++] = undefined;
-      e.gone = true;
-      this.totalBytes -= e.bytes;
-      this.evictions++;
-    }
+    while (this.start < this.entries.length && (this.entries.length - this.start > maxEntries || this.totalBytes > maxBytes)) this.evictOldest();
     // Compact once the dead prefix is as long as the live part: O(1) per entry, amortized.
     if (this.start > 1024 && this.start * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.start);

@@ -22,12 +22,13 @@ export function finalCode(entry: JournalEntry): number | undefined {
   return undefined;
 }
 
+// The tests that need no parse first: Call-ID and the users are read again from the entry's bytes.
 export function matches(entry: JournalEntry, q: JournalQuery): boolean {
-  if (q.callId !== undefined && entry.callId !== q.callId) return false;
-  if (q.method !== undefined && entry.method !== q.method) return false;
-  if (q.user !== undefined && entry.ruriUser !== q.user && entry.fromUser !== q.user && entry.toUser !== q.user) return false;
-  if (q.code !== undefined && finalCode(entry) !== q.code) return false;
   if (q.since !== undefined && entry.time < q.since) return false;
+  if (q.method !== undefined && entry.method !== q.method) return false;
+  if (q.code !== undefined && finalCode(entry) !== q.code) return false;
+  if (q.callId !== undefined && entry.callId !== q.callId) return false;
+  if (q.user !== undefined && entry.ruriUser !== q.user && entry.fromUser !== q.user && entry.toUser !== q.user) return false;
   return true;
 }
 

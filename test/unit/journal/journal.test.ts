@@ -2,46 +2,45 @@ import { describe, expect, it } from 'vitest';
 import { ENTRY_OVERHEAD_BYTES, Journal, RESPONSE_OVERHEAD_BYTES, MAX_RESPONSES, type JournalLimits, type RequestFields } from '../../../src/journal/journal.js';
 import { entryJson, select } from '../../../src/journal/query.js';
 import { parseJournalQuery } from '../../../src/admin/api/requests.js';
+import { buildRequest, type RequestSpec } from '../../helpers/sip-request.js';
 
-function fields(over: Partial<RequestFields> = {}): RequestFields {
-  return {
-    transport: 'udp',
-    address: '127.0.0.1',
-    port: 5070,
-    method: 'INVITE',
-    ruri: 'sip:bob@example.com',
-    ruriUser: 'bob',
-    callId: 'c1',
-    fromUser: 'alice',
-    toUser: 'bob',
-    cseq: '1 INVITE',
-    ...over,
-  };
+/** A request as the core records it: its bytes, and what the core passes beside them. */
+function request(spec: RequestSpec & { callId: string }, padTo = 0): { fields: RequestFields; data: Buffer } {
+  const method = spec.method ?? 'INVITE';
+  const base = { via: 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-j1', from: '<sip:alice@example.com>;tag=a1', to: '<sip:bob@example.com>', uri: 'sip:bob@example.com', ...spec };
+  let data = buildRequest(base);
+  // Padding in a header field the journal does not read, to give a message an exact size.
+  if (padTo > data.length) data = buildRequest({ ...base, headers: { Subject: 'x'.repeat(padTo - data.length - 11) } });
+  const cseq = typeof spec.cseq === 'string' ? spec.cseq : `${spec.cseq ?? 1} ${method}`;
+  return { fields: { transport: 'udp', address: '127.0.0.1', port: 5070, method, callId: spec.callId, cseq, refused: false }, data };
 }
 
 function journal(limits: Partial<JournalLimits> = {}) {
   let t = 1_000;
   const j = new Journal(() => ({ enabled: true, maxEntries: 100, maxBytes: 1 << 20, ...limits }), () => t);
-  return { j, advance: (ms: number) => (t += ms) };
+  const rec = (callId: string, spec: RequestSpec = {}, padTo = 0) => {
+    const { fields, data } = request({ ...spec, callId }, padTo);
+    return j.record(fields, data);
+  };
+  return { j, rec, advance: (ms: number) => (t += ms) };
 }
 
-const req = (n: number) => Buffer.from('x'.repeat(n), 'latin1');
 const resp486 = Buffer.from('SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n', 'latin1');
 
 describe('Journal bounds', () => {
   it('drops the oldest past maxEntries and counts each eviction', () => {
-    const { j } = journal({ maxEntries: 3 });
-    for (let i = 1; i <= 5; i++) j.record(fields({ callId: `c${i}` }), req(10));
+    const { j, rec } = journal({ maxEntries: 3 });
+    for (let i = 1; i <= 5; i++) rec(`c${i}`, {}, 300);
     expect(j.list().map((e) => e.callId)).toEqual(['c3', 'c4', 'c5']);
     expect(j.evictions).toBe(2);
-    expect(j.bytes).toBe(3 * (2 * 10 + ENTRY_OVERHEAD_BYTES));
+    expect(j.bytes).toBe(3 * (300 + ENTRY_OVERHEAD_BYTES));
   });
 
-  it('drops the oldest past maxBytes, counting the request twice, responses and overheads', () => {
-    const per = 2 * 100 + ENTRY_OVERHEAD_BYTES; // 456
-    const { j } = journal({ maxBytes: 2 * per + 10 });
-    const a = j.record(fields({ callId: 'a' }), req(100));
-    j.record(fields({ callId: 'b' }), req(100));
+  it('drops the oldest past maxBytes, counting the request, responses and overheads', () => {
+    const per = 400 + ENTRY_OVERHEAD_BYTES;
+    const { j, rec } = journal({ maxBytes: 2 * per + 10 });
+    const a = rec('a', {}, 400);
+    rec('b', {}, 400);
     expect(j.bytes).toBe(2 * per);
     // A response to the oldest pushes the total over: the oldest (a) goes, response included.
     j.response(a, resp486);
@@ -54,18 +53,42 @@ describe('Journal bounds', () => {
     expect(j.bytes).toBe(per);
   });
 
+  it('an entry whose bytes the ring overwrites is gone, though within maxBytes', () => {
+    const { j, rec } = journal({ maxBytes: 3000 });
+    const a = rec('a', {}, 1000);
+    const b = rec('b', {}, 1000);
+    expect([a.raw.length, b.raw.length, a.callId]).toEqual([1000, 1000, 'a']);
+    // 1,100 bytes do not fit in the last 1,000 of the ring: they go at its start, over a and b's first 100.
+    const c = rec('c', {}, 1100);
+    expect([a.gone, b.gone, c.gone]).toEqual([true, true, false]);
+    expect(j.list().map((e) => [e.callId, e.raw.length])).toEqual([['c', 1100]]);
+    expect(j.bytes).toBe(1100 + ENTRY_OVERHEAD_BYTES);
+    expect(j.evictions).toBe(2);
+    expect([a.raw, a.responses.length]).toEqual(['', 0]);
+  });
+
+  it('a message larger than the ring is not held, and the others stay', () => {
+    const { j, rec } = journal({ maxBytes: 2000 });
+    rec('small', {}, 500);
+    const big = rec('big', {}, 2500);
+    expect(big.gone).toBe(true);
+    expect(j.list().map((e) => e.callId)).toEqual(['small']);
+    expect(j.evictions).toBe(1);
+  });
+
   it('keeps a copy of the bytes, not a view of the buffer received', () => {
     const { j } = journal();
-    const big = Buffer.from('INVITE sip:bob@x SIP/2.0\r\n\r\nTRAILING', 'latin1');
-    const view = big.subarray(0, 28);
-    const e = j.record(fields(), view);
+    const { fields, data } = request({ callId: 'copy' });
+    const big = Buffer.concat([data, Buffer.from('TRAILING', 'latin1')]);
+    const e = j.record(fields, big.subarray(0, data.length));
     big.fill(0x41);
-    expect(e.raw).toBe('INVITE sip:bob@x SIP/2.0\r\n\r\n');
+    expect(e.raw).toBe(data.toString('latin1'));
+    expect(e.callId).toBe('copy');
   });
 
   it('parses code and reason; an identical resend is a retransmission sharing the bytes', () => {
-    const { j, advance } = journal();
-    const e = j.record(fields(), req(10));
+    const { j, rec, advance } = journal();
+    const e = rec('c1');
     j.response(e, resp486);
     const before = j.bytes;
     advance(500);
@@ -74,23 +97,26 @@ describe('Journal bounds', () => {
       [1000, 486, 'Busy Here', false],
       [1500, 486, 'Busy Here', true],
     ]);
-    expect(e.responses[1]!.raw).toBe(e.responses[0]!.raw);
+    expect(e.responses[1]!.raw).toBe(resp486.toString('latin1'));
+    expect(e.responses[1]!.at).toBe(e.responses[0]!.at);
     expect(j.bytes - before).toBe(RESPONSE_OVERHEAD_BYTES);
   });
 
   it('keeps at most MAX_RESPONSES per entry and counts the rest', () => {
-    const { j } = journal();
-    const e = j.record(fields(), req(10));
+    const { j, rec } = journal();
+    const e = rec('c1');
     for (let i = 0; i < MAX_RESPONSES + 3; i++) j.response(e, resp486);
     expect(e.responses.length).toBe(MAX_RESPONSES);
     expect(e.responsesDropped).toBe(3);
   });
 
-  it('links a retransmission to the latest entry of the same request and counts it there', () => {
-    const { j } = journal();
-    const first = j.record(fields(), req(10));
-    j.record(fields({ callId: 'other' }), req(10));
-    const again = j.record(fields(), req(10));
+  it('links a retransmission (§17.2.3) to the latest entry of the same request from the same source', () => {
+    const { j, rec } = journal();
+    const first = rec('c1');
+    rec('other');
+    const elsewhere = request({ callId: 'c1' });
+    j.record({ ...elsewhere.fields, port: 5071 }, elsewhere.data);
+    const again = rec('c1');
     j.markRetransmission(again);
     expect(again.retransmission).toBe(true);
     expect(again.retransmissionOf).toBe(first.id);
@@ -98,26 +124,54 @@ describe('Journal bounds', () => {
   });
 
   it('clear() empties without counting evictions', () => {
-    const { j } = journal();
-    const e = j.record(fields(), req(10));
+    const { j, rec } = journal();
+    const e = rec('c1');
     j.clear();
     expect(j.size).toBe(0);
     expect(j.bytes).toBe(0);
     expect(j.evictions).toBe(0);
     expect(e.gone).toBe(true);
+    expect(rec('c2').callId).toBe('c2');
+  });
+
+  it('a changed journal.maxBytes starts a new ring, dropping what the old one held', () => {
+    let maxBytes = 4000;
+    const j = new Journal(() => ({ enabled: true, maxEntries: 100, maxBytes }), () => 0);
+    const a = request({ callId: 'a' });
+    j.record(a.fields, a.data);
+    maxBytes = 8000;
+    const b = request({ callId: 'b' });
+    j.record(b.fields, b.data);
+    expect(j.list().map((e) => e.callId)).toEqual(['b']);
+    expect(j.evictions).toBe(1);
+  });
+});
+
+describe('Journal entry fields, read from the bytes', () => {
+  it('a parsed request: method, Request-URI and its user, Call-ID, From and To users, CSeq', () => {
+    const { rec } = journal();
+    const e = rec('f-1', { method: 'OPTIONS', uri: 'sip:carol@example.com', from: '"A" <sip:alice@example.com>;tag=9', to: 'sip:dave@example.com', cseq: 7 });
+    expect([e.method, e.ruri, e.ruriUser, e.callId, e.fromUser, e.toUser, e.cseq]).toEqual(['OPTIONS', 'sip:carol@example.com', 'carol', 'f-1', 'alice', 'dave', '7 OPTIONS']);
+  });
+
+  it('a refused request: what its refusal kept (§8.1.1.5: a CSeq number is digits)', () => {
+    const { j } = journal();
+    const { data } = request({ callId: 'f-2', cseq: 'x INVITE' });
+    const e = j.record({ transport: 'udp', address: '127.0.0.1', port: 5070, method: 'INVITE', callId: 'f-2', cseq: undefined, refused: true }, data);
+    expect([e.method, e.ruri, e.ruriUser, e.callId, e.fromUser, e.toUser]).toEqual(['INVITE', 'sip:bob@example.com', 'bob', 'f-2', 'alice', 'bob']);
   });
 });
 
 describe('Journal filters', () => {
   function filled() {
-    const { j, advance } = journal();
-    const a = j.record(fields({ callId: 'a', method: 'INVITE', ruriUser: 'carol', fromUser: 'alice', toUser: 'carol' }), req(10));
+    const { j, rec, advance } = journal();
+    const a = rec('a', { uri: 'sip:carol@example.com', from: '<sip:alice@example.com>;tag=1', to: '<sip:carol@example.com>' });
     j.response(a, Buffer.from('SIP/2.0 100 Trying\r\n\r\n', 'latin1'));
     j.response(a, resp486);
     advance(1000);
-    j.record(fields({ callId: 'b', method: 'OPTIONS', ruriUser: 'dave', fromUser: 'erin', toUser: 'dave', cseq: '1 OPTIONS' }), req(10));
+    rec('b', { method: 'OPTIONS', uri: 'sip:dave@example.com', from: '<sip:erin@example.com>;tag=2', to: '<sip:dave@example.com>' });
     advance(1000);
-    const c = j.record(fields({ callId: 'c', method: 'INVITE', ruriUser: 'frank', fromUser: 'carol', toUser: 'frank' }), req(10));
+    const c = rec('c', { uri: 'sip:frank@example.com', from: '<sip:carol@example.com>;tag=3', to: '<sip:frank@example.com>' });
     j.response(c, Buffer.from('SIP/2.0 404 Not Found\r\n\r\n', 'latin1'));
     return j;
   }
@@ -151,8 +205,8 @@ describe('Journal filters', () => {
   });
 
   it('the JSON shape of an entry', () => {
-    const { j } = journal();
-    const e = j.record(fields(), Buffer.from('INVITE sip:bob@example.com SIP/2.0\r\n\r\n', 'latin1'));
+    const { j, rec } = journal();
+    const e = rec('c1');
     j.response(e, resp486);
     j.answered(e, 'user');
     expect(entryJson(e)).toEqual({
@@ -166,7 +220,7 @@ describe('Journal filters', () => {
       fromUser: 'alice',
       toUser: 'bob',
       cseq: '1 INVITE',
-      raw: 'INVITE sip:bob@example.com SIP/2.0\r\n\r\n',
+      raw: request({ callId: 'c1' }).data.toString('latin1'),
       rule: 'user',
       responses: [{ time: '1970-01-01T00:00:01.000Z', code: 486, reason: 'Busy Here', raw: resp486.toString('latin1'), retransmission: false }],
       retransmission: false,
