@@ -1,7 +1,8 @@
 /**
  * The admin HTTP endpoint, on its own port: GET /healthz answers 200 once the SIP sockets are
  * bound (503 before and while draining), GET /metrics the Prometheus text exposition, and /api
- * the control plane (api/router.ts; README, "Control plane").
+ * the control plane (api/router.ts; README, "Control plane"), and `/` the live console that reads
+ * it (console.ts; README, "Console").
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { accessMode, describeAccess } from './api/access.js';
 import { handleApi, type ApiOptions } from './api/router.js';
+import { isConsolePath, serveConsole } from './console.js';
 
 export interface AdminOptions {
   readonly host: string;
@@ -40,6 +42,10 @@ export async function startAdmin(opts: AdminOptions): Promise<AdminServer> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (api !== undefined && isConsolePath(path)) {
+      serveConsole(req, res, path, api);
       return;
     }
     if (path === '/healthz') {

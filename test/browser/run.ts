@@ -21,6 +21,7 @@ import { anyFailed, fail, record, summary } from '../softphones/results.js';
 import { Sip4xx } from '../softphones/sip4xx-process.js';
 import { HOST } from '../softphones/transport.js';
 import { CHROMIUM, Chromium } from './browser.js';
+import { consoleCases } from './console-cases.js';
 import { jssipCases, type WebTransport } from './jssip-cases.js';
 import { servePage, type PageServer } from './page-server.js';
 import { sclientCases } from './tls-raw.js';
@@ -87,9 +88,10 @@ async function main(): Promise<void> {
     record('setup  chromium installed', [`${CHROMIUM} missing (apt-get install -y chromium)`]);
   }
   work = mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), 'sip4xx-browser-'));
-  const [sipPort, tlsPort, wsPort, wssPort] = await freePorts(4);
-  if (sipPort === undefined || tlsPort === undefined || wsPort === undefined || wssPort === undefined) throw new Error('no free ports');
-  const server = new Sip4xx('default configuration', sipPort, ['--server.tls.port', String(tlsPort), '--server.ws.port', String(wsPort), '--server.wss.port', String(wssPort)], path.join(work, 'sip4xx.log'));
+  const [sipPort, tlsPort, wsPort, wssPort, adminPort] = await freePorts(5);
+  if (sipPort === undefined || tlsPort === undefined || wsPort === undefined || wssPort === undefined || adminPort === undefined) throw new Error('no free ports');
+  // The admin port serves the console (console-cases.ts).
+  const server = new Sip4xx('default configuration', sipPort, ['--server.tls.port', String(tlsPort), '--server.ws.port', String(wsPort), '--server.wss.port', String(wssPort), '--admin-port', String(adminPort)], path.join(work, 'sip4xx.log'));
   const up = (await server.ready(20_000)) && (await Promise.all([tlsPort, wsPort, wssPort].map((p) => listening(p, 5000)))).every(Boolean);
   record(`setup  sip4xx (${server.label}) listening: TLS ${tlsPort}, WS ${wsPort}, WSS ${wssPort}`, up ? [] : ['did not log "listening" and accept on every port within 25 s'], () => [server.tailLog(40)]);
   if (!up) return;
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
       await page.context().close();
     }
   }
+  await consoleCases({ chromium, adminPort, sipPort, screenshot: process.env.BROWSER_SCREENSHOT !== '0' });
 }
 
 const watchdog = setTimeout(() => abort(`suite finished within ${SUITE_DEADLINE_MS / 1000} s (still running; stopped)`, 1), SUITE_DEADLINE_MS);

@@ -1,0 +1,166 @@
+/**
+ * The live console (README, "Console") in Chromium: the page served by sip4xx's admin endpoint,
+ * real SIP calls placed over UDP by console-sip.ts (busy → 486, ringing + CANCEL → 487, answer +
+ * BYE), and the calls list, the ladder, the raw bytes and the stubs form checked against what went
+ * over the socket. It also takes docs/console.png.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { record } from '../softphones/results.js';
+import { REPO_ROOT } from '../softphones/suite-files.js';
+import { HOST } from '../softphones/transport.js';
+import { sleep } from '../softphones/wait-for.js';
+import type { Chromium } from './browser.js';
+import { ConsoleUac, type TraceItem } from './console-sip.js';
+
+export interface ConsoleSetup {
+  readonly chromium: Chromium;
+  readonly adminPort: number;
+  readonly sipPort: number;
+  /** Write docs/console.png (the suite does; BROWSER_SCREENSHOT=0 turns it off). */
+  readonly screenshot: boolean;
+}
+
+/** Polls an async probe every 50 ms until it holds or `ms` passes. */
+async function waitFor(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
+interface LadderRow {
+  readonly label: string;
+  readonly flags: string[];
+  readonly cls: string;
+}
+
+async function ladder(page: Page): Promise<LadderRow[]> {
+  return page.$$eval('#ladder .msg', (buttons) =>
+    buttons.map((b) => {
+      const label = b.querySelector('.label');
+      const flags = [...(label?.querySelectorAll('.flag') ?? [])].map((f) => f.textContent ?? '');
+      return { label: label?.firstChild?.textContent ?? '', flags, cls: b.className };
+    }),
+  );
+}
+
+/** The calls-list row of a Call-ID (its title starts with the Call-ID). */
+const rowLocator = (page: Page, callId: string) => page.locator(`#calls .row[title^=${JSON.stringify(`${callId} `)}]`);
+
+/** The cells of a Call-ID's row, once it is listed (within `ms`). */
+async function rowOf(page: Page, callId: string, ms = 5000): Promise<string[] | undefined> {
+  const row = rowLocator(page, callId);
+  const shown = await row.waitFor({ timeout: ms }).then(() => true, () => false);
+  return shown ? row.locator('span').allTextContents() : undefined;
+}
+
+/** Selects a Call-ID's row from the keyboard: focus it, press Enter. */
+async function selectRow(page: Page, callId: string): Promise<void> {
+  await rowLocator(page, callId).focus({ timeout: 3000 });
+  await page.keyboard.press('Enter');
+}
+
+/** What the ladder must show for a trace: every message, in order, each ACK flagged absorbed. */
+function expected(trace: readonly TraceItem[]): { label: string; flags: string[] }[] {
+  return trace.map((t) => ({ label: t.label, flags: t.dir === 'sent' && t.label.startsWith('ACK ') ? ['absorbed'] : [] }));
+}
+
+async function ladderMatches(page: Page, trace: readonly TraceItem[], ms = 4000): Promise<{ ok: boolean; got: LadderRow[] }> {
+  const want = expected(trace);
+  let got: LadderRow[] = [];
+  const ok = await waitFor(async () => {
+    got = await ladder(page);
+    return JSON.stringify(got.map((r) => ({ label: r.label, flags: r.flags }))) === JSON.stringify(want);
+  }, ms);
+  return { ok, got };
+}
+
+export async function consoleCases(s: ConsoleSetup): Promise<void> {
+  const base = `http://${HOST}:${s.adminPort}`;
+  await fetch(`${base}/api/requests`, { method: 'DELETE', signal: AbortSignal.timeout(3000) });
+  const page = await s.chromium.page(`${base}/`, []);
+  const uac = await ConsoleUac.open(HOST, s.sipPort);
+  try {
+    await page.setViewportSize({ width: 1440, height: 860 });
+    const headers = await fetch(`${base}/`, { signal: AbortSignal.timeout(3000) }).then((r) => [r.status, r.headers.get('content-type'), r.headers.get('content-security-policy')]);
+    const live = await waitFor(async () => (await page.textContent('#status'))?.startsWith('live') === true, 5000);
+    record('console   page served at / with a strict CSP, live on /api/events', [
+      ...(headers[0] === 200 && headers[1] === 'text/html; charset=utf-8' ? [] : [`GET / → ${headers[0]} ${headers[1]}`]),
+      ...(String(headers[2]).startsWith("default-src 'none'; script-src 'self'") ? [] : [`CSP: ${headers[2]}`]),
+      ...(live === true ? [] : [`status: ${await page.textContent('#status')}`]),
+    ]);
+
+    const flows: [string, () => Promise<{ callId: string; code: number }>, number][] = [
+      ['busy → 486, ACK', () => uac.call('busy'), 486],
+      ['ringing + CANCEL → 487, ACK', () => uac.ringThenCancel('ringing'), 487],
+      ['answer → 200, ACK, BYE', () => uac.call('answer', 300), 200],
+    ];
+    let ringing = '';
+    for (const [name, place, code] of flows) {
+      const problems: string[] = [];
+      let got: LadderRow[] = [];
+      let callId = '';
+      try {
+        const r = await place();
+        callId = r.callId;
+        if (code === 487) ringing = callId;
+        if (r.code !== code) problems.push(`final ${r.code}, expected ${code}`);
+        const row = await rowOf(page, callId);
+        if (row === undefined) problems.push('no row in the calls list');
+        else if (row[1] !== 'INVITE' || row[2] !== 'console-test → ' + (code === 486 ? 'busy' : code === 487 ? 'ringing' : 'answer') || !row[3]!.startsWith(`${code} `) || row[4] !== 'UDP' || row[5] !== `${HOST}:${uac.localPort}`) problems.push(`row: ${JSON.stringify(row)}`);
+        await selectRow(page, callId);
+        const m = await ladderMatches(page, uac.of(callId));
+        got = m.got;
+        if (!m.ok) problems.push('the ladder differs from the messages on the socket');
+        const final = got.findIndex((x) => x.label.startsWith(`${code} `));
+        if (final < 0 || !got[final]!.cls.includes(code >= 400 ? 'c4' : 'c2')) problems.push(`the final ${code} is not coloured as its class`);
+      } catch (err) {
+        problems.push(String(err));
+      }
+      record(`console   ${name}: listed, and its ladder shows every message in order`, problems, () => [
+        `socket:\n${uac.of(callId).map((t) => `${t.dir} ${t.label}`).join('\n')}`,
+        `ladder:\n${got.map((r) => `${r.label} ${r.flags.join(',')}`).join('\n')}`,
+      ]);
+    }
+
+    // Clicking a message shows its raw bytes: the 487 as received.
+    {
+      await selectRow(page, ringing);
+      const want = uac.of(ringing).find((t) => t.label.startsWith('487 '))?.text ?? '';
+      const idx = (await ladder(page)).findIndex((r) => r.label.startsWith('487 '));
+      await page.locator('#ladder .msg').nth(Math.max(0, idx)).click();
+      const raw = await page.textContent('#raw');
+      const copyEnabled = await page.isEnabled('#copy-raw');
+      record('console   click a message: the raw text shown is the bytes received', raw === want && want !== '' && copyEnabled ? [] : [`raw shown:\n${raw}\nexpected:\n${want}`]);
+      if (s.screenshot) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/console.png') });
+    }
+
+    // A stub added from the form answers the next call; deleted from the list, it is gone.
+    {
+      const problems: string[] = [];
+      await page.fill('#stub-code', '600');
+      await page.fill('#stub-user', '^carol$');
+      await page.fill('#stub-method', 'INVITE');
+      await page.click('#stub-form button[type=submit]');
+      const listed = await waitFor(async () => ((await page.textContent('#stubs')) ?? '').includes('→ 600'), 3000);
+      if (listed !== true) problems.push(`stub not listed: ${await page.textContent('#stubs')} ${await page.textContent('#stub-error')}`);
+      const r = await uac.call('carol');
+      if (r.code !== 600) problems.push(`carol answered ${r.code}, expected 600 from the stub`);
+      const api = (await (await fetch(`${base}/api/requests?callId=${encodeURIComponent(r.callId)}&method=INVITE`, { signal: AbortSignal.timeout(3000) })).json()) as { requests: { rule: string | null }[] };
+      const rule = api.requests[0]?.rule ?? '';
+      const row = await rowOf(page, r.callId);
+      if (row?.[3] !== '600 Busy Everywhere' || row[6] !== rule || rule === '') problems.push(`row ${JSON.stringify(row)}, journal rule ${rule}`);
+      await page.click('#stubs li:has-text("→ 600") button');
+      const gone = await waitFor(async () => !((await page.textContent('#stubs')) ?? '').includes('→ 600'), 3000);
+      const stubs = (await (await fetch(`${base}/api/stubs`, { signal: AbortSignal.timeout(3000) })).json()) as { stubs: { match?: { user?: string } }[] };
+      if (gone !== true || stubs.stubs.some((x) => x.match?.user === '^carol$')) problems.push('the stub was not deleted');
+      record('console   stub form: 600 for INVITE to carol answers the next call; Delete removes it', problems);
+    }
+  } finally {
+    uac.close();
+    await page.context().close();
+  }
+}
