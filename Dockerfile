@@ -53,6 +53,8 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/default.yaml ./config/
+# The console's static files (src/admin/console.ts reads them from ../../console next to dist/).
+COPY console ./console
 USER 1000:1000
 # 5061 SIP over TLS, 8088 WebSocket, 8089 secure WebSocket (a self-signed certificate unless
 # server.tls.cert / key name mounted PEM files).

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalPcap } from '../../src/admin/api/pcap.js';
-import type { JournalEntry } from '../../src/journal/journal.js';
+import type { EntryJson } from '../../src/journal/query.js';
 import { buildAck, buildRequest, defaultVia, uniqueCallId } from '../helpers/index.js';
 import { apiHarness, type ApiHarness } from './api-harness.js';
 
@@ -84,9 +84,9 @@ describe.runIf(existsSync(TSHARK))('GET /api/requests.pcap', () => {
     const raw = 'OPTIONS sip:x@[::1] SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:5999;branch=z9hG4bK1\r\nFrom: <sip:a@[::1]>;tag=1\r\nTo: <sip:x@[::1]>\r\nCall-ID: v6\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
     const resp = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP [::1]:5999;branch=z9hG4bK1\r\nFrom: <sip:a@[::1]>;tag=1\r\nTo: <sip:x@[::1]>;tag=2\r\nCall-ID: v6\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
     const entry = {
-      id: 1, time: 1_700_000_000_123, transport: 'udp', address: '::1', port: 5999, method: 'OPTIONS', raw,
-      responses: [{ time: 1_700_000_000_124, code: 200, reason: 'OK', raw: resp, retransmission: false }, { time: 1_700_000_000_624, code: 200, reason: 'OK', raw: resp, retransmission: true }],
-    } as unknown as JournalEntry;
+      id: 1, time: '2023-11-14T22:13:20.123Z', transport: 'udp', source: { address: '::1', port: 5999 }, method: 'OPTIONS', raw,
+      responses: [{ time: '2023-11-14T22:13:20.124Z', code: 200, reason: 'OK', raw: resp, retransmission: false }, { time: '2023-11-14T22:13:20.624Z', code: 200, reason: 'OK', raw: resp, retransmission: true }],
+    } as unknown as EntryJson;
     const pcap = journalPcap([entry], { udp: { address: '::1', port: 5062, family: 'IPv6' } });
     dir = mkdtempSync(path.join(os.tmpdir(), 'sip4xx-pcap-'));
     const file = path.join(dir, 'v6.pcap');
@@ -97,5 +97,27 @@ describe.runIf(existsSync(TSHARK))('GET /api/requests.pcap', () => {
       ['1700000000.624000000', '::1', '5062', '5999', String(8 + resp.length), 'OPTIONS', '200'],
     ]);
     expect(tshark(file, 'udp.checksum.status == 0', ['frame.number'])).toEqual([]);
+  });
+
+  it('puts a 487 after the CANCEL it answers when both fall in one millisecond', () => {
+    const t = '2023-11-14T22:13:20.500Z';
+    const msg = (first: string, cseq: string): string => `${first}\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKc\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:ringing@h>\r\nCall-ID: c1\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`;
+    const base = { transport: 'udp', source: { address: '127.0.0.1', port: 5999 }, callId: 'c1' };
+    const entries = [
+      { ...base, id: 1, time: t, method: 'INVITE', cseq: '1 INVITE', raw: msg('INVITE sip:ringing@h SIP/2.0', '1 INVITE'),
+        responses: [{ time: t, code: 180, reason: 'Ringing', raw: msg('SIP/2.0 180 Ringing', '1 INVITE'), retransmission: false }, { time: t, code: 487, reason: 'Request Terminated', raw: msg('SIP/2.0 487 Request Terminated', '1 INVITE'), retransmission: false }] },
+      { ...base, id: 2, time: t, method: 'CANCEL', cseq: '1 CANCEL', raw: msg('CANCEL sip:ringing@h SIP/2.0', '1 CANCEL'),
+        responses: [{ time: t, code: 200, reason: 'OK', raw: msg('SIP/2.0 200 OK', '1 CANCEL'), retransmission: false }] },
+    ] as unknown as EntryJson[];
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sip4xx-pcap-'));
+    const file = path.join(dir, 'cancel.pcap');
+    writeFileSync(file, journalPcap(entries, { udp: { address: '127.0.0.1', port: 5060, family: 'IPv4' } }));
+    expect(tshark(file, 'sip', ['sip.CSeq.method', 'sip.Status-Code'])).toEqual([
+      ['INVITE', ''],
+      ['INVITE', '180'],
+      ['CANCEL', ''],
+      ['CANCEL', '200'],
+      ['INVITE', '487'],
+    ]);
   });
 });

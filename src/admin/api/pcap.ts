@@ -13,7 +13,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { Journal, JournalEntry } from '../../journal/journal.js';
+import type { Journal } from '../../journal/journal.js';
+import { entryJson, select, type EntryJson } from '../../journal/query.js';
 import type { Endpoint, TransportName } from '../../transport/flow.js';
 
 /** Where each transport listens; a transport missing here is written with port 5060. */
@@ -31,7 +32,7 @@ interface Packet {
   readonly time: number;
   readonly order: number;
   readonly inbound: boolean;
-  readonly entry: JournalEntry;
+  readonly entry: EntryJson;
   readonly payload: Buffer;
 }
 
@@ -180,43 +181,55 @@ const latin1 = (s: string): Buffer => {
 };
 
 /** Every request and response of the journal as packets, in time order (a request before its answers). */
-function packetsOf(entries: readonly JournalEntry[]): Packet[] {
+function packetsOf(entries: readonly EntryJson[]): Packet[] {
   const out: Packet[] = [];
   let order = 0;
   for (const entry of entries) {
-    out.push({ time: entry.time, order: order++, inbound: true, entry, payload: latin1(entry.raw) });
-    for (const r of entry.responses) out.push({ time: Math.max(r.time, entry.time), order: order++, inbound: false, entry, payload: latin1(r.raw) });
+    const time = Date.parse(entry.time);
+    out.push({ time, order: order++, inbound: true, entry, payload: latin1(entry.raw) });
+    for (const r of entry.responses) out.push({ time: Math.max(Date.parse(r.time), time), order: order++, inbound: false, entry, payload: latin1(r.raw) });
+  }
+  // Within one millisecond the journal cannot say which came first; a 487 answers the CANCEL of
+  // the same Call-ID and CSeq number (RFC 3261 §9.2), so it goes after that CANCEL and its 200.
+  const cancels = new Map<string, Packet>();
+  const txn = (e: EntryJson): string => `${e.callId ?? ''} ${(e.cseq ?? '').split(' ')[0] ?? ''}`;
+  for (const p of out) if (p.entry.method === 'CANCEL') cancels.set(txn(p.entry), p);
+  for (const [i, p] of out.entries()) {
+    if (p.inbound || p.entry.method !== 'INVITE' || p.payload.subarray(8, 12).toString('latin1') !== '487 ') continue;
+    const last = cancels.get(txn(p.entry));
+    if (last !== undefined && p.time <= last.time) out[i] = { ...p, time: last.time, order: last.order + 0.5 };
   }
   return out.sort((a, b) => a.time - b.time || a.order - b.order);
 }
 
 /** The capture file's bytes for these entries. */
-export function journalPcap(entries: readonly JournalEntry[], listeners: Listeners): Buffer {
+export function journalPcap(entries: readonly EntryJson[], listeners: Listeners): Buffer {
   const chunks: Buffer[] = [globalHeader()];
   const streams = new Map<string, Stream>();
   let id = 1;
   for (const p of packetsOf(entries)) {
     const e = p.entry;
-    const peer = addressBytes(e.address) ?? Buffer.from([0, 0, 0, 0]);
-    const listener = listeners[e.transport];
+    const { address, port } = e.source;
+    const peer = addressBytes(address) ?? Buffer.from([0, 0, 0, 0]);
+    const listener = listeners[e.transport as TransportName];
     const local = localBytes(peer, listener);
     const lport = listener?.port ?? 5060;
-    const [src, dst, sport, dport] = p.inbound ? [peer, local, e.port, lport] : [local, peer, lport, e.port];
+    const [src, dst, sport, dport] = p.inbound ? [peer, local, port, lport] : [local, peer, lport, port];
     if (e.transport === 'udp') {
       chunks.push(record(p.time, udpPacket(src, dst, sport, dport, p.payload, id++)));
       continue;
     }
-    const key = `${e.transport} ${e.address} ${e.port}`;
+    const key = `${e.transport} ${address} ${port}`;
     let s = streams.get(key);
     if (s === undefined) {
       // A plausible opening: initial sequence numbers from the stream's index, then the handshake.
       s = { clientSeq: (streams.size * 0x01000193 + 1000) >>> 0, serverSeq: (streams.size * 0x01000193 + 900_000) >>> 0 };
       streams.set(key, s);
-      chunks.push(record(p.time, tcpPacket(peer, local, e.port, lport, s.clientSeq, 0, TCP_SYN, Buffer.alloc(0), id++)));
-      chunks.push(record(p.time, tcpPacket(local, peer, lport, e.port, s.serverSeq, s.clientSeq + 1, TCP_SYN | TCP_ACK, Buffer.alloc(0), id++)));
+      chunks.push(record(p.time, tcpPacket(peer, local, port, lport, s.clientSeq, 0, TCP_SYN, Buffer.alloc(0), id++)));
+      chunks.push(record(p.time, tcpPacket(local, peer, lport, port, s.serverSeq, s.clientSeq + 1, TCP_SYN | TCP_ACK, Buffer.alloc(0), id++)));
       s.clientSeq = (s.clientSeq + 1) >>> 0;
       s.serverSeq = (s.serverSeq + 1) >>> 0;
-      chunks.push(record(p.time, tcpPacket(peer, local, e.port, lport, s.clientSeq, s.serverSeq, TCP_ACK, Buffer.alloc(0), id++)));
+      chunks.push(record(p.time, tcpPacket(peer, local, port, lport, s.clientSeq, s.serverSeq, TCP_ACK, Buffer.alloc(0), id++)));
     }
     const [seq, ack] = p.inbound ? [s.clientSeq, s.serverSeq] : [s.serverSeq, s.clientSeq];
     chunks.push(record(p.time, tcpPacket(src, dst, sport, dport, seq, ack, TCP_PSH_ACK, p.payload, id++)));
@@ -228,7 +241,7 @@ export function journalPcap(entries: readonly JournalEntry[], listeners: Listene
 
 /** GET (or HEAD) /api/requests.pcap. */
 export function sendJournalPcap(res: ServerResponse, journal: Journal, listeners: Listeners): void {
-  const body = journalPcap(journal.list(), listeners);
+  const body = journalPcap(select(journal.list(), {}).map(entryJson), listeners);
   res.writeHead(200, {
     'Content-Type': 'application/vnd.tcpdump.pcap',
     'Content-Length': body.length,
