@@ -58,7 +58,8 @@ export function renderLadder(root, group, onPick) {
   const msgs = all.slice(-MAX_LADDER);
   const lanes = [...new Set(msgs.map((m) => m.lane))];
   const cols = lanes.length + 1;
-  const x = (i) => ((i + 0.5) / cols) * 100;
+  // Lanes spread across the track, the outer ones near its edges, so the labels have room.
+  const x = (i) => 10 + (i * 80) / (cols - 1);
   const server = x(lanes.length);
 
   const head = el('div', 'lanes');

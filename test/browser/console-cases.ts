@@ -4,6 +4,8 @@
  * BYE), and the calls list, the ladder, the raw bytes and the stubs form checked against what went
  * over the socket. It also takes docs/console.png.
  */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { record } from '../softphones/results.js';
@@ -76,6 +78,45 @@ async function ladderMatches(page: Page, trace: readonly TraceItem[], ms = 4000)
     return JSON.stringify(got.map((r) => ({ label: r.label, flags: r.flags }))) === JSON.stringify(want);
   }, ms);
   return { ok, got };
+}
+
+/** Requests of the load case: as many as a journal of 10,000 entries would hold. */
+const LOAD_REQUESTS = 10_000;
+
+/**
+ * 10,000 OPTIONS, each its own Call-ID, paced at about 4,000/s so the page keeps up with the event
+ * stream; the list must hold them all with only the rows in view in the DOM, and filtering down to
+ * one Call-ID must stay quick.
+ */
+async function loadCase(page: Page, host: string, sipPort: number): Promise<void> {
+  const problems: string[] = [];
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  const local = socket.address().port;
+  const tag = randomBytes(4).toString('hex');
+  const t0 = Date.now();
+  for (let i = 0; i < LOAD_REQUESTS; i++) {
+    const callId = `load-${tag}-${i}@${host}`;
+    const text = [`OPTIONS sip:load${i}@${host}:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP ${host}:${local};branch=z9hG4bK${tag}${i}`, 'Max-Forwards: 70', `From: <sip:load@${host}>;tag=${tag}`, `To: <sip:load${i}@${host}>`, `Call-ID: ${callId}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
+    socket.send(Buffer.from(text, 'latin1'), sipPort, host);
+    if (i % 200 === 199) await sleep(50);
+  }
+  const sent = Date.now() - t0;
+  const countOf = async (): Promise<number> => Number(/of (\d+)/.exec((await page.textContent('#calls-count')) ?? '')?.[1] ?? 0);
+  const all = await waitFor(async () => (await countOf()) >= LOAD_REQUESTS, 20_000);
+  const shown = Date.now() - t0;
+  if (!all) problems.push(`the list holds ${await countOf()} groups, expected at least ${LOAD_REQUESTS}`);
+  const rows = await page.locator('#calls .row').count();
+  if (rows > 100) problems.push(`${rows} rows in the DOM: the list is not virtual`);
+  const target = `load-${tag}-${LOAD_REQUESTS / 2}@${host}`;
+  const f0 = Date.now();
+  await page.fill('#filter', target);
+  const one = await waitFor(async () => ((await page.textContent('#calls-count')) ?? '').startsWith('1 of'), 3000);
+  const filterMs = Date.now() - f0;
+  if (!one) problems.push(`filtering to one Call-ID: ${await page.textContent('#calls-count')}`);
+  await page.fill('#filter', '');
+  socket.close();
+  record(`console   ${LOAD_REQUESTS} requests: all listed ${shown} ms after the first (sent in ${sent} ms), ${rows} rows in the DOM, filter to one Call-ID in ${filterMs} ms`, problems);
 }
 
 export async function consoleCases(s: ConsoleSetup): Promise<void> {
@@ -159,6 +200,7 @@ export async function consoleCases(s: ConsoleSetup): Promise<void> {
       if (gone !== true || stubs.stubs.some((x) => x.match?.user === '^carol$')) problems.push('the stub was not deleted');
       record('console   stub form: 600 for INVITE to carol answers the next call; Delete removes it', problems);
     }
+    await loadCase(page, HOST, s.sipPort);
   } finally {
     uac.close();
     await page.context().close();
