@@ -102,7 +102,9 @@ export class JournalEntry {
   }
 
   addResponse(r: JournalResponse): void {
-    (this.kept ??= []).push(r);
+    // A literal of one: most entries get one response, and an empty [] grows to room for 17 at once.
+    if (this.kept === undefined) this.kept = [r];
+    else this.kept.push(r);
   }
 
   /** The bytes received, one latin1 character per byte. */
