@@ -1,3 +1,4 @@
+/* global sessionStorage, location, history, fetch, TextDecoderStream, document, URL, setTimeout */
 // The console's access to /api (README, "Console"): the bearer token when admin.token is set
 // (kept for this tab only), JSON calls, and GET /api/events read as Server-Sent Events over fetch,
 // because EventSource cannot send an Authorization header.
@@ -40,7 +41,7 @@ export async function call(method, path, body, signal) {
 export async function json(method, path, body) {
   const res = await call(method, path, body);
   const text = await res.text();
-  let parsed = {};
+  let parsed;
   try {
     parsed = JSON.parse(text);
   } catch {

@@ -1,3 +1,4 @@
+/* global document, ResizeObserver */
 // The calls list (README, "Console"): journal entries grouped by Call-ID (REGISTER flows by the
 // address of record, the To user), newest group first, drawn as a virtual list so that thousands
 // of groups cost only the rows on screen.

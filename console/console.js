@@ -1,3 +1,4 @@
+/* global document, requestAnimationFrame, setTimeout, navigator, getSelection, Blob */
 // The live console (README, "Console"): history from GET /api/requests, then every entry as it
 // happens from GET /api/events; the calls list, the ladder of the selected call, its raw bytes,
 // the stubs panel and the exports.

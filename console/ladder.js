@@ -1,3 +1,4 @@
+/* global document */
 // The ladder (README, "Console"): every message of one group in time order, as arrows between the
 // client (one lane per source address) and sip4xx, with timestamps and the time since the previous
 // message. Retransmissions (RFC 3261 §17.1.1.2, §17.2.1) are drawn dashed and named, ACKs the

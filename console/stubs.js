@@ -1,3 +1,4 @@
+/* global document */
 // The stubs panel (README, "Control plane"): list /api/stubs, add one from the form (a code for a
 // method and a Request-URI user), delete one, reset the server to its configured start.
 import { json } from './api.js';

@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { record } from '../softphones/results.js';
@@ -177,6 +179,33 @@ export async function consoleCases(s: ConsoleSetup): Promise<void> {
       const copyEnabled = await page.isEnabled('#copy-raw');
       record('console   click a message: the raw text shown is the bytes received', raw === want && want !== '' && copyEnabled ? [] : [`raw shown:\n${raw}\nexpected:\n${want}`]);
       if (s.screenshot) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/console.png') });
+    }
+
+    // Export call as text: every message of the call, in order, each with its bytes.
+    {
+      const problems: string[] = [];
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sip4xx-console-'));
+      try {
+        const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 5000 }), page.click('#export-call')]);
+        const file = path.join(dir, 'call.txt');
+        await dl.saveAs(file);
+        const text = readFileSync(file, 'latin1');
+        const heads = text.split('\n').filter((l) => l.startsWith('=== ')).map((l) => l.replace(/^.*?: /, '').replace(/ \[.*\]$/, ''));
+        const trace = uac.of(ringing);
+        if (JSON.stringify(heads) !== JSON.stringify(trace.map((t) => t.label))) problems.push(`message lines: ${JSON.stringify(heads)}`);
+        let at = 0;
+        for (const t of trace) {
+          const i = text.indexOf(t.text.replace(/\r\n/g, '\n'), at);
+          if (i < 0) problems.push(`missing or out of order: ${t.label}`);
+          else at = i + 1;
+        }
+        if (dl.suggestedFilename() !== `sip4xx-${ringing.replace(/[^A-Za-z0-9._-]+/g, '_')}.txt`) problems.push(`file name ${dl.suggestedFilename()}`);
+      } catch (err) {
+        problems.push(String(err));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      record('console   export call as text: every message in order with its bytes', problems);
     }
 
     // A stub added from the form answers the next call; deleted from the list, it is gone.
