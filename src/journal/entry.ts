@@ -80,7 +80,7 @@ export class JournalEntry {
     private readonly shortMethod: string | undefined,
     /** The parser refused the request (answered statelessly, rule "parser"). */
     readonly refused: boolean,
-    /** Hash of Call-ID and CSeq: a cheap first test for "the same request" (§17.2.3). */
+    /** Hash of the Call-ID (src/journal/journal.ts, callIdKey): entries that differ here differ. */
     readonly key: number,
     /** The journal's ring when the entry was made. */
     readonly ring: Buffer,

@@ -46,14 +46,14 @@ const SHORT_STRING = 13;
 
 export type JournalListener = (entry: JournalEntry, kind: 'request' | 'update') => void;
 
-/** FNV-1a over Call-ID, a separator and CSeq: the same request hashes the same. */
-function keyOf(callId: string | undefined, cseq: string | undefined): number {
+/**
+ * FNV-1a over a Call-ID: a cheap first test, for a retransmission's original (§17.2.3: the same
+ * Call-ID before anything else) and for the `callId` filter, before the bytes are parsed.
+ */
+export function callIdKey(callId: string | undefined): number {
   let h = 0x811c9dc5;
   const s = callId ?? '';
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x20, 0x01000193);
-  const c = cseq ?? '';
-  for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c.charCodeAt(i), 0x01000193);
   return h | 0;
 }
 
@@ -111,7 +111,7 @@ export class Journal {
     const at = pos < 0 ? 0 : pos % ring.length;
     const method = fields.method.length < SHORT_STRING ? fields.method : undefined;
     const bytes = data.length + ENTRY_OVERHEAD_BYTES;
-    const key = keyOf(fields.callId, fields.cseq);
+    const key = callIdKey(fields.callId);
     const entry = new JournalEntry(this.nextId++, this.now(), fields.transport, fields.address, fields.port, method, fields.refused, key, ring, pos < 0 ? 0 : Math.floor(pos / ring.length), at, data.length, bytes);
     if (pos < 0) {
       // Larger than the whole ring: never held, counted as dropped.

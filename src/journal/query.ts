@@ -2,7 +2,7 @@
  * The filters of GET /api/requests and /api/requests/count (README, "Control plane"), and the JSON
  * shape of one journal entry, shared by the API and GET /api/events.
  */
-import type { JournalEntry, JournalResponse } from './journal.js';
+import { callIdKey, type JournalEntry, type JournalResponse } from './journal.js';
 
 export interface JournalQuery {
   readonly callId?: string | undefined;
@@ -36,8 +36,11 @@ export function matches(entry: JournalEntry, q: JournalQuery): boolean {
 export function select(entries: readonly JournalEntry[], q: JournalQuery): JournalEntry[] {
   const out: JournalEntry[] = [];
   const limit = q.limit ?? Number.POSITIVE_INFINITY;
+  // An entry whose Call-ID hashes otherwise is passed over without parsing its bytes.
+  const key = q.callId === undefined ? undefined : callIdKey(q.callId);
   for (const e of entries) {
     if (out.length >= limit) break;
+    if (key !== undefined && e.key !== key) continue;
     if (matches(e, q)) out.push(e);
   }
   return out;
