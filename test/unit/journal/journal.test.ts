@@ -154,6 +154,14 @@ describe('Journal entry fields, read from the bytes', () => {
     expect([e.method, e.ruri, e.ruriUser, e.callId, e.fromUser, e.toUser, e.cseq]).toEqual(['OPTIONS', 'sip:carol@example.com', 'carol', 'f-1', 'alice', 'dave', '7 OPTIONS']);
   });
 
+  it('a method of 13 characters or more is read from the bytes too (§7.1 extension-method), over a stream as well', () => {
+    const { j } = journal();
+    const { fields, data } = request({ callId: 'f-3', method: 'XEXTENSIONMETHOD' });
+    const e = j.record({ ...fields, transport: 'tcp' }, data);
+    expect([e.method, e.callId, e.cseq, e.transport]).toEqual(['XEXTENSIONMETHOD', 'f-3', '1 XEXTENSIONMETHOD', 'tcp']);
+    expect(select(j.list(), { method: 'XEXTENSIONMETHOD', callId: 'f-3' }).map((x) => x.id)).toEqual([e.id]);
+  });
+
   it('a refused request: what its refusal kept (§8.1.1.5: a CSeq number is digits)', () => {
     const { j } = journal();
     const { data } = request({ callId: 'f-2', cseq: 'x INVITE' });
