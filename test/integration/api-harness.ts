@@ -3,6 +3,7 @@
  * front, wired as main.ts wires them (controlPlaneOf), and a small JSON client for /api. Every
  * HTTP call is bounded by a timeout.
  */
+import { afterEach } from 'vitest';
 import { startAdmin, type AdminServer } from '../../src/admin/admin-server.js';
 import { controlPlaneOf } from '../../src/admin/api/control.js';
 import { createMetrics, sourcesOf } from '../../src/admin/metrics.js';
@@ -70,5 +71,18 @@ export async function apiHarness(opts: TestServerOptions & { readonly adminHost?
       await admin.close();
       await sip.close();
     },
+  };
+}
+
+/** `apiHarness` for tests: each harness it makes is closed after the test that made it. */
+export function harnessPerTest(): (...args: Parameters<typeof apiHarness>) => Promise<ApiHarness> {
+  const open: ApiHarness[] = [];
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+  return async (...args) => {
+    const h = await apiHarness(...args);
+    open.push(h);
+    return h;
   };
 }

@@ -2,21 +2,12 @@
  * Scenarios, priority, reset, validation, limits and the OpenAPI description of /api, each proved
  * over real HTTP and real SIP (UDP, TCP) on loopback against the default configuration.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildRequest, digestParams, uniqueBranch, uniqueCallId } from '../helpers/index.js';
 import { answerChallenge } from '../unit/auth/digest-client.js';
-import { apiHarness, type ApiHarness } from './api-harness.js';
+import { harnessPerTest } from './api-harness.js';
 
-const open: ApiHarness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(...args: Parameters<typeof apiHarness>): Promise<ApiHarness> {
-  const h = await apiHarness(...args);
-  open.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 const options = (user: string) => buildRequest({ method: 'OPTIONS', uri: `sip:${user}@127.0.0.1`, to: `<sip:${user}@127.0.0.1>` });
 

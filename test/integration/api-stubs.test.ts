@@ -3,20 +3,11 @@
  * loopback (ephemeral ports), the server on its default configuration: stubs, sequences, times,
  * priority, scenarios, validation, limits, reset and the OpenAPI description.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildRequest, uniqueBranch } from '../helpers/index.js';
-import { apiHarness, type ApiHarness } from './api-harness.js';
+import { harnessPerTest, type ApiHarness } from './api-harness.js';
 
-const open: ApiHarness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(...args: Parameters<typeof apiHarness>): Promise<ApiHarness> {
-  const h = await apiHarness(...args);
-  open.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 const invite = (user: string, extra: Parameters<typeof buildRequest>[0] = {}) => buildRequest({ uri: `sip:${user}@127.0.0.1`, to: `<sip:${user}@127.0.0.1>`, ...extra });
 
