@@ -9,9 +9,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A port free for both UDP and TCP on 127.0.0.1 right now. */
+/**
+ * Ports this process has handed out: the kernel may offer a port again as soon as its probe socket
+ * closes, and a test that asks twice (SIP and admin) must not get the same one back.
+ */
+const handedOut = new Set<number>();
+
+/** A port free for both UDP and TCP on 127.0.0.1 right now, never one handed out before. */
 export async function freePort(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 40; i++) {
     const tcp = net.createServer();
     const port = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as net.AddressInfo).port)));
     const udp = dgram.createSocket('udp4');
@@ -20,8 +26,9 @@ export async function freePort(): Promise<number> {
       udp.bind(port, '127.0.0.1', () => resolve(true));
     });
     await new Promise<void>((r) => tcp.close(() => r()));
-    if (ok) {
-      await new Promise<void>((r) => udp.close(() => r()));
+    if (ok) await new Promise<void>((r) => udp.close(() => r()));
+    if (ok && !handedOut.has(port)) {
+      handedOut.add(port);
       return port;
     }
   }
