@@ -151,7 +151,10 @@ export async function consoleCases(s: ConsoleSetup): Promise<void> {
         callId = r.callId;
         if (code === 487) ringing = callId;
         if (r.code !== code) problems.push(`final ${r.code}, expected ${code}`);
-        const row = await rowOf(page, callId);
+        // The row appears with the first message and takes its final code when that event lands:
+        // wait (bounded) for the final rather than read the row the moment it exists.
+        let row = await rowOf(page, callId);
+        await waitFor(async () => (row = await rowOf(page, callId, 500))?.[3]?.startsWith(`${code} `) === true, 5000);
         if (row === undefined) problems.push('no row in the calls list');
         else if (row[1] !== 'INVITE' || row[2] !== 'console-test → ' + (code === 486 ? 'busy' : code === 487 ? 'ringing' : 'answer') || !row[3]!.startsWith(`${code} `) || row[4] !== 'UDP' || row[5] !== `${HOST}:${uac.localPort}`) problems.push(`row: ${JSON.stringify(row)}`);
         await selectRow(page, callId);
