@@ -17,7 +17,7 @@ import path from 'node:path';
 import process from 'node:process';
 import { killAllNow, stopAll } from '../softphones/child-processes.js';
 import { freePorts } from '../softphones/free-ports.js';
-import { anyFailed, fail, record, summary } from '../softphones/results.js';
+import { fail, record, runSuite, summary } from '../softphones/results.js';
 import { Sip4xx } from '../softphones/sip4xx-process.js';
 import { HOST } from '../softphones/transport.js';
 import { CHROMIUM, Chromium } from './browser.js';
@@ -115,16 +115,4 @@ async function main(): Promise<void> {
   await consoleCases({ chromium, adminPort, sipPort, screenshot: process.env.BROWSER_SCREENSHOT !== '0' });
 }
 
-const watchdog = setTimeout(() => abort(`suite finished within ${SUITE_DEADLINE_MS / 1000} s (still running; stopped)`, 1), SUITE_DEADLINE_MS);
-
-try {
-  await main();
-} catch (err) {
-  record('suite ran to the end', [`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`]);
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-console.log(`run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(summary());
-process.exitCode = anyFailed() ? 1 : 0;
+await runSuite({ main, cleanup, abort, deadlineMs: SUITE_DEADLINE_MS, started });

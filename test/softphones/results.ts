@@ -45,3 +45,29 @@ export function tail(text: string, lines: number): string {
   const all = text.replace(/\r/g, '').split('\n');
   return all.slice(Math.max(0, all.length - lines)).join('\n');
 }
+
+/**
+ * Runs a suite's `main` under a watchdog (`abort` is called when `deadlineMs` passes), records a
+ * crash as a failed case, always runs `cleanup`, then prints the run time and the one summary line
+ * and sets the exit status. Shared by the softphones and browser suites.
+ */
+export async function runSuite(opts: {
+  main: () => Promise<void>;
+  cleanup: () => Promise<void>;
+  abort: (failLine: string, exitCode: number) => never;
+  deadlineMs: number;
+  started: number;
+}): Promise<void> {
+  const watchdog = setTimeout(() => opts.abort(`suite finished within ${opts.deadlineMs / 1000} s (still running; stopped)`, 1), opts.deadlineMs);
+  try {
+    await opts.main();
+  } catch (err) {
+    record('suite ran to the end', [`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`]);
+  } finally {
+    await opts.cleanup();
+    clearTimeout(watchdog);
+  }
+  console.log(`run time ${((Date.now() - opts.started) / 1000).toFixed(1)} s`);
+  console.log(summary());
+  process.exitCode = anyFailed() ? 1 : 0;
+}

@@ -28,7 +28,7 @@ import { baresip423, baresipCalls, baresipTls } from './baresip-cases.js';
 import { killAllNow, stopAll } from './child-processes.js';
 import { freePorts } from './free-ports.js';
 import { linphoneCases, linphoneTlsCases } from './linphone-cases.js';
-import { anyFailed, fail, record, skip, summary } from './results.js';
+import { fail, record, runSuite, skip, summary } from './results.js';
 import { Sip4xx } from './sip4xx-process.js';
 import { HOST, TRANSPORTS } from './transport.js';
 
@@ -131,16 +131,4 @@ async function main(): Promise<void> {
   if (!server.alive()) record(`sip4xx (${server.label}) still running after all cases`, ['exited during the run'], () => [server.tailLog(40)]);
 }
 
-const watchdog = setTimeout(() => abort(`suite finished within ${SUITE_DEADLINE_MS / 1000} s (still running; stopped)`, 1), SUITE_DEADLINE_MS);
-
-try {
-  await main();
-} catch (err) {
-  record('suite ran to the end', [`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`]);
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-console.log(`run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(summary());
-process.exitCode = anyFailed() ? 1 : 0;
+await runSuite({ main, cleanup, abort, deadlineMs: SUITE_DEADLINE_MS, started });
