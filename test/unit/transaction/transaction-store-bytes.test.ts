@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
-import { MapTransactionStore, TX_OVERHEAD_BYTES } from '../../../src/transaction/transaction-store.js';
-import { Deadlines } from '../../../src/util/deadlines.js';
-import { FakeClock } from './fake-clock.js';
+import { TX_OVERHEAD_BYTES } from '../../../src/transaction/transaction-store.js';
+import { storeSetup } from './store-setup.js';
 
-const PEER = { address: '192.0.2.7', port: 5070 };
-
-function setup(maxBytes: number) {
-  const deadlines = new Deadlines(new FakeClock());
-  const store = new MapTransactionStore<InviteServerTransaction<object>>(1000, maxBytes);
-  const ended: string[] = [];
-  const env = {
-    timers: { t1: 500, t2: 4000, t4: 5000 },
-    deadlines,
-    onTerminated: (k: string, why: string) => {
-      ended.push(`${k}: ${why}`);
-      store.delete(k);
-    },
-  };
-  const invite = (key: string) => new InviteServerTransaction(env, key, false, () => undefined, PEER, {});
-  return { store, ended, invite, deadlines };
-}
+const setup = (maxBytes: number) => storeSetup(1000, maxBytes);
 
 describe('transaction store byte budget (limits.memory.transactionsBytes)', () => {
   it('charges the keys, the request until the final response and the response kept for retransmission', () => {

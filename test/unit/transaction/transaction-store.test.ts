@@ -1,35 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
-import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
-import { MapTransactionStore } from '../../../src/transaction/transaction-store.js';
-import { Deadlines } from '../../../src/util/deadlines.js';
-import { FakeClock } from './fake-clock.js';
+import type { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
+import { storeSetup as setup, type Tx } from './store-setup.js';
 
-/** Where the transaction's responses go (§18.2.2, computed by the transaction user). */
-const PEER = { address: '192.0.2.7', port: 5070 };
 const R404 = Buffer.from('SIP/2.0 404 Not Found\r\n\r\n');
 const R486 = Buffer.from('SIP/2.0 486 Busy Here\r\n\r\n');
-
-type Tx = NonInviteServerTransaction<object> | InviteServerTransaction<object>;
-
-function setup(max: number) {
-  const clock = new FakeClock();
-  const deadlines = new Deadlines(clock);
-  const store = new MapTransactionStore<Tx>(max);
-  const ended: string[] = [];
-  const env = {
-    timers: { t1: 500, t2: 4000, t4: 5000 },
-    deadlines,
-    onTerminated: (k: string, why: string) => {
-      ended.push(`${k}: ${why}`);
-      store.delete(k);
-    },
-  };
-  const send = () => undefined;
-  const make = (key: string): Tx => new NonInviteServerTransaction(env, key, false, send, PEER, {});
-  const invite = (key: string): Tx => new InviteServerTransaction(env, key, false, send, PEER, {});
-  return { clock, deadlines, store, ended, make, invite };
-}
 
 describe('transaction store (one object per transaction, bounded, oldest first)', () => {
   it('evicts the oldest transaction when full, skipping those that already left', () => {
