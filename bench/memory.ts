@@ -12,14 +12,9 @@
  * Exits 1 when the peak RSS is over --max-rss-mb (400) or a probe went unanswered. Loopback only;
  * bounded in count and time: the child server is killed after MAX_SECONDS, every wait has a limit.
  */
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, compile } from './build.js';
-import { freePort, waitForSip } from './net-probe.js';
+import { exitWith, withCompiledServer } from './compiled-server.js';
 
 const HOST = '127.0.0.1';
 const MAX_SECONDS = 600;
@@ -185,29 +180,7 @@ async function flood(a: MemoryArgs, port: number, adminPort: number): Promise<nu
 
 async function main(): Promise<number> {
   const a = memoryArgs();
-  const dir = await compile(path.join(os.tmpdir(), `sip4xx-memory-build-${process.pid}`));
-  const port = await freePort(HOST);
-  const adminPort = await freePort(HOST);
-  const args = [
-    ...['--initial-old-space-size=64', path.join(dir, 'src', 'main.js')],
-    ...['--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn', ...a.serverArgs],
-  ];
-  const child = spawn('timeout', ['-k', '5', String(MAX_SECONDS), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  try {
-    await waitForSip(HOST, port, 15_000, () => !exited);
-    return await flood(a, port, adminPort);
-  } finally {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withCompiledServer({ name: 'memory', host: HOST, maxSeconds: MAX_SECONDS, serverArgs: a.serverArgs }, (port, adminPort) => flood(a, port, adminPort));
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);

@@ -9,14 +9,9 @@
  *
  * Loopback only; bounded in count and time (the child server is killed after MAX_SECONDS).
  */
-import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, compile } from './build.js';
+import { exitWith, withCompiledServer } from './compiled-server.js';
 import { runLoad } from './load.js';
-import { freePort } from './net-probe.js';
 
 const HOST = '127.0.0.1';
 const MAX_SECONDS = 1800;
@@ -143,30 +138,7 @@ async function soak(a: SoakArgs, port: number, adminPort: number): Promise<numbe
 
 async function main(): Promise<number> {
   const a = soakArgs();
-  // The server as tsc compiled it, as the image runs it (bench/build.ts).
-  const dir = await compile(path.join(os.tmpdir(), `sip4xx-soak-build-${process.pid}`));
-  const port = await freePort(HOST);
-  const adminPort = await freePort(HOST);
-  const args = [
-    ...['--initial-old-space-size=64', path.join(dir, 'src', 'main.js')],
-    ...['--host', HOST, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'],
-  ];
-  const child = spawn('timeout', ['-k', '5', String(MAX_SECONDS), process.execPath, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  try {
-    return await soak(a, port, adminPort);
-  } finally {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withCompiledServer({ name: 'soak', host: HOST, maxSeconds: MAX_SECONDS }, (port, adminPort) => soak(a, port, adminPort));
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(2);
-  },
-);
+exitWith(main);
