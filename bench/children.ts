@@ -66,7 +66,12 @@ export async function cleanUp(): Promise<void> {
   built = undefined;
 }
 
-function attachOutput(proc: ChildProcess, verbose: boolean, onLine?: (line: string) => void): () => string {
+/** Stopped with the others by `stopAll` / `cleanUp` (a target started elsewhere, e.g. bench/kamailio.ts). */
+export function adopt(c: Child): void {
+  children.add(c);
+}
+
+export function attachOutput(proc: ChildProcess, verbose: boolean, onLine?: (line: string) => void): () => string {
   let buf = '';
   const take = (chunk: Buffer): void => {
     const s = chunk.toString('utf8');
@@ -79,7 +84,7 @@ function attachOutput(proc: ChildProcess, verbose: boolean, onLine?: (line: stri
   return () => buf;
 }
 
-function makeStop(proc: ChildProcess): () => Promise<void> {
+export function makeStop(proc: ChildProcess): () => Promise<void> {
   return () =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
@@ -102,7 +107,15 @@ function serverNodeArgs(build: string, profileDir: string | undefined): string[]
   return args;
 }
 
-export async function spawnServer(a: Args, profileDir: string | undefined): Promise<Child> {
+/** How the workers scenario (bench/workers.ts) starts a server: another node binary, more arguments. */
+export interface ServerVariant {
+  /** The node binary that runs the server (default: the bench's own). */
+  readonly node?: string;
+  /** Appended after --server-arg, e.g. `--workers 2`. */
+  readonly args?: readonly string[];
+}
+
+export async function spawnServer(a: Args, profileDir: string | undefined, variant: ServerVariant = {}): Promise<Child> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   // Free TLS / WSS ports of its own (not 5061 / 8089, which another server may hold); WS unused.
@@ -113,13 +126,15 @@ export async function spawnServer(a: Args, profileDir: string | undefined): Prom
     ...['--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0'],
     ...['--server.tls.port', String(tlsPort), '--server.wss.port', String(wssPort), '--server.ws.port', '0'],
     ...a.serverArgs,
+    ...(variant.args ?? []),
   ];
   const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
   writeFileSync(gcFile, '');
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
   if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
   // `timeout` bounds the server's life even if this process dies without cleaning up.
-  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), process.execPath, ...args], {
+  const node = variant.node ?? a.serverNode ?? process.execPath;
+  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), node, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env,
@@ -131,7 +146,7 @@ export async function spawnServer(a: Args, profileDir: string | undefined): Prom
   proc.once('exit', () => {
     exited = true;
   });
-  progress(`starting server: node ${args.join(' ')}`);
+  progress(`starting server: ${node === process.execPath ? 'node' : node} ${args.join(' ')}`);
   try {
     await waitForSip(host, port, 20_000, () => !exited);
   } catch (err) {

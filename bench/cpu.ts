@@ -44,13 +44,32 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
+/** A process and all its descendants, parent first (a cluster's workers, Kamailio's children). */
+export function treePids(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length && out.length < 256; i++) out.push(...childPids(out[i] as number));
+  return out;
+}
+
+/** CPU ms of each process of a tree, read once; a process that is gone is left out. */
+function treeCpuMs(pids: readonly number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const p of pids) {
+    const ms = processCpuMs(p);
+    if (ms !== undefined) m.set(p, ms);
+  }
+  return m;
+}
+
 export interface CpuReport {
   /** Wall-clock length of the measurement, ms. */
   readonly wallMs: number;
   /** Percent of one core over the run. */
   readonly generatorPct: number;
-  /** Undefined when the target is not a process we know. */
+  /** Undefined when the target is not a process we know. Its descendants (workers) are included. */
   readonly targetPct: number | undefined;
+  /** The same per process of the target's tree, parent first (one entry for a single process). */
+  readonly targetPctByProcess: readonly number[];
   /** Everything else on the machine, steal included; undefined off Linux. */
   readonly otherPct: number | undefined;
   readonly stealPct: number | undefined;
@@ -59,19 +78,22 @@ export interface CpuReport {
 export class CpuMeter {
   private readonly t0 = performance.now();
   private readonly gen0 = process.cpuUsage();
-  private readonly target0: number | undefined;
+  /** The target's process tree as it was at the start, with each process's CPU then. */
+  private readonly target0: Map<number, number> | undefined;
   private readonly machine0 = machineCpuMs();
 
-  constructor(private readonly targetPid: number | undefined) {
-    this.target0 = targetPid === undefined ? undefined : processCpuMs(targetPid);
+  constructor(targetPid: number | undefined) {
+    this.target0 = targetPid === undefined ? undefined : treeCpuMs(treePids(targetPid));
   }
 
   stop(): CpuReport {
     const wall = Math.max(1, performance.now() - this.t0);
     const g = process.cpuUsage(this.gen0);
     const genMs = (g.user + g.system) / 1000;
-    const t1 = this.targetPid === undefined ? undefined : processCpuMs(this.targetPid);
-    const targetMs = t1 !== undefined && this.target0 !== undefined ? t1 - this.target0 : undefined;
+    const t1 = this.target0 === undefined ? undefined : treeCpuMs([...this.target0.keys()]);
+    const byProcess: number[] = [];
+    for (const [p, ms] of t1 ?? []) byProcess.push(ms - (this.target0?.get(p) ?? ms));
+    const targetMs = t1 === undefined || t1.size === 0 ? undefined : byProcess.reduce((x, y) => x + y, 0);
     const m1 = machineCpuMs();
     let otherPct: number | undefined;
     let stealPct: number | undefined;
@@ -84,6 +106,7 @@ export class CpuMeter {
       wallMs: wall,
       generatorPct: (100 * genMs) / wall,
       targetPct: targetMs === undefined ? undefined : (100 * targetMs) / wall,
+      targetPctByProcess: byProcess.map((ms) => (100 * ms) / wall),
       otherPct,
       stealPct,
     };

@@ -15,6 +15,7 @@ import { cleanUp, running, spawnReflector, spawnServer, stopAll } from './childr
 import { CpuMeter } from './cpu.js';
 import { calibrate, loadScenarios, warmup } from './load-scenarios.js';
 import { microScenarios } from './micro-scenarios.js';
+import { workersPart } from './workers.js';
 import { waitForSip } from './net-probe.js';
 import type { Outcome } from './outcome.js';
 import { isJsonMode, out, progress, setJsonMode, sleep } from './output.js';
@@ -123,7 +124,8 @@ async function main(): Promise<number> {
   };
   const baseline = await quietBaseline(a);
   o.report['baselineOtherCpuPct'] = baseline.pct;
-  if (a.scenario !== 'parser') await loadPart(a, baseline.note, o);
+  if (a.scenario === 'workers') await workersPart(a, o);
+  else if (a.scenario !== 'parser') await loadPart(a, baseline.note, o);
   if (a.scenario === 'parser' || (a.scenario === 'all' && !a.reflector)) await microScenarios(a.scenario === 'parser', o);
   if (o.verdicts.length > 0) {
     out('');
