@@ -18,7 +18,7 @@ import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import type { TransactionEnv } from '../transaction/server-transaction.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
-import { MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
+import { CONFIRMED, MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
 import { bounded } from './log-fields.js';
@@ -62,7 +62,7 @@ export class TransactionUser {
     const t = deps.config().transactions;
     this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
     this.guard = new ReflectionGuard(deps.config, deps.logger, deps.clock, deps.counters);
-    this.transactions = new MapTransactionStore<Tx>(t.maxTransactions, deps.config().limits.memory.transactionsBytes);
+    this.transactions = new MapTransactionStore<Tx>(this.deadlines, t.maxTransactions, deps.config().limits.memory.transactionsBytes);
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, maxBytes: deps.config().limits.memory.dialogsBytes, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 
@@ -87,7 +87,7 @@ export class TransactionUser {
       // §17.2.1 / §17.2.2: a retransmission goes to its transaction, never to the core again;
       // past the final response, Confirmed absorbs it and Completed resends the final response.
       this.deps.counters.retransmissions++;
-      existing.onRetransmission();
+      if (existing !== CONFIRMED) existing.onRetransmission();
       return;
     }
     const merge = req.to.tag === undefined ? mergeKey(req) : undefined;
@@ -105,7 +105,7 @@ export class TransactionUser {
       const invite = this.transactions.get(inviteKey);
       // An INVITE transaction past its final response (Completed, Confirmed, Accepted) still exists
       // (§9.2): the CANCEL gets 200 and changes nothing.
-      if (invite !== undefined && invite.kind === 'invite') return this.cancel(tx, invite);
+      if (invite === CONFIRMED || invite?.kind === 'invite') return this.cancel(tx, invite);
     }
     const ctx = this.deps.context(req, flow, config, merged);
     this.play(tx, runPipeline(this.deps.rules(config), req, ctx));
@@ -239,11 +239,11 @@ export class TransactionUser {
    * with a 200 (OK)"; if no final response was sent "the UAS SHOULD immediately respond to the
    * INVITE with a 487 (Request Terminated)"; otherwise the CANCEL changes nothing.
    */
-  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext>): void {
+  private cancel(tx: Tx, invite: InviteServerTransaction<TxContext> | typeof CONFIRMED): void {
     this.respond(tx, { status: 200 });
     const { req, flow } = tx.context;
     this.deps.report(req, flow, 200, 'cancel');
-    if (!invite.finalSent) {
+    if (invite !== CONFIRMED && !invite.finalSent) {
       this.respond(invite, { status: 487 });
       this.deps.report(invite.context.req, invite.context.flow, 487, 'cancel');
       invite.releaseContext();
@@ -260,12 +260,14 @@ export class TransactionUser {
     const key = transactionKey(req);
     const tx = this.transactions.get(key);
     this.deps.counters.absorbedAcks++;
-    if (tx !== undefined && tx.kind === 'invite') {
+    if (tx === CONFIRMED || tx?.kind === 'invite') {
       // The ACK of a non-2xx copies our To tag (§17.1.1.3): its source received our response.
       if (req.to.tag !== undefined && req.to.tag === this.deps.toTag(basis)) this.guard.prove(flow);
-      // Completed → Confirmed; Confirmed (§17.2.1): "absorb any additional ACK messages".
+      // Completed → Confirmed; Confirmed (§17.2.1): "absorb any additional ACK messages", until
+      // Timer I as a record of the store (transaction-store.ts).
+      if (tx === CONFIRMED) return;
       tx.onAck();
-      if (tx.state === 'confirmed') this.transactions.charge(tx, 0, 0); // §17.2.1: nothing more to resend
+      if (tx.state === 'confirmed') this.transactions.confirm(tx, this.deps.config().transactions.t4Ms);
       return;
     }
     if (req.to.tag !== undefined && this.dialogs.ack(req.callId, req.to.tag, req.from.tag ?? '', sdpOfAck(req))) return this.guard.prove(flow);

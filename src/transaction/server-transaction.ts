@@ -16,6 +16,9 @@ export interface Destination {
 /** Sends bytes to a destination: a transport's send (flow.ts), shared by all its messages. */
 export type Sender = (data: Buffer, to: Destination) => void;
 
+/** What a transaction that will send nothing more keeps instead of its transport's send. */
+const sendNothing: Sender = () => {};
+
 /** What the transactions of one configuration share (one object, not one per transaction). */
 export interface TransactionEnv {
   readonly timers: TimerValues;
@@ -75,7 +78,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     protected readonly env: TransactionEnv,
     readonly key: string,
     protected readonly reliable: boolean,
-    private readonly send: Sender,
+    private send: Sender,
     private to: Destination | undefined,
     context: C,
   ) {
@@ -169,6 +172,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   protected forgetResponse(): void {
     this.lastResponse = undefined;
     this.to = undefined;
+    this.send = sendNothing;
   }
 
   /** Timer G or the 2xx timer: resend after `first`, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
@@ -196,6 +200,14 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   protected stopTu(): void {
     this.tuFn = undefined;
     this.arm();
+  }
+
+  /**
+   * Stop every timer and report nothing: the store now keeps this transaction's state as a
+   * record (transaction-store.ts `confirm`) and the object is let go.
+   */
+  discard(): void {
+    this.dispose();
   }
 
   /** Clear every timer: none is ever left to fire on a terminated transaction. */

@@ -9,6 +9,8 @@
  * absorption for the oldest requests rather than memory without bound.
  */
 import { AgeList } from '../util/age-list.js';
+import { Deadline, type Deadlines } from '../util/deadlines.js';
+import { HashedRecords, RECORD_BYTES } from '../util/hashed-records.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
@@ -20,13 +22,21 @@ type AnyTx = ServerTransaction<string, unknown>;
  */
 export const TX_OVERHEAD_BYTES = 512;
 
+/**
+ * What `get` returns for an INVITE transaction in Confirmed (§17.2.1) kept as a record: it
+ * absorbs the ACK or INVITE that matched it and sends nothing; a CANCEL that matches it changes
+ * nothing (§9.2).
+ */
+export const CONFIRMED = 'confirmed';
+
 export interface TransactionStore<T extends AnyTx> {
+  /** Transactions stored, live objects and Confirmed records. */
   readonly size: number;
   /** Bytes charged for the stored transactions (`limits.memory.transactionsBytes` bounds it). */
   readonly bytes: number;
   /** Transactions ended to make room (`transactions.maxTransactions` or the byte budget reached). */
   readonly evictions: number;
-  get(key: string): T | undefined;
+  get(key: string): T | typeof CONFIRMED | undefined;
   /** Whether a stored transaction holds this merge key. */
   holdsMerge(mergeKey: string): boolean;
   /**
@@ -39,42 +49,55 @@ export interface TransactionStore<T extends AnyTx> {
    * its final response, its request. Over the byte budget, older transactions are ended.
    */
   charge(tx: T, responseBytes: number, requestBytes: number): void;
+  /**
+   * A stored INVITE transaction reached Confirmed over UDP: from here until Timer I (`timerIMs`)
+   * it only absorbs, so the store keeps its key and merge key as a record and lets the object go.
+   */
+  confirm(tx: T, timerIMs: number): void;
   delete(key: string): void;
+  /** The stored transaction objects (not the Confirmed records, which have nothing left to do). */
   values(): IterableIterator<T>;
   /** End every transaction (shutdown). */
   clear(): void;
 }
 
 /**
- * Plain Maps for the keys; the age order is an AgeList through the transactions, not the key Map's
- * own insertion order (why, measured: util/age-list.ts).
+ * Plain Maps for the keys of transaction objects; the age order is an AgeList through them, not
+ * the key Map's own insertion order (why, measured: util/age-list.ts). Confirmed INVITE
+ * transactions are records in a HashedRecords (why, measured: docs/ARCHITECTURE.md,
+ * Transactions), expired by one Deadline at the oldest record's Timer I and evicted first.
  */
 export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T> {
   private readonly byKey = new Map<string, T>();
   private readonly byMerge = new Map<string, T>();
   private readonly age = new AgeList<AnyTx>();
+  private readonly records = new HashedRecords();
+  private readonly timerI = new Deadline(() => this.expireRecords());
   evictions = 0;
   bytes = 0;
 
   constructor(
+    private readonly deadlines: Deadlines,
     private readonly max: number,
     private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey.size + this.records.size;
   }
 
-  get(key: string): T | undefined {
-    return this.byKey.get(key);
+  get(key: string): T | typeof CONFIRMED | undefined {
+    const tx = this.byKey.get(key);
+    if (tx !== undefined) return tx;
+    return this.records.has(key) ? CONFIRMED : undefined;
   }
 
   holdsMerge(mergeKey: string): boolean {
-    return this.byMerge.has(mergeKey);
+    return this.byMerge.has(mergeKey) || this.records.has(mergeKey);
   }
 
   put(tx: T, mergeKey: string | undefined, requestBytes = 0): void {
-    for (let oldest = this.age.oldest; this.byKey.size >= this.max && oldest !== undefined; oldest = this.age.oldest) this.evict(oldest);
+    while (this.size >= this.max && this.evictOldest(undefined));
     this.byKey.set(tx.key, tx);
     this.age.push(tx);
     if (mergeKey !== undefined) {
@@ -92,13 +115,44 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
     this.bytes += cost - tx.storeBytes;
     tx.storeBytes = cost;
     // The newest transaction is the last to go: one larger than the whole budget still answers.
-    for (let oldest = this.age.oldest; this.bytes > this.maxBytes && oldest !== undefined && oldest !== tx; oldest = this.age.oldest) this.evict(oldest);
+    while (this.bytes > this.maxBytes && this.evictOldest(tx));
   }
 
-  private evict(oldest: AnyTx): void {
+  confirm(tx: T, timerIMs: number): void {
+    if (this.byKey.get(tx.key) !== tx) return;
+    const merge = tx.mergeKey;
+    this.delete(tx.key);
+    tx.discard();
+    this.records.add(tx.key, merge, this.deadlines.elapsed() + timerIMs);
+    this.bytes += RECORD_BYTES;
+    if (!this.timerI.scheduled) this.deadlines.reschedule(this.timerI, timerIMs);
+  }
+
+  /** Timer I of the oldest records: they end; the next oldest is waited for. */
+  private expireRecords(): void {
+    this.bytes -= RECORD_BYTES * this.records.expire(this.deadlines.elapsed());
+    const next = this.records.nextDue;
+    if (next >= 0) this.deadlines.reschedule(this.timerI, Math.max(0, next - this.deadlines.elapsed()));
+  }
+
+  /**
+   * End the oldest to make room — a Confirmed record first, which has the least left to do, then
+   * the oldest transaction object other than `keep`. False when nothing is left to end.
+   */
+  private evictOldest(keep: AnyTx | undefined): boolean {
+    if (this.records.size > 0) {
+      this.evictions++;
+      this.records.dropOldest();
+      this.bytes -= RECORD_BYTES;
+      if (this.records.size === 0) this.deadlines.cancel(this.timerI);
+      return true;
+    }
+    const oldest = this.age.oldest;
+    if (oldest === undefined || oldest === keep) return false;
     this.evictions++;
     oldest.terminate('evicted: transaction table full');
     this.delete(oldest.key); // terminate normally deletes it; this covers a callback that did not
+    return true;
   }
 
   delete(key: string): void {
@@ -121,6 +175,8 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
     this.byKey.clear();
     this.byMerge.clear();
     this.age.clear();
+    this.records.clear();
+    this.deadlines.cancel(this.timerI);
     this.bytes = 0;
   }
 }

@@ -17,7 +17,7 @@ export type Tx = NonInviteServerTransaction<object> | InviteServerTransaction<ob
 export function storeSetup(max: number, maxBytes?: number) {
   const clock = new FakeClock();
   const deadlines = new Deadlines(clock);
-  const store = new MapTransactionStore<Tx>(max, maxBytes);
+  const store = new MapTransactionStore<Tx>(deadlines, max, maxBytes);
   const ended: string[] = [];
   const env = {
     timers: { t1: 500, t2: 4000, t4: 5000 },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
 import { storeSetup as setup, type Tx } from './store-setup.js';
+import { CONFIRMED } from '../../../src/transaction/transaction-store.js';
 
 const R404 = Buffer.from('SIP/2.0 404 Not Found\r\n\r\n');
 const R486 = Buffer.from('SIP/2.0 486 Busy Here\r\n\r\n');
@@ -62,20 +63,42 @@ describe('transaction store (one object per transaction, bounded, oldest first)'
     expect(store.size).toBe(0);
   });
 
-  it('keeps an INVITE in Confirmed findable by its key until exactly Timer I (T4), then empties', () => {
+  it('keeps an INVITE in Confirmed findable by its key and merge key until exactly Timer I (T4), then empties', () => {
     const { clock, store, invite, deadlines } = setup(10);
     const tx = invite('i1') as InviteServerTransaction<object>;
     store.put(tx, 'm');
     tx.respond(R486, 486);
     tx.onAck();
+    store.confirm(tx, 5000);
+    expect(tx.activeTimers).toEqual([]);
+    expect(store.values().next().done).toBe(true);
     clock.tick(4_999);
-    expect(store.get('i1')?.state).toBe('confirmed');
+    expect(store.get('i1')).toBe(CONFIRMED);
+    expect(store.holdsMerge('m')).toBe(true);
+    expect(store.get('i2')).toBeUndefined();
+    expect(store.size).toBe(1);
     clock.tick(1);
     expect(store.get('i1')).toBeUndefined();
     expect(store.holdsMerge('m')).toBe(false);
     expect(store.size).toBe(0);
     expect(deadlines.size).toBe(0);
     expect(clock.pending).toBe(0);
+  });
+
+  it('ends a Confirmed record first when full (it has least left to do), counting it as an eviction', () => {
+    const { store, invite, make, ended } = setup(2);
+    const older = make('older');
+    store.put(older, undefined);
+    const tx = invite('i1');
+    store.put(tx, 'm1');
+    tx.respond(R486, 486);
+    tx.onAck();
+    store.confirm(tx, 5000);
+    const bytesWithRecord = store.bytes;
+    store.put(make('new'), undefined);
+    expect([store.get('i1'), store.holdsMerge('m1'), store.get('older')]).toEqual([undefined, false, older]);
+    expect([store.size, store.evictions, ended]).toEqual([2, 1, []]);
+    expect(store.bytes).toBeLessThan(bytesWithRecord + 1024);
   });
 
   it('lets a merge key go with a transaction removed from the middle of the age order', () => {

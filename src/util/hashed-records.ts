@@ -1,0 +1,193 @@
+/**
+ * Records that hold no object each: a set of strings kept only as 64-bit seeded hashes, each record
+ * (one string and an optional second) with a due time, oldest first, all in typed arrays. The
+ * transaction store keeps its Confirmed INVITE transactions here (docs/ARCHITECTURE.md,
+ * Transactions, for the measured reason): a busy server holds rate × T4 of them, and as objects
+ * the garbage collector moved and marked every one of them.
+ *
+ * Membership is by hash: two different strings answer the same only when both 32-bit lanes of
+ * their hashes collide — about n / 2^64 per look-up for n records. The seeds are random per
+ * process, so a sender cannot choose strings that collide or that crowd one probe chain.
+ *
+ * Records leave in the order they were added (`expire`, `dropOldest`): callers add them with due
+ * times that do not decrease, and a record due earlier than an older one waits for it.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Bytes a record costs in the typed arrays (ring slot, two table slots at ≤ 50 % load, doubled). */
+export const RECORD_BYTES = 64;
+
+const EMPTY = 0;
+/** Records the arrays hold before they first grow, and again once emptied. */
+const SMALL = 256;
+
+export class HashedRecords {
+  /** Open addressing, linear probing: lane 1 picks the slot; lane 2 is odd, so 0 marks a free slot. */
+  private lane1 = new Int32Array(4 * SMALL);
+  private lane2 = new Int32Array(4 * SMALL);
+  private mask = 4 * SMALL - 1;
+  private used = 0;
+  /** The ring of records, oldest at `head`: four hash words each (second string's 0 when absent). */
+  private ring = new Int32Array(4 * SMALL);
+  private due = new Float64Array(SMALL);
+  private head = 0;
+  private count = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private readonly seed1: number;
+  private readonly seed2: number;
+
+  constructor(seed: Buffer = randomBytes(8)) {
+    this.seed1 = seed.readInt32LE(0);
+    this.seed2 = seed.readInt32LE(4);
+  }
+
+  /** Records held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** When the oldest record is due; -1 when there is none. */
+  get nextDue(): number {
+    return this.count === 0 ? -1 : (this.due[this.head] as number);
+  }
+
+  has(s: string): boolean {
+    if (this.count === 0) return false;
+    this.hash(s);
+    return this.find(this.h1, this.h2) >= 0;
+  }
+
+  /** Add a record of `a` (and `b`), due at `dueAt`; neither may be held already. */
+  add(a: string, b: string | undefined, dueAt: number): void {
+    if (this.count === this.due.length) this.growRing();
+    if (2 * (this.used + 2) > this.lane1.length) this.growTable();
+    const at = (this.head + this.count) % this.due.length;
+    this.hash(a);
+    this.ring[4 * at] = this.h1;
+    this.ring[4 * at + 1] = this.h2;
+    this.insert(this.h1, this.h2);
+    if (b === undefined) {
+      this.ring[4 * at + 3] = EMPTY;
+    } else {
+      this.hash(b);
+      this.ring[4 * at + 2] = this.h1;
+      this.ring[4 * at + 3] = this.h2;
+      this.insert(this.h1, this.h2);
+    }
+    this.due[at] = dueAt;
+    this.count++;
+  }
+
+  /** Drop every record due at or before `now`, oldest first; returns how many. */
+  expire(now: number): number {
+    let n = 0;
+    while (this.count > 0 && (this.due[this.head] as number) <= now) {
+      this.dropOldest();
+      n++;
+    }
+    return n;
+  }
+
+  dropOldest(): void {
+    if (this.count === 0) return;
+    const at = 4 * this.head;
+    this.remove(this.ring[at] as number, this.ring[at + 1] as number);
+    if (this.ring[at + 3] !== EMPTY) this.remove(this.ring[at + 2] as number, this.ring[at + 3] as number);
+    this.head = (this.head + 1) % this.due.length;
+    this.count--;
+    // Once a flood has drained, give its arrays back.
+    if (this.count === 0 && this.due.length > SMALL) this.clear();
+  }
+
+  clear(): void {
+    this.lane1 = new Int32Array(4 * SMALL);
+    this.lane2 = new Int32Array(4 * SMALL);
+    this.mask = 4 * SMALL - 1;
+    this.ring = new Int32Array(4 * SMALL);
+    this.due = new Float64Array(SMALL);
+    this.used = 0;
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /** Two 32-bit lanes over the UTF-16 code units, seeded, each finished with murmur3's fmix32. */
+  private hash(s: string): void {
+    let a = this.seed1;
+    let b = this.seed2;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    this.h1 = fmix(a ^ s.length);
+    this.h2 = fmix(b ^ Math.imul(s.length, 0x9e3779b1)) | 1;
+  }
+
+  private find(h1: number, h2: number): number {
+    for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
+      const l2 = this.lane2[i];
+      if (l2 === EMPTY) return -1;
+      if (l2 === h2 && this.lane1[i] === h1) return i;
+    }
+  }
+
+  private insert(h1: number, h2: number): void {
+    let i = h1 & this.mask;
+    while (this.lane2[i] !== EMPTY) i = (i + 1) & this.mask;
+    this.lane1[i] = h1;
+    this.lane2[i] = h2;
+    this.used++;
+  }
+
+  /** Backward-shift deletion: the chain stays unbroken without tombstones. */
+  private remove(h1: number, h2: number): void {
+    let hole = this.find(h1, h2);
+    if (hole < 0) return;
+    this.used--;
+    for (let i = (hole + 1) & this.mask; this.lane2[i] !== EMPTY; i = (i + 1) & this.mask) {
+      const home = (this.lane1[i] as number) & this.mask;
+      // Move entry i into the hole unless its home lies cyclically in (hole, i].
+      if (((i - home) & this.mask) >= ((i - hole) & this.mask)) {
+        this.lane1[hole] = this.lane1[i] as number;
+        this.lane2[hole] = this.lane2[i] as number;
+        hole = i;
+      }
+    }
+    this.lane1[hole] = 0;
+    this.lane2[hole] = EMPTY;
+  }
+
+  private growTable(): void {
+    const old1 = this.lane1;
+    const old2 = this.lane2;
+    this.lane1 = new Int32Array(old1.length * 2);
+    this.lane2 = new Int32Array(old1.length * 2);
+    this.mask = this.lane1.length - 1;
+    this.used = 0;
+    for (let i = 0; i < old2.length; i++) if (old2[i] !== EMPTY) this.insert(old1[i] as number, old2[i] as number);
+  }
+
+  private growRing(): void {
+    const cap = this.due.length;
+    const ring = new Int32Array(8 * cap);
+    const due = new Float64Array(2 * cap);
+    for (let k = 0; k < this.count; k++) {
+      const from = (this.head + k) % cap;
+      ring.set(this.ring.subarray(4 * from, 4 * from + 4), 4 * k);
+      due[k] = this.due[from] as number;
+    }
+    this.ring = ring;
+    this.due = due;
+    this.head = 0;
+  }
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
