@@ -22,6 +22,7 @@ const SHORTCUTS: Readonly<Record<string, { path: string; description: string }>>
   host: { path: 'server.host', description: 'address to bind, UDP and TCP (default 0.0.0.0; "::" for IPv6 + IPv4)' },
   port: { path: 'server.port', description: 'port for UDP and TCP (default 5060; 0 picks a free one)' },
   'log-level': { path: 'log.level', description: 'fatal | error | warn | info | debug | trace | silent' },
+  workers: { path: 'server.workers', description: 'processes serving the same ports: a number or auto (default 1; README, "Workers")' },
   'admin-host': { path: 'admin.host', description: 'address of the admin HTTP endpoint (default 127.0.0.1)' },
   'admin-port': { path: 'admin.port', description: 'port of /healthz and /metrics (default 8080; 0 disables it)' },
 };

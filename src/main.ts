@@ -2,6 +2,7 @@
  * The process edge: argv, environment, signals, exit codes. Everything else is passed in.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { startAdmin, type AdminServer } from './admin/admin-server.js';
 import { controlPlaneOf } from './admin/api/control.js';
@@ -10,7 +11,8 @@ import { createMetrics, sourcesOf } from './admin/metrics.js';
 import { CliError, helpText, parseCli } from './cli.js';
 import { ConfigError } from './config/errors.js';
 import { defaultTree, loadConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { MAX_WORKERS, type Config } from './config/schema.js';
+import { planWorkers } from './cluster/support.js';
 import { startServer, type Sip4xxServer } from './server.js';
 import { logSink, type LogSink } from './stdout-log.js';
 import { VERSION } from './version.js';
@@ -81,8 +83,12 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
+  // server.workers (README, "Workers"): a count this Node or platform cannot serve is refused here.
+  const plan = planWorkers(config.server.workers, { version: process.version, platform: process.platform, parallelism: availableParallelism() }, MAX_WORKERS);
+  if (plan.kind === 'refused') fail(plan.message);
   const sink = logSink();
   const logger = makeLogger(config, sink);
+  if (plan.warning !== undefined) logger.warn({ workers: 1 }, plan.warning);
   const metrics = createMetrics();
   let state = 'starting';
 

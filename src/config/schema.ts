@@ -9,6 +9,8 @@ import { stubSchema } from '../stubs/stub-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** server.workers at most: journal ids carry the worker's index below this (src/cluster/journal-merge.ts). */
+export const MAX_WORKERS = 1024;
 const seconds = z.number().int().min(0);
 const token = z.string().regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'must be a SIP token');
 const statusCode = z.number().int().min(100).max(699);
@@ -81,6 +83,8 @@ export const configSchema = z
           .max(255)
           .refine((a) => a === '' || parseHostPort(a, 0, a.length) !== undefined, 'must be host or host:port'),
         drainTimeoutMs: z.number().int().min(0),
+        /** Processes serving the same ports (README, "Workers"): a count, or auto (one per CPU). */
+        workers: z.union([positiveInt.max(MAX_WORKERS), z.literal('auto')]),
       })
       .strict(),
     /** token: bearer token of /api (required off loopback); maxStubs: configured + API stubs. */
@@ -243,6 +247,7 @@ export const RESTART_ONLY_KEYS: readonly string[] = [
   'server.tls.requestClientCert',
   'server.ws.port',
   'server.wss.port',
+  'server.workers',
   'admin.host',
   'admin.port',
   'log.pretty',

@@ -50,8 +50,10 @@ export interface Daemon {
  * `launcher` 'bin' runs bin/sip4xx, the documented daemon command, as the test's direct child: the
  * child's PID is then the one an operator would signal.
  */
-export function startDaemon(args: readonly string[], env: Record<string, string> = {}, launcher: 'tsx' | 'bin' = 'tsx'): Daemon {
-  const [command, argv] = launcher === 'bin' ? ['bin/sip4xx', args] : [process.execPath, ['--import', 'tsx', 'src/main.ts', ...args]];
+export function startDaemon(args: readonly string[], env: Record<string, string> = {}, launcher: 'tsx' | 'bin' | { readonly node: string } = 'tsx'): Daemon {
+  // { node }: src/main.ts under tsx with another Node binary (the workers' tests run Node 24).
+  const node = typeof launcher === 'object' ? launcher.node : process.execPath;
+  const [command, argv] = launcher === 'bin' ? ['bin/sip4xx', args] : [node, ['--import', 'tsx', 'src/main.ts', ...args]];
   const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
