@@ -1,0 +1,96 @@
+/**
+ * `npm run bench -- --scenario workers` for a few seconds per target (bench/README.md, "Workers and
+ * Kamailio"): the bench builds the server, runs it with one worker and with `--workers 2` on the
+ * pinned Node, and Kamailio where it is installed, and prints one comparison table and three
+ * verdicts. Timing is not judged, only the shape: every target measured, every figure parses,
+ * nothing lost at a few hundred requests a second, and the exit status agrees with the verdicts.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** tsc builds the server first (~25 s on the 2-core VM); then three short targets. */
+const BENCH_LIMIT_MS = 150_000;
+
+const SUMMARY_COLUMNS = [
+  'target', 'runtime', 'procs', 'INVITE/s closed', 'lost', 'p99 ms', 'gen%', 'target% per process', 'µs/req',
+  'sweep max/s', '× w1 closed', '× w1 sweep', 'note',
+];
+
+function kamailioInstalled(): boolean {
+  try {
+    execFileSync('kamailio', ['-v'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGTERM'), BENCH_LIMIT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The table whose header line starts with `first`, as header → cell per row (spans from its dashed rule). */
+function tableAt(stdout: string, first: string): { headers: string[]; rows: Record<string, string>[] } {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${first} `));
+  expect(at, `a table starting with ${first}`).toBeGreaterThanOrEqual(0);
+  const spans = [...(lines[at + 1] ?? '').matchAll(/-+/g)].map((m) => m.index);
+  const cells = (line: string): string[] => spans.map((s, i) => line.slice(s, spans[i + 1]).trim());
+  const headers = cells(lines[at] as string);
+  const rows: Record<string, string>[] = [];
+  for (let i = at + 2; i < lines.length && (lines[i] ?? '') !== ''; i++) {
+    const c = cells(lines[i] as string);
+    rows.push(Object.fromEntries(headers.map((h, j) => [h, c[j] ?? ''])));
+  }
+  return { headers, rows };
+}
+
+const num = (cell: string | undefined): number => Number((cell ?? '').replaceAll(',', '').replace(/×$/, ''));
+
+describe('npm run bench -- --scenario workers, a few seconds per target', () => {
+  it('measures one worker, --workers 2 and Kamailio with the same generator and prints one table and three verdicts', async () => {
+    const withKamailio = kamailioInstalled();
+    const r = await bench([
+      '--scenario', 'workers', '--count', '1000', '--duration', '1', '--no-warmup',
+      '--sweep-start', '500', '--sweep-step', '500', '--sweep-max', '1000', '--sweep-seconds', '0.5',
+    ]);
+    const names = ['sip4xx --workers 1', 'sip4xx --workers 2', ...(withKamailio ? ['kamailio, 2 children'] : [])];
+    expect(r.stdout, r.stderr).toContain(`sip4xx bench — workers: ${names.join('; ')}\n`);
+    const t = tableAt(r.stdout, 'target');
+    expect(t.headers).toEqual(SUMMARY_COLUMNS);
+    expect(t.rows.map((row) => row['target'])).toEqual(names);
+    for (const row of t.rows) {
+      expect(row['note'], `${row['target']} was measured`).toBe('');
+      for (const col of ['INVITE/s closed', 'p99 ms', 'gen%', 'µs/req', 'sweep max/s', '× w1 closed', '× w1 sweep']) {
+        expect(Number.isFinite(num(row[col])), `${row['target']} ${col}: ${row[col]}`).toBe(true);
+      }
+      expect(row['lost']).toBe('0');
+      expect(row['target% per process']).toMatch(/^\d+(\+\d+)*$/);
+    }
+    const [one, two] = t.rows as [Record<string, string>, Record<string, string>];
+    // Both sip4xx rows on the same Node, one that has SO_REUSEPORT for every process.
+    expect(one['runtime']).toMatch(/^node v(2[2-9]|[3-9]\d)\./);
+    expect(two['runtime']).toBe(one['runtime']);
+    expect(one['× w1 closed']).toBe('1.00×');
+    if (withKamailio) expect(t.rows[2]?.['runtime']).toMatch(/^kamailio \d+\.\d+/);
+    const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL|-) /.test(l));
+    expect(verdicts).toHaveLength(3);
+    expect(verdicts[0]).toMatch(/^(PASS|FAIL) {2}--workers 2 closed loop [\d,]+\/s = \d+\.\d\d× one worker's [\d,]+\/s, 0 lost \(target ≥ 1\.4× with zero loss\)$/);
+    expect(verdicts[1]).toMatch(withKamailio ? /^(PASS|FAIL) {2}--workers 2 closed loop [\d,]+\/s against Kamailio's [\d,]+\/s/ : /^- {5}Kamailio: not installed/);
+    expect(verdicts[2]).toMatch(/^(PASS|FAIL) {2}sweep max rate \(zero loss, p99 < 5 ms\) [\d,]+\/s with one worker, [\d,]+\/s with 2 \(target: rises\)$/);
+    expect(r.code).toBe(verdicts.some((v) => v.startsWith('FAIL')) ? 1 : 0);
+  }, BENCH_LIMIT_MS + 10_000);
+});
