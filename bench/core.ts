@@ -27,7 +27,7 @@ export interface CoreBenchRow {
   readonly sentPerOp: number;
 }
 
-const TAG_SALT = 0x5eed;
+const TAG_KEY = Buffer.alloc(16, 0x5e);
 const MARKER = 'core-';
 const LOCAL = { host: '127.0.0.1', port: 40000 };
 
@@ -38,8 +38,8 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
   const config = loadConfig({ overrides: { server: { host: '127.0.0.1', port: 5060 } } });
   const logger = pino({ level: 'warn' });
   const identities = new Set(['127.0.0.1']);
-  const core = createCore({ config: () => config, logger, identities: () => identities, tagSalt: TAG_SALT });
-  const tagger = makeTagger(TAG_SALT);
+  const core = createCore({ config: () => config, logger, identities: () => identities, tagKey: TAG_KEY });
+  const tagger = makeTagger(TAG_KEY);
   const remote: Endpoint = { address: LOCAL.host, port: LOCAL.port, family: 'IPv4' };
   let sent = 0;
   const flow: Flow = {
@@ -69,11 +69,11 @@ export async function runCoreBench(opts: { rounds?: number; iterations?: number 
         requests.push(requestOf(kind === 'OPTIONS' ? options : invite, seq));
         if (kind === 'OPTIONS') continue;
         // The ACK of each 486 carries its To tag, which the tagger derives from the request's
-        // Call-ID, From, branch and CSeq number as buildTemplate writes them (the salt is fixed
+        // Call-ID, From, branch and CSeq number as buildTemplate writes them (the key is fixed
         // here), so every message is built before the clock starts. The ACK matches its
         // transaction by branch (§17.2.3) whatever the tag.
         const id = `${MARKER}${String(seq).padStart(10, '0')}`;
-        const tag = tagger(`${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
+        const tag = tagger(LOCAL.host, `${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
         const to = Buffer.from(`<sip:486@127.0.0.1>;tag=${tag}`, 'latin1');
         acks.push(ackOf(invite, seq, to, 0, to.length));
       }

@@ -37,7 +37,7 @@ export interface JournalBenchRow {
   readonly entries: number;
 }
 
-const TAG_SALT = 0x5eed;
+const TAG_KEY = Buffer.alloc(16, 0x5e);
 const MARKER = 'jrnl-';
 const LOCAL = { host: '127.0.0.1', port: 40000 };
 const KINDS = ['no journal', 'journal off', 'journal on'] as const;
@@ -69,9 +69,9 @@ export async function runJournalBench(opts: { rounds?: number; iterations?: numb
   for (const kind of KINDS) {
     const config: Readonly<Config> = kind === 'journal off' ? { ...base, journal: { ...base.journal, enabled: false } } : base;
     const journal = kind === 'no journal' ? undefined : new Journal(() => config.journal);
-    cores.set(kind, { core: createCore({ config: () => config, logger, identities: () => identities, tagSalt: TAG_SALT, journal }), journal });
+    cores.set(kind, { core: createCore({ config: () => config, logger, identities: () => identities, tagKey: TAG_KEY, journal }), journal });
   }
-  const tagger = makeTagger(TAG_SALT);
+  const tagger = makeTagger(TAG_KEY);
   const invite = buildTemplate('INVITE', 'sip:486@127.0.0.1', MARKER, LOCAL.host, LOCAL.port);
   let next = 0;
   const collect = collector();
@@ -90,7 +90,7 @@ export async function runJournalBench(opts: { rounds?: number; iterations?: numb
         const seq = next++;
         requests.push(requestOf(invite, seq));
         const id = `${MARKER}${String(seq).padStart(10, '0')}`;
-        const tag = tagger(`${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
+        const tag = tagger(LOCAL.host, `${id}@${LOCAL.host}`, `"sip4xx bench" <sip:bench@${LOCAL.host}>;tag=${id}`, `z9hG4bK${id}`, '1');
         const to = Buffer.from(`<sip:486@127.0.0.1>;tag=${tag}`, 'latin1');
         acks.push(ackOf(invite, seq, to, 0, to.length));
       }

@@ -8,6 +8,7 @@ import { deepFreeze } from './config/load.js';
 import { describeChanges, keepRestartOnly, restartOnlyChanges, type RestartOnlyChange } from './config/restart-only.js';
 import type { Config } from './config/schema.js';
 import { bounded } from './core/log-fields.js';
+import type { SharedServices } from './core/services.js';
 import { createCore, type CoreObserver, type SipCore } from './core/sip-core.js';
 import { Journal } from './journal/journal.js';
 import { buildPipeline } from './rules/pipeline.js';
@@ -50,10 +51,13 @@ export interface ServerOptions {
   readonly config: Readonly<Config>;
   readonly logger: Logger;
   readonly now?: () => number;
-  readonly tagSalt?: number;
+  /** To-tag key (src/sip/to-tag.ts, ≥ 16 bytes; random by default): processes serving as one pass the same. */
+  readonly tagKey?: Uint8Array;
   readonly observer?: CoreObserver;
   /** The journal to record into (main.ts creates it before the admin server); else a new one. */
   readonly journal?: Journal;
+  /** State shared with the other workers on the same ports (src/cluster/worker.ts). */
+  readonly shared?: SharedServices;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
@@ -92,9 +96,10 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     identities: () => identities,
     // Digest nonces (the auth rule's and sip:401@host's alike) come from the core's services.
     clock: opts.now === undefined ? undefined : { ...systemClock, now: opts.now },
-    tagSalt: opts.tagSalt,
+    tagKey: opts.tagKey,
     observer: opts.observer,
     journal,
+    shared: opts.shared,
   });
   const handler = core.handle;
   const { host } = config.server;

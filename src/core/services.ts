@@ -16,16 +16,31 @@ import type { SipRequest } from '../sip/message.js';
 import type { Logger } from 'pino';
 import { MediaService } from '../media/media-service.js';
 import { Stubs } from '../stubs/stubs.js';
+import type { ResponseGate } from './response-gate.js';
 
 export interface ServiceDeps {
   readonly clock: Clock;
   /** The server's one deadline queue on `clock` (util/deadlines.ts), shared by the tables that expire. */
   readonly deadlines?: Deadlines | undefined;
   readonly config: () => Readonly<Config>;
-  /** The To tag the core's response to a request carries (a subscription dialog's local tag). */
-  readonly toTag: (req: SipRequest) => string;
+  /** The To tag the core's response to a request from `source` carries (a subscription dialog's local tag). */
+  readonly toTag: (req: SipRequest, source: string) => string;
   /** For what services report on their own (a media port that fails to bind). */
   readonly logger?: Logger | undefined;
+  readonly shared?: SharedServices | undefined;
+}
+
+/**
+ * What workers serving the same ports share (src/cluster/, README "Workers"): the caller makes
+ * these and keeps them the same in every process; absent, the server makes its own.
+ */
+export interface SharedServices {
+  readonly registrar?: BindingTable;
+  readonly stubs?: Stubs;
+  /** The digest nonce key, so a nonce one worker issued verifies on another (auth/nonce.ts). */
+  readonly nonceSecret?: Buffer;
+  /** Holds a request's responses until what it changed is replicated (core/response-gate.ts). */
+  readonly gate?: ResponseGate;
 }
 
 export interface Services {
@@ -43,11 +58,11 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   return {
-    registrar: new BindingTable(deps.clock, deps.deadlines),
-    auth: new AuthService({ now: () => deps.clock.now(), config: deps.config }),
+    registrar: deps.shared?.registrar ?? new BindingTable(deps.clock, deps.deadlines),
+    auth: new AuthService({ now: () => deps.clock.now(), config: deps.config, secret: deps.shared?.nonceSecret }),
     events: new EventService({ clock: deps.clock, config: deps.config, toTag: deps.toTag }),
     media: new MediaService({ clock: deps.clock, config: deps.config, logger: deps.logger }),
-    stubs: new Stubs(),
+    stubs: deps.shared?.stubs ?? new Stubs(),
   };
 }
 

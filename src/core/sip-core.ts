@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { Deadlines } from '../util/deadlines.js';
 import { TransactionUser } from './transaction-user.js';
 import { contactFor } from './contact.js';
-import { closeServices, createServices, type Services } from './services.js';
+import { closeServices, createServices, type Services, type SharedServices } from './services.js';
 import { answerReporter } from './answered.js';
 import { tracedFlow } from './trace.js';
 import type { Journal } from '../journal/journal.js';
@@ -43,11 +43,16 @@ export interface CoreDeps {
    */
   readonly challenge?: ((realm: string) => readonly string[]) | undefined;
   readonly clock?: Clock;
-  /** Salt for To tags; random by default (tests fix it). */
-  readonly tagSalt?: number;
+  /**
+   * Secret key of the To tags (src/sip/to-tag.ts), at least 16 bytes; random at start by default.
+   * Processes answering for one server pass the same key; tests pass a fixed one.
+   */
+  readonly tagKey?: Uint8Array;
   readonly observer?: CoreObserver;
   /** Records requests and their responses (src/journal/) while `journal.enabled`. */
   readonly journal?: Journal | undefined;
+  /** State shared with other workers, and the gate of their replication (src/cluster/). */
+  readonly shared?: SharedServices | undefined;
 }
 
 export interface CoreStats {
@@ -103,18 +108,22 @@ export interface SipCore {
 }
 
 /**
- * To tags (§8.2.6.2) derived from Call-ID, From, top branch and the CSeq *number*: a retransmission
- * gets the same tag, and so does the CANCEL of an INVITE, as §9.2 asks ("The To tag of the
- * response to the CANCEL and the response to the original request SHOULD be the same").
+ * To tags (§8.2.6.2) derived from the source address, Call-ID, From, top branch and the CSeq
+ * *number*: a retransmission gets the same tag, and so does the CANCEL of an INVITE, as §9.2 asks
+ * ("The To tag of the response to the CANCEL and the response to the original request SHOULD be
+ * the same"); an ACK from another address than the request's does not carry its tag.
  */
-function toTagOf(tag: Tagger, basis: ResponseBasis): string {
+function toTagOf(tag: Tagger, basis: ResponseBasis, source: string): string {
   const cseq = basis.cseq ?? '';
   const sp = cseq.indexOf(' ');
-  return tag(basis.callId ?? '', basis.from ?? '', basis.topVia?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
+  return tag(source, basis.callId ?? '', basis.from ?? '', basis.topVia?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
 }
 
 export function createCore(deps: CoreDeps): SipCore {
-  const tag = makeTagger(deps.tagSalt);
+  const tag = makeTagger(deps.tagKey);
+  // The address each request handed to the transaction user came from, for its To tag: the
+  // transaction user asks for a tag by the request's basis alone.
+  const sources = new WeakMap<ResponseBasis, string>();
   const clock = deps.clock ?? systemClock;
   // Every timer of transactions, dialogs and bindings waits here, on one Clock timer.
   const deadlines = new Deadlines(clock);
@@ -133,12 +142,13 @@ export function createCore(deps: CoreDeps): SipCore {
 
   // A request's To tag from its parsed header fields: the same values the basis holds, so a
   // subscription's NOTIFY carries the tag of the 200 that accepted it (RFC 6665 §4.2.1.1).
-  const requestToTag = (req: SipRequest): string => {
+  const requestToTag = (req: SipRequest, source: string): string => {
     const cseq = getHeader(req.headers, 'cseq') ?? '';
     const sp = cseq.indexOf(' ');
-    return tag(req.callId, getHeader(req.headers, 'from') ?? '', req.via[0]?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
+    return tag(source, req.callId, getHeader(req.headers, 'from') ?? '', req.via[0]?.branch ?? '', sp === -1 ? cseq : cseq.slice(0, sp));
   };
-  const services = createServices({ clock, deadlines, config: deps.config, logger: deps.logger, toTag: requestToTag });
+  const services = createServices({ clock, deadlines, config: deps.config, logger: deps.logger, toTag: requestToTag, shared: deps.shared });
+  const gate = deps.shared?.gate;
   const journal = deps.journal;
   const answer = answerReporter(deps.logger, observer);
   const report = journal === undefined ? answer : journalingReporter(answer, journal);
@@ -150,7 +160,7 @@ export function createCore(deps: CoreDeps): SipCore {
     deadlines,
     config: deps.config,
     rules,
-    toTag: (basis) => toTagOf(tag, basis),
+    toTag: (basis) => toTagOf(tag, basis, sources.get(basis) ?? ''),
     counters: stats,
     report,
     media: services.media,
@@ -167,7 +177,9 @@ export function createCore(deps: CoreDeps): SipCore {
   });
 
   function handle(data: Buffer, received: Flow): void {
-    const flow = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
+    const traced = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
+    // Workers: the responses wait for what the rules changed to be replicated (response-gate.ts).
+    const flow = gate === undefined ? traced : gate.enter(traced);
     const config = deps.config();
     // TCP and TLS: Content-Length frames the stream (§18.3); a WebSocket message is one message.
     const stream = isByteStream(flow.transport);
@@ -186,6 +198,7 @@ export function createCore(deps: CoreDeps): SipCore {
     tu.guard.received(flow, data.length); // a UDP source's credit (docs/ARCHITECTURE.md, Reflection)
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
+      sources.set(outcome.basis, flow.remote.address);
       if (journal === undefined || !journal.enabled) {
         tu.handle(outcome.request, outcome.basis, flow, config);
         return;
@@ -215,7 +228,7 @@ export function createCore(deps: CoreDeps): SipCore {
       deps.logger.debug({ src: `${flow.remote.address}:${flow.remote.port}`, transport: flow.transport, why: reason }, 'malformed ACK dropped');
       return;
     }
-    const toTag = basis.toHasTag ? '' : toTagOf(tag, basis);
+    const toTag = basis.toHasTag ? '' : toTagOf(tag, basis, flow.remote.address);
     // §21.4.11 413: "If the condition is temporary, the server SHOULD include a Retry-After header
     // field to indicate that it is temporary and after what time the client MAY try again."
     const retry = config.limits.tooLargeRetryAfter;
@@ -232,7 +245,9 @@ export function createCore(deps: CoreDeps): SipCore {
     handle(data, flow) {
       try {
         handle(data, flow);
+        gate?.leave();
       } catch (err) {
+        gate?.leave();
         // Bad input never hurts us: a bug costs one request, not the process.
         deps.logger.error({ err, src: `${flow.remote.address}:${flow.remote.port}` }, 'internal error handling message');
       }

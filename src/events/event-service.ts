@@ -14,8 +14,11 @@ import { SubscriptionStore } from './subscriptions.js';
 export interface EventServiceDeps {
   readonly clock: Clock;
   readonly config: () => Readonly<Config>;
-  /** The To tag our response to this request carries (the local tag of a subscription's dialog). */
-  readonly toTag: (req: SipRequest) => string;
+  /**
+   * The To tag our response to this request, from the address `source`, carries (the local tag of
+   * a subscription's dialog).
+   */
+  readonly toTag: (req: SipRequest, source: string) => string;
 }
 
 export class EventService {

@@ -128,7 +128,7 @@ function subscribe(req: SipRequest, ctx: RuleContext, aor: string, pkg: string, 
     return reject(400, undefined, req.contact === undefined ? 'Missing Contact header field' : 'Invalid Contact header field');
   }
   const routes = req.headers.filter((h) => h.name === 'record-route').map((h) => h.value);
-  const localTag = events.deps.toTag(req);
+  const localTag = events.deps.toTag(req, ctx.flow.remote.address);
   const outcome = events.subscriptions.subscribe(
     {
       id: { callId: req.callId, localTag, remoteTag },

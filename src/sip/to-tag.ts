@@ -1,57 +1,55 @@
 /**
- * To tags for responses (§8.2.6.2, §19.3). Derived from what identifies the request — Call-ID,
- * From, top branch, CSeq number — plus a per-process salt, so a retransmitted request gets the same
- * tag even before transactions remember it, and tags differ from one server run to the next.
- * Two FNV-1a-style passes give 64 bits: far more than §19.3's "at least 32 bits of randomness".
+ * To tags for responses (§8.2.6.2, §19.3). Derived from the address a request came from and what
+ * identifies it — Call-ID, From, top branch, CSeq number — so a retransmitted request gets the
+ * same tag even before transactions remember it (and a stateless answer identical bytes).
  *
- * Hot path (one call per request that creates a transaction): the parts are hashed in place, with
- * a separator between them, rather than joined into one string first.
+ * The tag is also a proof: an ACK from a UDP address that carries our tag shows that the address
+ * receives what we send it (src/net/source-credit.ts, docs/ARCHITECTURE.md, Reflection). So it is
+ * a keyed hash, SHA-256 over a secret key and the request's parts, cut to 64 bits: without the key
+ * nobody can compute the tag of a request they did not receive the answer to, and with the source
+ * address hashed in, a tag received at one address proves nothing for another. A 32-bit salt fell
+ * to an offline search over one observed tag. The key is made at start (≥ 128 bits, `newTagKey`);
+ * processes that answer for one server share it by passing the same key (`tagKey` of
+ * src/server.ts), and tests pass a fixed one.
+ *
+ * Secret-prefix SHA-256 is a sound MAC here because the output is truncated: extending a message
+ * needs the full 256-bit state, of which a tag shows 64 bits. One one-shot `hash` call is ~3× less
+ * work than an HMAC object per request (bench/README.md). The parts are length-prefixed, so no two
+ * different lists of parts hash the same text.
  */
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
-export type Tagger = (callId: string, from: string, branch: string, cseqNumber: string) => string;
+export type Tagger = (source: string, callId: string, from: string, branch: string, cseqNumber: string) => string;
 
-/** The two running hashes; the tagger is synchronous, so one scratch pair serves every call. */
-const state = new Uint32Array(2);
+/** The shortest key accepted: 128 bits. */
+export const MIN_TAG_KEY_BYTES = 16;
 
-/** Hash one part into `state`, then a separator (0x7c, '|') so ("ab","c") and ("a","bc") differ. */
-function absorb(part: string): void {
-  let a = state[0] as number;
-  let b = state[1] as number;
-  for (let i = 0; i < part.length; i++) {
-    const c = part.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  state[0] = Math.imul(a ^ 0x7c, 0x01000193);
-  state[1] = Math.imul(b ^ 0x7c, 0x5bd1e995);
+/** A new random key for `makeTagger`: 256 bits, one SHA-256 block once written as hex. */
+export function newTagKey(): Buffer {
+  return randomBytes(32);
 }
 
-export function makeTagger(salt: number = randomBytes(4).readUInt32LE(0)): Tagger {
-  const a0 = (0x811c9dc5 ^ salt) >>> 0;
-  const b0 = (0x01000193 ^ ~salt) >>> 0;
-  return (callId, from, branch, cseqNumber) => {
-    state[0] = a0;
-    state[1] = b0;
-    absorb(callId);
-    absorb(from);
-    absorb(branch);
-    absorb(cseqNumber);
-    return hex16(state[0] as number, state[1] as number);
+export function makeTagger(key: Uint8Array = newTagKey()): Tagger {
+  if (key.byteLength < MIN_TAG_KEY_BYTES) throw new RangeError(`To-tag key of ${key.byteLength} bytes: at least ${MIN_TAG_KEY_BYTES} needed`);
+  // As hex text, so the key and the parts are hashed as one string in one call.
+  const prefix = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+  return (source, callId, from, branch, cseqNumber) => {
+    const digest = hash(
+      'sha256',
+      `${prefix}${source.length}:${source}${callId.length}:${callId}${from.length}:${from}${branch.length}:${branch}${cseqNumber.length}:${cseqNumber}`,
+      'hex',
+    );
+    return first16(digest);
   };
 }
 
-/** Hex digit codes: Number#toString(16) takes V8's generic radix path, ~1 µs a tag here. */
-const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-function hx(n: number, shift: number): number {
-  return HEX[(n >>> shift) & 15] as number;
-}
-
-/** `a` and `b` as 16 lower-case hex digits, in one flat string. */
-function hex16(a: number, b: number): string {
+/**
+ * The first 16 hex digits as a flat string of their own: a slice would be a V8 sliced string that
+ * keeps the whole 64-digit digest alive for as long as a transaction or dialog keeps the tag.
+ */
+function first16(h: string): string {
   return String.fromCharCode(
-    hx(a, 28), hx(a, 24), hx(a, 20), hx(a, 16), hx(a, 12), hx(a, 8), hx(a, 4), hx(a, 0),
-    hx(b, 28), hx(b, 24), hx(b, 20), hx(b, 16), hx(b, 12), hx(b, 8), hx(b, 4), hx(b, 0),
+    h.charCodeAt(0), h.charCodeAt(1), h.charCodeAt(2), h.charCodeAt(3), h.charCodeAt(4), h.charCodeAt(5), h.charCodeAt(6), h.charCodeAt(7),
+    h.charCodeAt(8), h.charCodeAt(9), h.charCodeAt(10), h.charCodeAt(11), h.charCodeAt(12), h.charCodeAt(13), h.charCodeAt(14), h.charCodeAt(15),
   );
 }

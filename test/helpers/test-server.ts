@@ -19,7 +19,7 @@ export interface TestServerOptions {
   readonly host?: string;
   /** Config keys merged over the defaults (server.host/port are set for you). */
   readonly config?: ConfigOverrides;
-  readonly tagSalt?: number;
+  readonly tagKey?: Uint8Array;
   /**
    * TLS / WS / WSS ports (server.tls.port…). Default: all off, so parallel test servers do not
    * contend for 5061, 8088 and 8089; a test of those transports passes free ports.
@@ -237,7 +237,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const host = opts.host ?? '127.0.0.1';
   const config = validate(deepMerge(deepMerge(defaultTree(), opts.config ?? {}), { server: { host, port: 0, ...OFF, ...opts.secure } }), 'test');
   const log = memoryLogger('debug');
-  const server = await startServer({ config, logger: log.logger, tagSalt: opts.tagSalt });
+  const server = await startServer({ config, logger: log.logger, tagKey: opts.tagKey });
   const port = server.address().port;
   const clients: { close(): unknown }[] = [];
   return {

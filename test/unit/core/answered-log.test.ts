@@ -24,7 +24,7 @@ function core(level: 'info' | 'debug', config: ConfigOverrides = {}) {
     logger: log.logger,
     identities: () => new Set(['127.0.0.1']),
     clock: new FakeClock(),
-    tagSalt: 42,
+    tagKey: Buffer.alloc(16, 42),
     observer: metrics.observer,
   });
   cores.push(c);

@@ -21,7 +21,7 @@ function core(config: ConfigOverrides = {}) {
     identities: () => new Set(['127.0.0.1']),
     challenge: (realm) => [`Digest realm="${realm}", nonce="n", algorithm=SHA-256`],
     clock,
-    tagSalt: 42,
+    tagKey: Buffer.alloc(16, 42),
   });
   cores.push(c);
   const send = (data: Buffer | string, flowOpts: FakeFlowOptions = {}) => {

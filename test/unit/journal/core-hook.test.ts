@@ -16,7 +16,7 @@ function setup(enabled = true) {
   const clock = new FakeClock();
   const config = testConfig({ journal: { enabled, maxEntries: 100, maxBytes: 1 << 20 } });
   const journal = new Journal(() => config.journal, () => clock.now());
-  const core = createCore({ config: () => config, logger: memoryLogger('info').logger, identities: () => new Set(['127.0.0.1']), clock, tagSalt: 7, journal });
+  const core = createCore({ config: () => config, logger: memoryLogger('info').logger, identities: () => new Set(['127.0.0.1']), clock, tagKey: Buffer.alloc(16, 7), journal });
   cores.push(core);
   const flow = fakeFlow();
   const send = (data: Buffer | string) => core.handle(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, flow);
@@ -82,7 +82,7 @@ describe('a transaction outliving its entry', () => {
     const clock = new FakeClock();
     const config = testConfig({ journal: { enabled: true, maxEntries: 1, maxBytes: 1 << 20 } });
     const journal = new Journal(() => config.journal, () => clock.now());
-    const core = createCore({ config: () => config, logger: memoryLogger('info').logger, identities: () => new Set(['127.0.0.1']), clock, tagSalt: 7, journal });
+    const core = createCore({ config: () => config, logger: memoryLogger('info').logger, identities: () => new Set(['127.0.0.1']), clock, tagKey: Buffer.alloc(16, 7), journal });
     cores.push(core);
     const flow = fakeFlow();
     core.handle(buildRequest({ method: 'INVITE', uri: 'sip:486@127.0.0.1', callId: 'gone-1' }), flow);

@@ -1,22 +1,43 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { makeTagger } from '../../../src/sip/to-tag.js';
+import { MIN_TAG_KEY_BYTES, makeTagger, newTagKey } from '../../../src/sip/to-tag.js';
+
+const KEY = Buffer.alloc(16, 42);
+const SRC = '192.0.2.7';
 
 describe('To tags (§8.2.6.2, §19.3)', () => {
-  const tag = makeTagger(42);
+  const tag = makeTagger(KEY);
 
-  it('is 64 bits as 16 lower-case hex digits, the same for the same request', () => {
-    const t = tag('a84b4c76e66710@pc33.atlanta.com', '<sip:alice@atlanta.com>;tag=1928301774', 'z9hG4bK776asdhds', '314159');
+  it('is 64 bits as 16 lower-case hex digits, the same for the same request from the same address', () => {
+    const t = tag(SRC, 'a84b4c76e66710@pc33.atlanta.com', '<sip:alice@atlanta.com>;tag=1928301774', 'z9hG4bK776asdhds', '314159');
     expect(t).toMatch(/^[0-9a-f]{16}$/);
-    expect(tag('a84b4c76e66710@pc33.atlanta.com', '<sip:alice@atlanta.com>;tag=1928301774', 'z9hG4bK776asdhds', '314159')).toBe(t);
+    expect(tag(SRC, 'a84b4c76e66710@pc33.atlanta.com', '<sip:alice@atlanta.com>;tag=1928301774', 'z9hG4bK776asdhds', '314159')).toBe(t);
+    // The same from a tagger made again with the same key (another process of the same server).
+    expect(makeTagger(Buffer.from(KEY))(SRC, 'a84b4c76e66710@pc33.atlanta.com', '<sip:alice@atlanta.com>;tag=1928301774', 'z9hG4bK776asdhds', '314159')).toBe(t);
   });
 
   it('differs when any part differs, including where one part ends and the next begins', () => {
-    const base = tag('c', 'f', 'b', '1');
-    expect(new Set([base, tag('c2', 'f', 'b', '1'), tag('c', 'f2', 'b', '1'), tag('c', 'f', 'b2', '1'), tag('c', 'f', 'b', '2')]).size).toBe(5);
-    expect(tag('ab', 'c', '', '1')).not.toBe(tag('a', 'bc', '', '1'));
+    const base = tag(SRC, 'c', 'f', 'b', '1');
+    const variants = [tag('192.0.2.8', 'c', 'f', 'b', '1'), tag(SRC, 'c2', 'f', 'b', '1'), tag(SRC, 'c', 'f2', 'b', '1'), tag(SRC, 'c', 'f', 'b2', '1'), tag(SRC, 'c', 'f', 'b', '2')];
+    expect(new Set([base, ...variants]).size).toBe(6);
+    expect(tag(SRC, 'ab', 'c', '', '1')).not.toBe(tag(SRC, 'a', 'bc', '', '1'));
+    expect(tag(SRC, '1:a', '', '', '1')).not.toBe(tag(SRC, '', '1:a', '', '1'));
   });
 
-  it('differs from one server run (salt) to the next', () => {
-    expect(makeTagger(1)('c', 'f', 'b', '1')).not.toBe(makeTagger(2)('c', 'f', 'b', '1'));
+  it('is the keyed SHA-256 of the length-prefixed parts, cut to 64 bits', () => {
+    const text = `${KEY.toString('hex')}9:192.0.2.71:c1:f1:b1:1`;
+    expect(tag(SRC, 'c', 'f', 'b', '1')).toBe(createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16));
+  });
+
+  it('differs from one key to another, and a new key is random and 256 bits', () => {
+    expect(makeTagger(Buffer.alloc(16, 1))(SRC, 'c', 'f', 'b', '1')).not.toBe(makeTagger(Buffer.alloc(16, 2))(SRC, 'c', 'f', 'b', '1'));
+    const [a, b] = [newTagKey(), newTagKey()];
+    expect(a.length).toBe(32);
+    expect(a.equals(b)).toBe(false);
+  });
+
+  it('refuses a key shorter than 128 bits', () => {
+    expect(() => makeTagger(Buffer.alloc(MIN_TAG_KEY_BYTES - 1))).toThrow(RangeError);
+    expect(() => makeTagger(Buffer.alloc(MIN_TAG_KEY_BYTES))).not.toThrow();
   });
 });

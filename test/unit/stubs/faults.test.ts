@@ -19,7 +19,7 @@ afterEach(() => {
 function setup(overrides: ConfigOverrides) {
   const clock = new FakeClock();
   const config = testConfig(overrides);
-  const core = createCore({ config: () => config, logger: memoryLogger('warn').logger, identities: () => new Set(['127.0.0.1']), clock, tagSalt: 7 });
+  const core = createCore({ config: () => config, logger: memoryLogger('warn').logger, identities: () => new Set(['127.0.0.1']), clock, tagKey: Buffer.alloc(16, 7) });
   cores.push(core);
   const flow = fakeFlow();
   return { clock, core, flow, send: (b: Buffer) => core.handle(b, flow) };
