@@ -1,6 +1,7 @@
 /**
  * The process edge: argv, environment, signals, exit codes. Everything else is passed in.
  */
+import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -10,9 +11,11 @@ import type { ControlPlane } from './admin/api/router.js';
 import { createMetrics, sourcesOf } from './admin/metrics.js';
 import { CliError, helpText, parseCli } from './cli.js';
 import { ConfigError } from './config/errors.js';
-import { defaultTree, loadConfig } from './config/load.js';
+import { defaultTree, loadConfig, type Setting } from './config/load.js';
 import { MAX_WORKERS, type Config } from './config/schema.js';
 import { planWorkers } from './cluster/support.js';
+import { runPrimary } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
 import { startServer, type Sip4xxServer } from './server.js';
 import { logSink, type LogSink } from './stdout-log.js';
 import { VERSION } from './version.js';
@@ -89,6 +92,23 @@ async function main(): Promise<void> {
   const sink = logSink();
   const logger = makeLogger(config, sink);
   if (plan.warning !== undefined) logger.warn({ workers: 1 }, plan.warning);
+  // The /api token: admin.token, else SIP4XX_ADMIN_TOKEN (README, "Control plane").
+  const envToken = process.env.SIP4XX_ADMIN_TOKEN ?? '';
+  if (cluster.isWorker || plan.workers > 1) {
+    // Workers (src/cluster/): the primary forks them and serves the admin endpoint; each serves SIP.
+    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+    const exit = async (code: number): Promise<never> => {
+      await sink.drain(LOG_DRAIN_MS);
+      process.exit(code);
+    };
+    if (cluster.isWorker) {
+      const loadWith = (extra: readonly Setting[]) => loadConfig({ file: configFile, env: process.env, overrides: [...cli.overrides, ...extra] });
+      await runWorker({ load: loadWith, logger, exit, fail: (err, c) => fail(describeStartError(err, 'SIP', c.server.port)) });
+    } else {
+      await runPrimary({ config, workers: plan.workers, logger, load, envToken, fail, exit });
+    }
+    return;
+  }
   const metrics = createMetrics();
   let state = 'starting';
 
@@ -96,8 +116,6 @@ async function main(): Promise<void> {
   // It is optional: a test target that cannot bind it still serves SIP (README, "Operating it").
   let admin: AdminServer | undefined;
   const live: { control?: ControlPlane } = {};
-  // The /api token: admin.token, else SIP4XX_ADMIN_TOKEN (README, "Control plane").
-  const envToken = process.env.SIP4XX_ADMIN_TOKEN ?? '';
   const api = { host: config.admin.host, token: () => (live.control?.config() ?? config).admin.token || envToken, control: () => live.control };
   if (config.admin.port !== 0) {
     try {

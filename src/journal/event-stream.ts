@@ -40,13 +40,18 @@ export function formatEvent(entry: JournalEntry, kind: 'request' | 'update'): st
   return `id: ${entry.id}\nevent: ${kind}\ndata: ${JSON.stringify(entryJson(entry))}\n\n`;
 }
 
+/** Events formatted elsewhere (workers: the primary's merge of every worker's journal, src/cluster/). */
+export interface EventChunks {
+  subscribeChunks(listener: (chunk: string) => void): () => void;
+}
+
 export class SseHub {
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | undefined;
   private heartbeat: TimerHandle | undefined;
 
   constructor(
-    private readonly journal: Journal,
+    private readonly journal: Journal | EventChunks,
     private readonly clock: Clock,
     private readonly opts: SseOptions = SSE_DEFAULTS,
   ) {}
@@ -67,7 +72,9 @@ export class SseHub {
     if (this.clients.size >= this.opts.maxClients) return undefined;
     const client: Client = { sink, queue: [], queuedBytes: 0, waiting: false, dropped: 0 };
     this.clients.add(client);
-    this.unsubscribe ??= this.journal.subscribe((entry, kind) => this.broadcast(formatEvent(entry, kind)));
+    const source = this.journal;
+    this.unsubscribe ??=
+      'subscribeChunks' in source ? source.subscribeChunks((chunk) => this.broadcast(chunk)) : source.subscribe((entry, kind) => this.broadcast(formatEvent(entry, kind)));
     if (this.heartbeat === undefined) this.scheduleHeartbeat();
     return () => this.remove(client);
   }

@@ -61,6 +61,18 @@ export interface BindingLimits {
   readonly maxBytes?: number;
 }
 
+/**
+ * A binding as another worker must hold it (src/cluster/): strings only, and the expiry absolute on
+ * the clock, so a copy expires when the original does whenever it arrives (§10.3 step 7).
+ */
+export interface BindingRecord {
+  readonly uri: string;
+  readonly contact: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly expiresAt: number;
+}
+
 /** What an entry costs beyond its strings: the object, its Deadline and array slot (Node 20). */
 export const BINDING_OVERHEAD_BYTES = 256;
 
@@ -87,6 +99,8 @@ export class BindingTable {
   /** Always 0: the table is bounded by refusing a REGISTER (403), never by dropping a binding. */
   readonly evictions = 0;
   private readonly deadlines: Deadlines;
+  /** Told of each address-of-record a REGISTER changed (update, removeAll): workers replicate it. */
+  onWrite: ((aor: string) => void) | undefined;
 
   /** `deadlines`: where the expiries wait (the server shares one); its own on `clock` when absent. */
   constructor(clock: Clock, deadlines?: Deadlines) {
@@ -147,6 +161,7 @@ export class BindingTable {
     if (growing && l.maxBytesPerUser !== undefined && bytesAfter > l.maxBytesPerUser) return { kind: 'too-big', limit: l.maxBytesPerUser };
     if (growing && l.maxBytes !== undefined && this.bytes - sum(this.byAor.get(aor) ?? []) + bytesAfter > l.maxBytes) return { kind: 'full' };
     this.commit(aor, next);
+    this.onWrite?.(aor);
     return { kind: 'ok', bindings: this.current(aor) };
   }
 
@@ -159,7 +174,29 @@ export class BindingTable {
     const entries = this.live(aor, this.deadlines.now());
     if (entries.some((e) => e.callId === writer.callId && writer.cseq <= e.cseq)) return { kind: 'out-of-order' };
     this.commit(aor, []);
+    this.onWrite?.(aor);
     return { kind: 'ok', bindings: [] };
+  }
+
+  /** The live bindings of `aor` as records, oldest first. */
+  records(aor: string): BindingRecord[] {
+    return this.live(aor, this.deadlines.now()).map((e) => ({ uri: e.uri.raw, contact: e.contact, callId: e.callId, cseq: e.cseq, expiresAt: e.expiresAt }));
+  }
+
+  /** Every address-of-record with a binding. */
+  aors(): string[] {
+    return [...this.byAor.keys()];
+  }
+
+  /** Make `records` the bindings of `aor`, as another worker has them (no onWrite). */
+  replace(aor: string, records: readonly BindingRecord[]): void {
+    const now = this.deadlines.now();
+    const next: Entry[] = [];
+    for (const r of records) {
+      const uri = parseUri(r.uri);
+      if (uri !== undefined && r.expiresAt > now) next.push(entry({ uri, contact: r.contact, expires: 0 }, r, r.expiresAt));
+    }
+    this.commit(aor, next);
   }
 
   /** Drop every binding and cancel every expiry (server shutdown). */

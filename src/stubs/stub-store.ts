@@ -114,6 +114,28 @@ export class MemoryStubStore implements StubStore {
     return n;
   }
 
+  /** Every stub, spent configured ones too, as another worker must hold them (src/cluster/). */
+  snapshot(): StoredStub[] {
+    return [...this.entries.values()].map((e) => ({ ...e }));
+  }
+
+  /** Hold an API stub with the id, order and count another worker gave it. */
+  put(s: StoredStub): void {
+    if (s.origin !== 'api') return;
+    this.entries.set(s.id, { ...s });
+    this.nextSeq = Math.max(this.nextSeq, s.seq + 1);
+    this.reorder();
+  }
+
+  /** A stub's count as another worker counted it; one past its `times` expires as in hit(). */
+  setMatches(id: string, matches: number): void {
+    const e = this.entries.get(id);
+    if (e === undefined) return;
+    e.matches = matches;
+    if (e.stub.times !== undefined && matches >= e.stub.times && e.origin === 'api') this.remove(id);
+    else this.reorder();
+  }
+
   private reorder(): void {
     const live = [...this.entries.values()].filter((e) => e.stub.times === undefined || e.matches < e.stub.times);
     live.sort((a, b) => (a.stub.priority ?? DEFAULT_PRIORITY) - (b.stub.priority ?? DEFAULT_PRIORITY) || b.seq - a.seq);

@@ -17,6 +17,7 @@ import { limiterOf } from '../util/log-limit.js';
 import { connectionCap, descriptorLimit } from './tcp-fd-limit.js';
 import { TcpFramer } from './tcp-framer.js';
 import { toEndpoint } from './udp.js';
+import { reusePortOption } from './reuse-port.js';
 
 export interface TcpLimits {
   /** A largest header block and Content-Length for the framer (tcp-framer.ts). */
@@ -127,7 +128,7 @@ export function listen(server: net.Server, host: string, port: number, logger: L
       reject(new Error(`cannot listen on ${name.toUpperCase()} ${host}:${port}: ${err.message}`, { cause: err }));
     };
     server.once('error', onListenError);
-    server.listen({ host, port, ipv6Only: false, exclusive: true }, () => {
+    server.listen({ host, port, ipv6Only: false, exclusive: true, ...reusePortOption() }, () => {
       server.off('error', onListenError);
       server.on('error', (err: NodeJS.ErrnoException) => {
         // accept() out of descriptors: the cap (tcp-fd-limit.ts) should prevent it; say so, boundedly.

@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint, Flow, MessageHandler } from './flow.js';
 import { limiterOf } from '../util/log-limit.js';
+import { reusePortOption } from './reuse-port.js';
 
 export interface UdpOptions {
   readonly host: string;
@@ -75,7 +76,9 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     else callback(null, hostname, typeof options === 'number' ? options : ipv6 ? 6 : 4);
   };
   // On '::' accept IPv4 too (dual stack), so one listener serves both families.
-  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup });
+  // reusePort (workers): this process's own socket on the shared port; `exclusive` below keeps
+  // node:cluster from binding it in the primary and sharing one socket.
+  const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, lookup, ...reusePortOption() });
   const counters: UdpCounters = { received: 0, dropped: 0, sent: 0, sendErrors: 0, handlerErrors: 0, tooLarge: 0 };
   let tooLargeLoggedAt = -Infinity;
   let local: Endpoint;

@@ -241,7 +241,12 @@ export function journalPcap(entries: readonly EntryJson[], listeners: Listeners)
 
 /** GET (or HEAD) /api/requests.pcap. */
 export function sendJournalPcap(res: ServerResponse, journal: Journal, listeners: Listeners): void {
-  const body = journalPcap(select(journal.list(), {}).map(entryJson), listeners);
+  sendPcap(res, select(journal.list(), {}).map(entryJson), listeners);
+}
+
+/** These entries (oldest first) as the capture GET /api/requests.pcap answers. */
+export function sendPcap(res: ServerResponse, entries: readonly EntryJson[], listeners: Listeners): void {
+  const body = journalPcap(entries, listeners);
   res.writeHead(200, {
     'Content-Type': 'application/vnd.tcpdump.pcap',
     'Content-Length': body.length,

@@ -78,6 +78,11 @@ function events(req: IncomingMessage, res: ServerResponse, journal: Journal): vo
     hub = new SseHub(journal, systemClock);
     hubs.set(journal, hub);
   }
+  serveEvents(req, res, hub);
+}
+
+/** GET /api/events from `hub` (workers: a hub over every worker's journal, src/cluster/). */
+export function serveEvents(req: IncomingMessage, res: ServerResponse, hub: SseHub): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   const remove = hub.add(res);
   if (remove === undefined) {

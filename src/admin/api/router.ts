@@ -23,6 +23,15 @@ export interface ControlPlane {
   resetRegistrations(): void;
   /** The bound SIP listeners by transport (our side in GET /api/requests.pcap). */
   listeners?(): Listeners;
+  /**
+   * Workers (src/cluster/, README "Workers"): the journal paths answered from every worker's journal;
+   * true when the path was one of them.
+   */
+  journalApi?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Workers: settles once every worker holds the changes made so far; a write is answered after it. */
+  settled?(): Promise<void>;
+  /** Workers: POST /api/reset on every worker. */
+  reset?(): Promise<void>;
 }
 
 export interface ApiOptions {
@@ -37,7 +46,7 @@ export interface ApiOptions {
 async function route(req: IncomingMessage, res: ServerResponse, url: URL, cp: ControlPlane): Promise<void> {
   const path = url.pathname;
   const config = cp.config();
-  const deps = { stubs: cp.stubs, maxStubs: config.admin.maxStubs, rules: config.rules };
+  const deps = { stubs: cp.stubs, maxStubs: config.admin.maxStubs, rules: config.rules, settled: cp.settled?.bind(cp) };
   if (path === '/api/stubs' || path.startsWith('/api/stubs/')) {
     await handleStubs(req, res, path, deps);
     return;
@@ -45,6 +54,10 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, cp: Co
   if (path === '/api/scenarios' || path.startsWith('/api/scenarios/')) {
     await handleScenarios(req, res, path, deps);
     return;
+  }
+  if (cp.journalApi !== undefined && (path === '/api/requests.pcap' || path === '/api/requests' || path.startsWith('/api/requests/') || path === '/api/events')) {
+    if (await cp.journalApi(req, res, url)) return;
+    throw new HttpError(404, `no such path: ${path.slice(0, 128)}`);
   }
   if (path === '/api/requests.pcap') {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
@@ -57,9 +70,12 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, cp: Co
   }
   if (path === '/api/reset') {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-    cp.stubs.reset(config.rules);
-    cp.journal.clear();
-    cp.resetRegistrations();
+    if (cp.reset !== undefined) await cp.reset();
+    else {
+      cp.stubs.reset(config.rules);
+      cp.journal.clear();
+      cp.resetRegistrations();
+    }
     sendJson(res, 200, { reset: true });
     return;
   }

@@ -22,9 +22,13 @@ export interface StubsApiDeps {
   readonly stubs: Stubs;
   readonly maxStubs: number;
   readonly rules: readonly z.infer<typeof stubSchema>[];
+  /** Workers: settles once every worker holds the changes made so far (src/cluster/). */
+  readonly settled?: (() => Promise<void>) | undefined;
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): true {
+/** Answers once every worker holds what the request changed (at once with one process). */
+async function reply(res: ServerResponse, status: number, body: unknown, deps: StubsApiDeps): Promise<true> {
+  if (deps.settled !== undefined) await deps.settled();
   sendJson(res, status, body);
   return true;
 }
@@ -38,13 +42,13 @@ export async function handleStubs(req: IncomingMessage, res: ServerResponse, pat
   const { store } = deps.stubs;
   store.configure(deps.rules);
   if (path === '/api/stubs') {
-    if (req.method === 'GET') return reply(res, 200, { stubs: store.list().map(stubJson) });
-    if (req.method === 'DELETE') return reply(res, 200, { deleted: store.clearApi() });
+    if (req.method === 'GET') return reply(res, 200, { stubs: store.list().map(stubJson) }, deps);
+    if (req.method === 'DELETE') return reply(res, 200, { deleted: store.clearApi() }, deps);
     if (req.method === 'POST') {
       const parsed = stubSchema.safeParse(await readJson(req));
       if (!parsed.success) throw new HttpError(400, 'invalid stub', stubProblems(parsed.error));
       try {
-        return reply(res, 201, stubJson(store.add(parsed.data, deps.maxStubs)));
+        return reply(res, 201, stubJson(store.add(parsed.data, deps.maxStubs)), deps);
       } catch (err) {
         // RFC 4918 §11.5 507 Insufficient Storage: the server cannot store what the request needs.
         if (err instanceof StubLimitError) throw new HttpError(507, err.message);
@@ -57,10 +61,10 @@ export async function handleStubs(req: IncomingMessage, res: ServerResponse, pat
   const id = decodeURIComponent(path.slice('/api/stubs/'.length));
   const stub = store.get(id);
   if (stub === undefined) throw notFound(`stub ${JSON.stringify(id.slice(0, 64))}`);
-  if (req.method === 'GET') return reply(res, 200, stubJson(stub));
+  if (req.method === 'GET') return reply(res, 200, stubJson(stub), deps);
   if (req.method === 'DELETE') {
     store.remove(id);
-    return reply(res, 200, stubJson(stub));
+    return reply(res, 200, stubJson(stub), deps);
   }
   throw new HttpError(405, 'use GET or DELETE');
 }
@@ -78,20 +82,20 @@ export async function handleScenarios(req: IncomingMessage, res: ServerResponse,
   stubs.store.configure(deps.rules);
   if (path === '/api/scenarios') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
-    return reply(res, 200, { scenarios: scenariosJson(stubs) });
+    return reply(res, 200, { scenarios: scenariosJson(stubs) }, deps);
   }
   if (path === '/api/scenarios/reset') {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
     stubs.scenarios.reset();
-    return reply(res, 200, { scenarios: scenariosJson(stubs) });
+    return reply(res, 200, { scenarios: scenariosJson(stubs) }, deps);
   }
   if (!path.startsWith('/api/scenarios/')) return false;
   const name = decodeURIComponent(path.slice('/api/scenarios/'.length));
   if (name.length === 0 || name.length > 64) throw new HttpError(400, 'a scenario name is 1 to 64 characters');
-  if (req.method === 'GET') return reply(res, 200, { name, state: stubs.scenarios.state(name) });
+  if (req.method === 'GET') return reply(res, 200, { name, state: stubs.scenarios.state(name) }, deps);
   if (req.method !== 'PUT') throw new HttpError(405, 'use GET or PUT');
   const parsed = scenarioStateSchema.safeParse(await readJson(req));
   if (!parsed.success) throw new HttpError(400, 'invalid scenario state', stubProblems(parsed.error));
   if (!stubs.scenarios.set(name, parsed.data.state)) throw new HttpError(507, 'scenario limit reached; POST /api/scenarios/reset first');
-  return reply(res, 200, { name, state: parsed.data.state });
+  return reply(res, 200, { name, state: parsed.data.state }, deps);
 }

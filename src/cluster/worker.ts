@@ -1,0 +1,178 @@
+/**
+ * One worker process (README, "Workers"): the SIP server of src/server.ts on the shared ports, each
+ * listener its own socket (SO_REUSEPORT), with a replica of the shared state (shared-state.ts) that
+ * its rules read locally. A change its rules make goes to the primary, and the request's responses
+ * wait until every worker holds it (core/response-gate.ts); the primary's changes arrive as `apply`.
+ * Nothing here runs for a request that changes nothing: the INVITE → 486 → ACK path sends no message.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Setting } from '../config/load.js';
+import { ResponseGate } from '../core/response-gate.js';
+import { entryJson, select } from '../journal/query.js';
+import { createMetrics, sourcesOf } from '../admin/metrics.js';
+import { startServer, type Sip4xxServer } from '../server.js';
+import { setReusePort } from '../transport/reuse-port.js';
+import { isMessage, type FromWorker, type Ports, type Query, type ToWorker } from './messages.js';
+import { SharedState, type StateOp } from './shared-state.js';
+
+/** A change not acknowledged by then lets its responses go anyway (the primary may be gone). */
+const ACK_TIMEOUT_MS = 2000;
+
+export interface WorkerOptions {
+  /** The configuration as the primary's, with `extra` (the shared ports) laid over it. */
+  readonly load: (extra: readonly Setting[]) => Readonly<Config>;
+  readonly logger: Logger;
+  /** Stop the process: drain, flush the log, exit with this status (main.ts). */
+  readonly exit: (code: number) => Promise<never>;
+  /** A one-line reason to stderr and exit 2 (main.ts), for a failure to start. */
+  readonly fail: (err: unknown, config: Readonly<Config>) => never;
+}
+
+function send(m: FromWorker): boolean {
+  if (process.send === undefined || !process.connected) return false;
+  return process.send(m);
+}
+
+function portSettings(p: Ports | undefined): Setting[] {
+  if (p === undefined) return [];
+  const at = (path: string[], value: number | undefined): Setting[] => (value === undefined ? [] : [{ path, value, source: 'the primary (shared ports)' }]);
+  return [...at(['server', 'port'], p.port), ...at(['server', 'tls', 'port'], p.tls), ...at(['server', 'ws', 'port'], p.ws), ...at(['server', 'wss', 'port'], p.wss)];
+}
+
+function waitForInit(): Promise<Extract<ToWorker, { t: 'init' }>> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown): void => {
+      if (!isMessage<ToWorker>(m) || m.t !== 'init') return;
+      process.off('message', onMessage);
+      resolve(m);
+    };
+    process.on('message', onMessage);
+    send({ t: 'hello' });
+  });
+}
+
+export async function runWorker(opts: WorkerOptions): Promise<void> {
+  const init = await waitForInit();
+  const logger = opts.logger.child({ worker: init.index });
+  const extra = portSettings(init.ports);
+  const config = opts.load(extra);
+  const gate = new ResponseGate();
+  let nextId = 1;
+  const waiting = new Map<number, () => void>();
+  const emit = (op: StateOp): Promise<void> => {
+    const id = nextId++;
+    const acked = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        logger.warn({ op: op.k }, 'shared state change not acknowledged in time; answering anyway');
+        resolve();
+      }, ACK_TIMEOUT_MS);
+      waiting.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    if (!send({ t: 'op', id, op })) waiting.get(id)?.();
+    gate.hold(acked);
+    return acked;
+  };
+  let server: Sip4xxServer | undefined;
+  const state = new SharedState(emit, () => (server?.config() ?? config).rules, () => server?.journal.clear());
+  state.load(init.snapshot);
+  const metrics = createMetrics();
+  setReusePort(true);
+  try {
+    server = await startServer({
+      config,
+      logger,
+      observer: metrics.observer,
+      // The To-tag key too: a request's retransmission or ACK may reach another worker (TCP reconnects).
+      tagKey: Buffer.from(init.tagKey, 'hex'),
+      shared: { registrar: state.registrar, stubs: state.stubs, nonceSecret: Buffer.from(init.nonceSecret, 'hex'), gate },
+    });
+  } catch (err) {
+    opts.fail(err, config);
+  }
+  metrics.bind(sourcesOf(server));
+  const running = server;
+  let stopEvents: (() => void) | undefined;
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    const timeoutMs = running.config().server.drainTimeoutMs;
+    logger.info({ why, drainTimeoutMs: timeoutMs }, 'worker stopping: draining live transactions');
+    running.drain(timeoutMs).then(
+      (pending) => {
+        logger.info({ pendingAtStart: pending }, 'worker stopped');
+        return opts.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        return opts.exit(1);
+      },
+    );
+  };
+  const reload = (): void => {
+    try {
+      running.reload(opts.load(extra));
+      logger.level = running.config().log.level;
+    } catch (err) {
+      logger.error({ reason: (err as Error).message.slice(0, 1024) }, 'reload refused; keeping the running configuration');
+    }
+  };
+  const answer = async (q: Query): Promise<unknown> => {
+    switch (q.kind) {
+      case 'list':
+        return select(running.journal.list(), q.query).map(entryJson);
+      case 'count':
+        return select(running.journal.list(), q.query).length;
+      case 'clear': {
+        const n = running.journal.size;
+        running.journal.clear();
+        return n;
+      }
+      case 'metrics':
+        return metrics.registry.getMetricsAsJSON();
+    }
+  };
+  process.on('message', (m: unknown) => {
+    if (!isMessage<ToWorker>(m)) return;
+    switch (m.t) {
+      case 'apply':
+        state.apply(m.op);
+        send({ t: 'applied', seq: m.seq });
+        return;
+      case 'ack':
+        waiting.get(m.id)?.();
+        waiting.delete(m.id);
+        return;
+      case 'query':
+        answer(m.q).then(
+          (body) => send({ t: 'reply', rid: m.rid, body }),
+          (err: unknown) => send({ t: 'reply', rid: m.rid, body: { error: (err as Error).message } }),
+        );
+        return;
+      case 'events':
+        stopEvents?.();
+        stopEvents = m.on ? running.journal.subscribe((entry, kind) => send({ t: 'event', kind, entry: entryJson(entry) })) : undefined;
+        return;
+      case 'reload':
+        return reload();
+      case 'stop':
+        return stop('asked by the primary');
+      case 'init':
+        return;
+    }
+  });
+  // The primary signals by message; a signal to the whole process group (Ctrl-C) reaches us too.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', reload);
+  // The primary gone: nobody orders the shared state any more, and nobody would re-fork us.
+  process.on('disconnect', () => stop('the primary went away'));
+  const a = running.address();
+  const { tls, ws, wss } = running.secure;
+  send({ t: 'ready', ports: { port: a.port, tls: tls?.address().port, ws: ws?.address().port, wss: wss?.address().port } });
+}
