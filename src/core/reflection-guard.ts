@@ -40,6 +40,11 @@ export class ReflectionGuard {
     if (flow.transport === 'udp') this.credit.received(flow.remote.address, bytes);
   }
 
+  /** Whether an ACK from `flow` could prove anything: a UDP source not proven yet. */
+  unproven(flow: Flow): boolean {
+    return flow.transport === 'udp' && !this.credit.isProven(flow.remote.address);
+  }
+
   /** A request on `flow` returned one of our To tags: over UDP its source receives what we send. */
   prove(flow: Flow): void {
     if (flow.transport === 'udp') this.credit.prove(flow.remote.address);

@@ -263,7 +263,7 @@ export class TransactionUser {
     this.deps.counters.absorbedAcks++;
     if (tx === CONFIRMED || tx?.kind === 'invite') {
       // The ACK of a non-2xx copies our To tag (§17.1.1.3): its source received our response.
-      if (req.to.tag !== undefined && req.to.tag === this.deps.toTag(basis)) this.guard.prove(flow);
+      if (req.to.tag !== undefined && this.guard.unproven(flow) && req.to.tag === this.deps.toTag(basis)) this.guard.prove(flow);
       // Completed → Confirmed, kept by the store until Timer I, where (§17.2.1) it will "absorb any additional ACK messages".
       if (tx === CONFIRMED) return;
       tx.onAck();
