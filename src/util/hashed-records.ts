@@ -111,7 +111,11 @@ export class HashedRecords {
     this.count = 0;
   }
 
-  /** Two 32-bit lanes over the UTF-16 code units, seeded, each finished with murmur3's fmix32. */
+  /**
+ * Two 32-bit lanes over the UTF-16 code units, seeded, each finished with murmur3's fmix32. Lane 1
+ * is FNV-1a; lane 2 also shifts its high bits down at each step, so that its low bits depend on
+ * every bit of the input, which a multiply alone never gives them.
+ */
   private hash(s: string): void {
     let a = this.seed1;
     let b = this.seed2;
