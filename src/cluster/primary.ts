@@ -96,6 +96,8 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     if (!isMessage<FromWorker>(m)) return;
     switch (m.t) {
       case 'hello':
+        // Stopping already: a worker that has not started has nothing to drain.
+        if (stopping) return void worker.process.kill('SIGTERM');
         // The snapshot and every later change travel this one channel, in order.
         worker.send({ t: 'init', index: slot.index, nonceSecret, tagKey, ports, snapshot: hub.state.snapshot() });
         hub.join({ index: slot.index, worker });
@@ -104,12 +106,12 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
         slot.ready = true;
         slot.everReady = true;
         logger.info({ worker: slot.index, workerPid: worker.process.pid, ports: m.ports }, 'worker ready');
-        if (ports === undefined) {
+        if (ports === undefined && !stopping) {
           // The first worker chose the ports (0 picks a free one); every other binds the same.
           ports = m.ports;
           for (const s of slots) if (s.worker === undefined) fork(s);
         }
-        if (slots.every((s) => s.ready)) logger.info({ workers: slots.length, port: ports.port }, 'all workers ready');
+        if (slots.every((s) => s.ready)) logger.info({ workers: slots.length, port: m.ports.port }, 'all workers ready');
         return;
       case 'op':
         void hub.fromWorker(m.op).then(() => worker.isConnected() && worker.send({ t: 'ack', id: m.id }));

@@ -81,6 +81,21 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const state = new SharedState(emit, () => (server?.config() ?? config).rules, () => server?.journal.clear());
   state.load(init.snapshot);
   const metrics = createMetrics();
+  // Changes and acknowledgements apply from now on, while the listeners bind (the primary counts
+  // this worker in from its `init`); what needs the server waits for it.
+  const early: ToWorker[] = [];
+  const serving: { handle?: (m: ToWorker) => void } = {};
+  process.on('message', (m: unknown) => {
+    if (!isMessage<ToWorker>(m)) return;
+    if (m.t === 'apply') {
+      state.apply(m.op);
+      send({ t: 'applied', seq: m.seq });
+    } else if (m.t === 'ack') {
+      waiting.get(m.id)?.();
+      waiting.delete(m.id);
+    } else if (serving.handle === undefined) early.push(m);
+    else serving.handle(m);
+  });
   setReusePort(true);
   try {
     server = await startServer({
@@ -137,17 +152,8 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         return metrics.registry.getMetricsAsJSON();
     }
   };
-  process.on('message', (m: unknown) => {
-    if (!isMessage<ToWorker>(m)) return;
+  const handle = (m: ToWorker): void => {
     switch (m.t) {
-      case 'apply':
-        state.apply(m.op);
-        send({ t: 'applied', seq: m.seq });
-        return;
-      case 'ack':
-        waiting.get(m.id)?.();
-        waiting.delete(m.id);
-        return;
       case 'query':
         answer(m.q).then(
           (body) => send({ t: 'reply', rid: m.rid, body }),
@@ -162,10 +168,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         return reload();
       case 'stop':
         return stop('asked by the primary');
-      case 'init':
+      default:
         return;
     }
-  });
+  };
+  serving.handle = handle;
+  for (const m of early.splice(0)) handle(m);
   // The primary signals by message; a signal to the whole process group (Ctrl-C) reaches us too.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
