@@ -85,6 +85,10 @@ describe('npm run bench -- --scenario workers, a few seconds per target', () => 
     expect(one['runtime']).toMatch(/^node v(2[2-9]|[3-9]\d)\./);
     expect(two['runtime']).toBe(one['runtime']);
     expect(one['× w1 closed']).toBe('1.00×');
+    // One process; then a cluster's primary and its two workers, each with its own CPU figure.
+    expect(one['procs']).toBe('1');
+    expect(two['procs']).toBe('3');
+    expect(two['target% per process']).toMatch(/^\d+\+\d+\+\d+$/);
     if (withKamailio) expect(t.rows[2]?.['runtime']).toMatch(/^kamailio \d+\.\d+/);
     const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL|-) /.test(l));
     expect(verdicts).toHaveLength(3);
