@@ -4,9 +4,9 @@
  *
  * Workers share the SIP ports through SO_REUSEPORT, each process binding its own socket, so the
  * kernel spreads datagrams and connections over them. Node sets it for `dgram.createSocket({
- * reusePort })` (nodejs/node#55403) and `net.Server.listen({ reusePort })` (#55408) from v23.1.0,
- * backported to v22.12.0; older releases ignore the option without a word and the second bind fails
- * with EADDRINUSE. Linux (3.9+) balances a port's sockets; other platforms' SO_REUSEPORT does not.
+ * reusePort })` and `net.Server.listen({ reusePort })` from v23.1.0, backported to v22.12.0 (README,
+ * "Workers"); older releases ignore the option without a word and the second bind fails with
+ * EADDRINUSE. Linux (3.9+) balances a port's sockets; other platforms' SO_REUSEPORT does not.
  */
 
 /** The first release of each line that has both options; every line after 23 has them. */
