@@ -261,6 +261,30 @@ check_sip_and_admin() {
     http_get_ok "http://127.0.0.1:$ADMIN_PORT/metrics" '^[a-z_:][a-z0-9_:]*(\{[^}]*\})? '
 }
 
+# Processes of the container running the server's entry point: the primary and its workers
+# ([n]: this sh's own command line must not match).
+main_processes() { # CONTAINER
+  timeout 10 podman exec "$1" sh -c 'n=0; for f in /proc/[0-9]*/cmdline; do
+    case "$(tr "\0" " " <"$f" 2>/dev/null)" in *dist/mai[n].js*) n=$((n + 1)) ;; esac; done; echo "$n"'
+}
+
+# server.workers auto (README, "Workers") in a container given two CPUs: one worker per CPU,
+# reachable as one server through the published ports.
+check_workers() {
+  step "SIP4XX_SERVER__WORKERS=auto on 2 CPUs"
+  local c="sip4xx-ctest-$RUN_ID-workers" sip admin t0=$SECONDS
+  if ! sip="$(free_port)" || ! admin="$(free_port)"; then fail "free local ports"; return; fi
+  timeout 60 podman run -d --name "$c" --label "$LABEL" --cpuset-cpus 0-1 -e SIP4XX_SERVER__WORKERS=auto \
+    -p "127.0.0.1:$sip:5060/udp" -p "127.0.0.1:$sip:5060/tcp" -p "127.0.0.1:$admin:8080/tcp" "$IMAGE" >"$WORK/workers.log" 2>&1 ||
+    { fail "container starts with SIP4XX_SERVER__WORKERS=auto" "$(grep -v 'systemd connection' "$WORK/workers.log")"; return; }
+  check "HEALTHCHECK healthy within ${HEALTHY_TIMEOUT_S}s" wait_healthy "$c" "$t0" "$HEALTHY_TIMEOUT_S"
+  check "GET /healthz through the published admin port → 200" http_get_ok "http://127.0.0.1:$admin/healthz"
+  SIP_PORT="$sip" check "OPTIONS over UDP → 200 (SIPp)" sipp options-udp
+  SIP_PORT="$sip" check "OPTIONS over TCP → 200 (SIPp)" sipp options-tcp
+  check "a primary and two workers run dist/main.js" expect_eq processes "$(main_processes "$c")" 3
+  timeout 60 podman rm -f -t 0 "$c" >/dev/null 2>&1
+}
+
 stops_with_0() { # CONTAINER STOP-COMMAND...: exit code 0 within STOP_GRACE_S
   local c="$1" t0=$SECONDS code
   shift
@@ -313,6 +337,7 @@ if build_image; then
     check_healthy_implies_bound
     check_health_follows_config
     check_sip_and_admin
+    check_workers
     step "stop with SIGTERM"
     check "exits 0 on SIGTERM before the ${STOP_GRACE_S}s grace period" \
       stops_with_0 "$MAIN" timeout $((STOP_GRACE_S + 30)) podman stop -t "$STOP_GRACE_S" "$MAIN"
