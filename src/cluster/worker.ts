@@ -131,8 +131,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   };
   const reload = (): void => {
     try {
-      running.reload(opts.load(extra));
+      const kept = running.reload(opts.load(extra));
       logger.level = running.config().log.level;
+      logger.info({ restartOnlyKept: kept.map((c) => c.key) }, 'worker configuration reloaded');
     } catch (err) {
       logger.error({ reason: (err as Error).message.slice(0, 1024) }, 'reload refused; keeping the running configuration');
     }
