@@ -24,6 +24,11 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
 /** A worker that lived this long before dying starts the back-off over. */
 const STABLE_MS = 10_000;
+/** How long to wait before forking a worker that died `deaths` times in a row (0: the first death). */
+export function restartDelayMs(deaths: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(deaths, 30));
+}
+
 /** After SIGTERM the primary waits for its workers for drainTimeoutMs plus this. */
 const STOP_MARGIN_MS = 3000;
 
@@ -138,7 +143,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     // A worker that never served failed to start (a port in use, a bad certificate): it said why.
     if (!slot.everReady) opts.fail(`worker ${slot.index} could not start (exit code ${code ?? signal}); see its line above`);
     if (Date.now() - slot.startedAt >= STABLE_MS) slot.deaths = 0;
-    const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** slot.deaths);
+    const delayMs = restartDelayMs(slot.deaths);
     slot.deaths++;
     restarts.inc();
     logger.error({ worker: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died; forking it again');

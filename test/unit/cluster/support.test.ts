@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeHasReusePort, planWorkers, type Runtime } from '../../../src/cluster/support.js';
+import { restartDelayMs } from '../../../src/cluster/primary.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { isRestartOnly } from '../../../src/config/restart-only.js';
 import { ConfigError } from '../../../src/config/errors.js';
@@ -61,5 +62,11 @@ describe('server.workers: the configuration key', () => {
     for (const bad of ['0', '1.5', 'many', '1025']) {
       expect(() => loadConfig({ env: { SIP4XX_SERVER__WORKERS: bad } }), bad).toThrow(ConfigError);
     }
+  });
+});
+
+describe('re-forking a dead worker', () => {
+  it('waits 100 ms after a first death, doubling per death in a row up to 10 s, so a crash loop cannot spin', () => {
+    expect([0, 1, 2, 3, 6, 7, 8, 1000].map(restartDelayMs)).toEqual([100, 200, 400, 800, 6400, 10_000, 10_000, 10_000]);
   });
 });
