@@ -18,6 +18,7 @@ import type { Config } from '../config/schema.js';
 import { ClusterRegistry, clusterControl } from './control.js';
 import { Hub } from './hub.js';
 import { isMessage, type FromWorker, type Ports } from './messages.js';
+import { probePorts } from './port-probe.js';
 
 /** Back-off before forking a dead worker again: doubles per death in a row, from 100 ms to 10 s. */
 const BACKOFF_MIN_MS = 100;
@@ -57,6 +58,12 @@ interface Slot {
 export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   const { logger } = opts;
   let config = opts.config;
+  try {
+    await probePorts(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { what: string; port: number };
+    opts.fail(e.code === 'EADDRINUSE' ? `${e.what} port ${e.port} is already in use` : `${e.what} port ${e.port}: ${e.message}`);
+  }
   const hub = new Hub(() => config.rules, logger);
   const nonceSecret = randomBytes(32).toString('hex');
   const tagKey = randomBytes(32).toString('hex');

@@ -198,6 +198,12 @@ describe('two workers on one port (Node 24)', () => {
     for (const c of clients) expect((await invite(c, 'alice')).status).toBe(480);
   });
 
+  it('a second server with workers on the same port refuses to start instead of sharing it (SO_REUSEPORT)', async () => {
+    const second = startDaemon(['--workers', '2', '--port', String(port), '--admin-port', '0', '--host', HOST, '--server.tls.port', '0', '--server.ws.port', '0', '--server.wss.port', '0'], {}, { node: NODE24 });
+    expect(await second.exited(15_000)).toBe(2);
+    expect(second.lines.filter((l) => l.startsWith('stderr:'))).toEqual([`stderr: sip4xx: SIP port ${port} is already in use\n`]);
+  }, 20_000);
+
   it('SIGTERM drains every worker and the primary exits 0', async () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited(15_000)).toBe(0);
