@@ -17,7 +17,7 @@ const HELP = `npm run bench -- [options]
   --window W         max outstanding requests                     (default 32)
   --duration S       time limit per invite/options run, seconds   (default 6)
   --timeout MS       no final response after MS = lost            (default 1000)
-  --sockets N        UDP source sockets; TLS / WSS connections    (default 1; 16 with --scenario workers)
+  --sockets N        UDP source sockets; TLS / WSS connections    (default 1; 64 with --scenario workers)
   --sweep-method M   invite | options                             (default invite)
   --sweep-start R    first offered rate                           (default 5000)
   --sweep-step R     rate increment                               (default 5000)
@@ -148,7 +148,7 @@ export function parseCli(argv: string[]): Args | undefined {
     durationS: num(values.duration, 6, 'duration', 0.1, 300),
     timeoutMs: num(values.timeout, 1000, 'timeout', 1, 60_000),
     // SO_REUSEPORT spreads datagrams by source address and port: one socket would reach one worker.
-    sockets: Math.round(num(values.sockets, scenario === 'workers' ? 16 : 1, 'sockets', 1, 64)),
+    sockets: Math.round(num(values.sockets, scenario === 'workers' ? 64 : 1, 'sockets', 1, 64)),
     sweepMethod,
     sweepStart: num(values['sweep-start'], 5000, 'sweep-start', 1, 1_000_000),
     sweepStep: num(values['sweep-step'], 5000, 'sweep-step', 1, 1_000_000),
