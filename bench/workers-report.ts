@@ -3,6 +3,7 @@
  * target, one comparison table, and the verdicts — `--workers N` closed loop ≥ 1.4× one worker
  * with zero loss and at least Kamailio's rate, and a sweep that rises with workers.
  */
+import os from 'node:os';
 import type { Args } from './args.js';
 import { targetUsPerRequest, type Row } from './measure.js';
 import type { Outcome } from './outcome.js';
@@ -70,6 +71,26 @@ function summaryTable(results: readonly TargetResult[]): string {
   return table(headers, rows, headers.map((_, i) => i >= 2 && i < 12));
 }
 
+/**
+ * What the machine allows: one worker's row gives the CPU the generator and the server spend per
+ * INVITE+ACK; on `cores` cores both together reach at most cores / (gen + srv) per second, against
+ * 1 / srv for one saturated worker. The ratio target is only reachable where that bound is above it.
+ */
+function budgetLine(one: TargetResult | undefined): string | undefined {
+  const r = one?.closed?.result;
+  const cpu = one?.closed?.cpu;
+  if (r === undefined || cpu === undefined) return undefined;
+  const srv = targetUsPerRequest(cpu, r);
+  const gen = targetUsPerRequest({ ...cpu, targetPct: cpu.generatorPct }, r);
+  if (srv === undefined || gen === undefined || srv <= 0) return undefined;
+  const cores = os.availableParallelism();
+  const bound = (cores * 1e6) / (gen + srv);
+  return (
+    `CPU budget: ${gen.toFixed(1)} µs (generator) + ${srv.toFixed(1)} µs (one worker) per INVITE+ACK; ${cores} cores allow ` +
+    `at most ${f0(bound)}/s for all processes together, ${(bound / (1e6 / srv)).toFixed(2)}× one saturated worker (${f0(1e6 / srv)}/s)`
+  );
+}
+
 function verdict(o: Outcome, ok: boolean, text: string): void {
   if (!ok) o.failed = true;
   o.verdicts.push(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
@@ -115,6 +136,8 @@ export function reportWorkers(a: Args, node: ServerNode, results: readonly Targe
   out('');
   out(summaryTable(results));
   out('\ntarget% per process: the target\'s process tree, parent first (a cluster\'s primary, then its workers; Kamailio\'s main, receivers and timers)');
+  const budget = budgetLine(results[0]);
+  if (budget !== undefined) out(budget);
   for (const t of results) {
     const g = t.closed?.cpu.generatorPct;
     if (g !== undefined && g > GENERATOR_BUSY_PCT) out(`note: the generator used ${pct(g)}% of a core against ${t.name}: it may be what limits that row`);
