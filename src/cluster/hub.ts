@@ -126,10 +126,12 @@ export class Hub {
     for (const l of this.eventListeners) l(kind, entry, index);
   }
 
+  /** Whether the message is on its way: false from send() only means a backlog, still delivered in order. */
   private send(m: Member, msg: ToWorker): boolean {
     if (!m.worker.isConnected()) return false;
     try {
-      return m.worker.send(msg);
+      m.worker.send(msg);
+      return true;
     } catch (err) {
       this.logger.debug({ worker: m.index, err: (err as Error).message }, 'message to worker failed');
       return false;

@@ -29,9 +29,11 @@ export interface WorkerOptions {
   readonly fail: (err: unknown, config: Readonly<Config>) => never;
 }
 
+/** Whether the message is on its way: false from process.send() only means a backlog, still delivered. */
 function send(m: FromWorker): boolean {
   if (process.send === undefined || !process.connected) return false;
-  return process.send(m);
+  process.send(m);
+  return true;
 }
 
 function portSettings(p: Ports | undefined): Setting[] {
