@@ -107,7 +107,7 @@ describe('two workers: event stream, pcap, TCP, reload (Node 24)', () => {
   });
 
   it('TCP connections spread over both workers too, and the pcap holds every worker\'s messages', async () => {
-    const conns = await Promise.all(Array.from({ length: 8 }, () => tcpClientFor(HOST, port)));
+    const conns = await Promise.all(Array.from({ length: CLIENTS }, () => tcpClientFor(HOST, port)));
     try {
       for (const c of conns) {
         const req = buildRequest({ method: 'OPTIONS', uri: `sip:486@${HOST}`, to: `<sip:486@${HOST}>`, via: `SIP/2.0/TCP ${HOST}:${c.port};branch=${uniqueBranch()}` });
@@ -117,7 +117,7 @@ describe('two workers: event stream, pcap, TCP, reload (Node 24)', () => {
       for (const c of conns) c.close();
     }
     const tcp = await entries('?method=OPTIONS');
-    expect(tcp.map((e) => e.transport)).toEqual(Array<string>(8).fill('tcp'));
+    expect(tcp.map((e) => e.transport)).toEqual(Array<string>(CLIENTS).fill('tcp'));
     expect(new Set(tcp.map((e) => e.worker))).toEqual(new Set([0, 1]));
 
     const all = await entries();

@@ -21,9 +21,13 @@ let clients: UdpClient[] = [];
 /** alice's bindings, in the order registered (the 302 lists them so). */
 const bound: string[] = [];
 
+/** Which worker each client's source port reaches (learned from the journal in the first test). */
+const workerOf = new Map<UdpClient, number>();
+
 interface Entry {
   id: number;
   worker: number;
+  source: { port: number };
   method: string;
   callId: string | null;
   retransmissionOf: number | null;
@@ -113,6 +117,7 @@ describe('two workers on one port (Node 24)', () => {
     expect(new Set(all.map((e) => e.worker))).toEqual(new Set([0, 1]));
     expect(new Set(all.map((e) => e.id)).size).toBe(CLIENTS);
     for (const e of all) expect([e.id % 1024, e.responses.map((r) => r.code)]).toEqual([e.worker, [486]]);
+    for (const c of clients) workerOf.set(c, all.find((e) => e.source.port === c.port)?.worker ?? -1);
     expect((await api('GET', '/api/requests/count?method=INVITE')).body).toEqual({ count: CLIENTS });
     const one = all[5] as Entry;
     // The INVITE and its ACK: one source port, one worker (the kernel keeps a 4-tuple on one socket).
@@ -134,9 +139,12 @@ describe('two workers on one port (Node 24)', () => {
   });
 
   it('a nonce one worker issued verifies on the other, and every client sees the binding once its 200 is in', async () => {
-    // Challenge on each client, answer from another: some pairs cross workers (asserted below).
-    for (let i = 0; i < 4; i++) {
-      const [a, b] = [clients[i] as UdpClient, clients[CLIENTS - 1 - i] as UdpClient];
+    // Challenged through one worker, answered through the other, both ways, twice.
+    const on = (w: number) => clients.filter((c) => workerOf.get(c) === w);
+    const [w0, w1] = [on(0), on(1)];
+    const pairs = [0, 1].flatMap((i) => [[w0[i], w1[i]], [w1[i], w0[i]]]).filter((p): p is [UdpClient, UdpClient] => p[0] !== undefined && p[1] !== undefined);
+    expect(pairs.length).toBeGreaterThanOrEqual(2);
+    for (const [a, b] of pairs) {
       const callId = uniqueCallId();
       const challenge = await a.request(register(a, callId, 1), 5000);
       expect(challenge.status).toBe(401);
@@ -152,8 +160,9 @@ describe('two workers on one port (Node 24)', () => {
       }
     }
     const regs = await entries('?method=REGISTER');
-    const crossed = regs.filter((e) => e.responses[0]?.code === 200).some((ok) => regs.some((ch) => ch.callId === ok.callId && ch.responses[0]?.code === 401 && ch.worker !== ok.worker));
-    expect(crossed).toBe(true);
+    const oks = regs.filter((e) => e.responses[0]?.code === 200);
+    expect(oks).toHaveLength(pairs.length);
+    for (const ok of oks) expect(regs.find((ch) => ch.callId === ok.callId && ch.responses[0]?.code === 401)?.worker).toBe(1 - ok.worker);
   });
 
   it('an API stub, its match count and the scenario it moves are the same on every worker', async () => {
