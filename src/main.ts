@@ -14,8 +14,6 @@ import { ConfigError } from './config/errors.js';
 import { defaultTree, loadConfig, type Setting } from './config/load.js';
 import { MAX_WORKERS, type Config } from './config/schema.js';
 import { planWorkers } from './cluster/support.js';
-import { runPrimary } from './cluster/primary.js';
-import { runWorker } from './cluster/worker.js';
 import { startServer, type Sip4xxServer } from './server.js';
 import { logSink, type LogSink } from './stdout-log.js';
 import { VERSION } from './version.js';
@@ -101,10 +99,13 @@ async function main(): Promise<void> {
       await sink.drain(LOG_DRAIN_MS);
       process.exit(code);
     };
+    // Loaded only here: one process never loads the cluster code.
     if (cluster.isWorker) {
+      const { runWorker } = await import('./cluster/worker.js');
       const loadWith = (extra: readonly Setting[]) => loadConfig({ file: configFile, env: process.env, overrides: [...cli.overrides, ...extra] });
       await runWorker({ load: loadWith, logger, exit, fail: (err, c) => fail(describeStartError(err, 'SIP', c.server.port)) });
     } else {
+      const { runPrimary } = await import('./cluster/primary.js');
       await runPrimary({ config, workers: plan.workers, logger, load, envToken, fail, exit });
     }
     return;
