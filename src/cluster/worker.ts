@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Setting } from '../config/load.js';
 import { ResponseGate } from '../core/response-gate.js';
+import type { JournalEntry } from '../journal/journal.js';
 import { entryJson, select } from '../journal/query.js';
+import { limiterOf } from '../util/log-limit.js';
 import { createMetrics, sourcesOf } from '../admin/metrics.js';
 import { startServer, type Sip4xxServer } from '../server.js';
 import { setReusePort } from '../transport/reuse-port.js';
@@ -18,6 +20,9 @@ import { SharedState, type StateOp } from './shared-state.js';
 
 /** A change not acknowledged by then lets its responses go anyway (the primary may be gone). */
 const ACK_TIMEOUT_MS = 2000;
+/** Journal events on their way to the primary at most, in count and in bytes of SIP messages. */
+const MAX_EVENTS_IN_FLIGHT = 1024;
+const MAX_EVENT_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
 
 export interface WorkerOptions {
   /** The configuration as the primary's, with `extra` (the shared ports) laid over it. */
@@ -155,6 +160,22 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         return metrics.registry.getMetricsAsJSON();
     }
   };
+  // Journal events for /api/events, bounded while in the channel as a slow client's backlog is.
+  const inFlight = { count: 0, bytes: 0 };
+  const forward = (entry: JournalEntry, kind: 'request' | 'update'): void => {
+    const json = entryJson(entry);
+    const bytes = json.raw.length + json.responses.reduce((n, r) => n + r.raw.length, 0);
+    if (inFlight.count >= MAX_EVENTS_IN_FLIGHT || inFlight.bytes + bytes > MAX_EVENT_BYTES_IN_FLIGHT || process.send === undefined || !process.connected) {
+      limiterOf(logger).log('warn', { inFlight: inFlight.count, inFlightBytes: inFlight.bytes }, 'journal event dropped: the primary is not keeping up');
+      return;
+    }
+    inFlight.count++;
+    inFlight.bytes += bytes;
+    process.send({ t: 'event', kind, entry: json } satisfies FromWorker, undefined, {}, () => {
+      inFlight.count--;
+      inFlight.bytes -= bytes;
+    });
+  };
   const handle = (m: ToWorker): void => {
     switch (m.t) {
       case 'query':
@@ -165,7 +186,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         return;
       case 'events':
         stopEvents?.();
-        stopEvents = m.on ? running.journal.subscribe((entry, kind) => send({ t: 'event', kind, entry: entryJson(entry) })) : undefined;
+        stopEvents = m.on ? running.journal.subscribe(forward) : undefined;
         return;
       case 'reload':
         return reload();
