@@ -136,6 +136,9 @@ export async function workersPart(a: Args, o: Outcome): Promise<void> {
     `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), servers on node ${node.version}, generator on node ${process.version}, ` +
       `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
+  if (specs.some((s) => s.name.startsWith('kamailio'))) {
+    out('kamailio answers INVITE 486 with t_reply (tm, stateful: retransmitted until the ACK, which its transaction absorbs), as sip4xx does\n');
+  }
   const results: TargetResult[] = [];
   for (const spec of specs) {
     results.push(await measureTarget(a, spec));
