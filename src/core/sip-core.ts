@@ -177,9 +177,7 @@ export function createCore(deps: CoreDeps): SipCore {
   });
 
   function handle(data: Buffer, received: Flow): void {
-    const traced = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
-    // Workers: the responses wait for what the rules changed to be replicated (response-gate.ts).
-    const flow = gate === undefined ? traced : gate.enter(traced);
+    const flow = deps.logger.isLevelEnabled('debug') ? tracedFlow(received, deps.logger, data) : received;
     const config = deps.config();
     // TCP and TLS: Content-Length frames the stream (§18.3); a WebSocket message is one message.
     const stream = isByteStream(flow.transport);
@@ -199,14 +197,16 @@ export function createCore(deps: CoreDeps): SipCore {
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
       sources.set(outcome.basis, flow.remote.address);
+      // Workers: responses wait for what the rules changed to be replicated (response-gate.ts).
+      const answer = gate === undefined || outcome.request.method === 'ACK' ? flow : gate.enter(flow);
       if (journal === undefined || !journal.enabled) {
-        tu.handle(outcome.request, outcome.basis, flow, config);
+        tu.handle(outcome.request, outcome.basis, answer, config);
         return;
       }
       // Responses leave through the entry's flow; a retransmission is one the TU absorbed (§17.2).
       const entry = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
       const retransmissions = stats.retransmissions;
-      tu.handle(outcome.request, outcome.basis, new JournaledFlow(flow, journal, entry.id), config);
+      tu.handle(outcome.request, outcome.basis, new JournaledFlow(answer, journal, entry.id), config);
       if (stats.retransmissions !== retransmissions) journal.markRetransmission(entry);
       else if (entry.method === 'ACK') entry.absorbed = true;
       journal.publish(entry);
