@@ -99,9 +99,9 @@ export function makeStop(proc: ChildProcess): () => Promise<void> {
 
 /** node's arguments for the server: as the image runs it, plus the hooks. */
 function serverNodeArgs(build: string, profileDir: string | undefined): string[] {
-  // --initial-old-space-size as npm start and the image run it (bench/README.md says why). The GC
+  // The heap flags npm start and the image run it with (bench/README.md says why). The GC
   // hook is always loaded: the sweep's p99 tail is made of the server's pauses.
-  const args = ['--initial-old-space-size=64', '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
+  const args = ['--initial-old-space-size=64', '--max-semi-space-size=8', '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
   // The profiler hook maps frames back to the .ts sources, which needs source maps on.
   if (profileDir !== undefined) args.unshift('--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'));
   return args;
@@ -132,9 +132,10 @@ export async function spawnServer(a: Args, profileDir: string | undefined, varia
   writeFileSync(gcFile, '');
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
   if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
-  // `timeout` bounds the server's life even if this process dies without cleaning up.
+  // `timeout` bounds the server's life even if this process dies without cleaning up;
+  // bin/node-jemalloc gives it the allocator bin/sip4xx, npm start and the image give it.
   const node = variant.node ?? a.serverNode ?? process.execPath;
-  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), node, ...args], {
+  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), path.join(ROOT, 'bin', 'node-jemalloc'), node, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env,

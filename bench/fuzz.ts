@@ -2,22 +2,24 @@
  * npm run fuzz: 1,000,000 fuzzed UDP datagrams and 100,000 fuzzed TCP messages (bench/fuzz-gen.ts)
  * at a spawned server on its defaults (loopback, free ports), with a valid OPTIONS probe every
  * 10,000 datagrams and every 5,000 TCP messages. Passes when the server never exits, every probe
- * is answered (3 tries, 1 s each), and once its tables drain (Timers H, J: 64·T1 = 32 s) its RSS is
- * back within 20 % of what it was before the fuzz. Every loop is bounded; the run stops itself
- * after MAX_RUN_MS and stops its server on every exit.
+ * is answered (3 tries, 1 s each), and once its tables drain (Timers H, J: 64·T1 = 32 s) and its
+ * connections close, its RSS is back within 20 % of the baseline: the server warmed up on valid
+ * traffic (the journal full, as it stays), idle, before any hostile message. RSS is also reported
+ * cold (before any message) and at its peak (sampled every second). Every loop is bounded; the run
+ * stops itself after MAX_RUN_MS and stops its server on every exit.
  *
- * Before the fuzz, 1,100 connections from 127.0.0.1 are held with keep-alives and an OPTIONS over
+ * The fuzz begins with 1,100 connections from 127.0.0.1 held with keep-alives, while an OPTIONS over
  * TCP from 127.0.0.2 must still be answered (limits.tcp.maxConnectionsPerAddress).
  *
  *   npm run fuzz [-- --datagrams N --tcp N --hold N --seed N]
  */
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { parseCli } from './args.js';
 import { cleanUp, spawnServer, type Child } from './children.js';
 import { freePort } from './net-probe.js';
 import { fuzzed, probe, prng } from './fuzz-gen.js';
+import { peakSampler, rssMiB, tableMetrics } from './fuzz-metrics.js';
 
 const MAX_RUN_MS = 15 * 60_000;
 const UDP_PROBE_EVERY = 10_000;
@@ -33,29 +35,7 @@ function opt(name: string, def: number): number {
   return v !== undefined && Number.isInteger(v) && v >= 0 ? v : def;
 }
 
-function rssMiB(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-  return m === null ? Number.NaN : Number(m[1]) / 1024;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The /metrics series that say whether the tables drained and what the heap holds. */
-async function tableMetrics(adminPort: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    for (const line of text.split('\n')) {
-      const m = /^(sip4xx_(?:transactions|dialogs|tcp_connections|table_bytes\{[^}]*\}|journal_[a-z_]+|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes)) ([0-9.e+]+)$/.exec(line);
-      if (m?.[1] !== undefined) out[m[1]] = Number(m[2]);
-    }
-  } catch (err) {
-    out['error'] = 1;
-    process.stderr.write(`fuzz: /metrics: ${String(err)}\n`);
-  }
-  return out;
-}
 
 /** Sends an OPTIONS probe over UDP until answered: 3 tries, 1 s each. */
 async function udpProbe(sock: dgram.Socket, child: Child, n: number): Promise<boolean> {
@@ -209,6 +189,7 @@ async function main(): Promise<number> {
   }, MAX_RUN_MS);
   stopper.unref();
   const child = await spawnServer(args, undefined);
+  const rssCold = rssMiB(child.workPid);
   let exited = false;
   child.proc.once('exit', () => void (exited = true));
   const rand = prng(seed);
@@ -227,22 +208,26 @@ async function main(): Promise<number> {
     await sleep(5);
   }
   warm.close();
-  // The baseline is taken once the warm-up's transactions have ended (Timer J, 64·T1), bounded.
+  // The baseline is taken once the warm-up's transactions have ended (Timer J, 64·T1), bounded,
+  // before the first hostile message: the held connections are part of the fuzz.
   for (let i = 0; i < 60 && ((await tableMetrics(adminPort))['sip4xx_transactions'] ?? 1) > 0; i++) await sleep(1000);
-  const hold = await holdPhase(child, opt('hold', 1100));
   const rssStart = rssMiB(child.workPid);
   const tablesAtStart = await tableMetrics(adminPort);
+  const peak = peakSampler(child.workPid);
+  const hold = await holdPhase(child, opt('hold', 1100));
   const t0 = Date.now();
   await udpPhase(child, datagrams, rand, udpProbes);
   const udpSeconds = (Date.now() - t0) / 1000;
   const t1 = Date.now();
   await tcpPhase(child, tcpMessages, rand, tcpProbes, stats);
   const tcpSeconds = (Date.now() - t1) / 1000;
-  const rssPeak = rssMiB(child.workPid);
+  const rssAfterFuzz = rssMiB(child.workPid);
+  const rssPeak = peak.stop();
   const drainStart = Date.now();
   let rssEnd = rssMiB(child.workPid);
   let tables = await tableMetrics(adminPort);
-  while (!exited && (rssEnd > rssStart * 1.2 || (tables['sip4xx_transactions'] ?? 0) > 0) && Date.now() - drainStart < DRAIN_MAX_MS) {
+  const drained = (t: Record<string, number>) => (t['sip4xx_transactions'] ?? 0) === 0 && (t['sip4xx_tcp_connections'] ?? 0) === 0;
+  while (!exited && (rssEnd > rssStart * 1.2 || !drained(tables)) && Date.now() - drainStart < DRAIN_MAX_MS) {
     await sleep(2000);
     rssEnd = rssMiB(child.workPid);
     tables = await tableMetrics(adminPort);
@@ -259,14 +244,16 @@ async function main(): Promise<number> {
     udpProbes,
     tcpProbes,
     crashed: exited,
+    rssColdMiB: Math.round(rssCold),
     rssStartMiB: Math.round(rssStart),
-    rssAfterFuzzMiB: Math.round(rssPeak),
+    rssPeakMiB: Math.round(rssPeak),
+    rssAfterFuzzMiB: Math.round(rssAfterFuzz),
     rssEndMiB: Math.round(rssEnd),
     drainSeconds,
     tablesAtStart,
     tablesAfterDrain: tables,
   };
-  const ok = !exited && hold.otherAnswered && udpProbes.missed === 0 && tcpProbes.missed === 0 && rssEnd <= rssStart * 1.2;
+  const ok = !exited && hold.otherAnswered && udpProbes.missed === 0 && tcpProbes.missed === 0 && drained(tables) && rssEnd <= rssStart * 1.2;
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nfuzz: ${ok ? 'PASS' : 'FAIL'}\n`);
   if (!ok && exited) process.stdout.write(`--- server output ---\n${child.output()}\n`);
   clearTimeout(stopper);
