@@ -35,7 +35,7 @@ cleanup() {
   local rc=$?
   [[ -n "$HEALTH_DRIVER_PID" ]] && kill "$HEALTH_DRIVER_PID" 2>/dev/null
   if [[ -n "$SERVICE_PID" ]]; then
-    [[ "${CONTAINER_TEST_KEEP:-}" == 1 ]] || compose 120 --profile sipp down --volumes --remove-orphans >/dev/null 2>&1
+    [[ "${CONTAINER_TEST_KEEP:-}" == 1 ]] || compose 120 --profile sipp --profile dispatcher down --volumes --remove-orphans >/dev/null 2>&1
     kill "$SERVICE_PID" 2>/dev/null
     wait "$SERVICE_PID" 2>/dev/null
   fi
@@ -114,7 +114,7 @@ lints() {
   local dir="$CONTAINER_TEST_CACHE/tools/$DOCKERFILE_UTILS" f
   LINT_BIN="$dir/node_modules/.bin/dockerfile-utils"
   if [[ -x "$LINT_BIN" ]] || npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "$DOCKERFILE_UTILS" >"$WORK/npm.log" 2>&1; then
-    for f in Dockerfile test/container/sipp/Dockerfile; do check "$f passes dockerfile-utils lint" lint_dockerfile "$ROOT/$f"; done
+    for f in Dockerfile test/container/sipp/Dockerfile test/container/kamailio/Dockerfile; do check "$f passes dockerfile-utils lint" lint_dockerfile "$ROOT/$f"; done
   else
     fail "install $DOCKERFILE_UTILS" "$(tail -n 20 "$WORK/npm.log")"
   fi
@@ -296,18 +296,46 @@ stops_with_0() { # CONTAINER STOP-COMMAND...: exit code 0 within STOP_GRACE_S
   return 1
 }
 
+# What replica $1 (a or b) of the dispatcher profile journaled: its OPTIONS, as JSON.
+replica_journal() {
+  timeout 10 podman exec "${COMPOSE_PROJECT}_sip4xx-$1_1" node -e '
+    fetch("http://127.0.0.1:8080/api/requests?method=OPTIONS", { headers: { authorization: `Bearer ${process.env.SIP4XX_ADMIN_TOKEN}` } })
+      .then(async (r) => { if (!r.ok) { console.error(`HTTP ${r.status}`); process.exit(1); } process.stdout.write(await r.text()); })'
+}
+
+lb_spread() { # LB-PORT
+  local a b
+  node "$ROOT/test/container/kamailio/spread.js" send 127.0.0.1 "$1" && a="$(replica_journal a)" && b="$(replica_journal b)" &&
+    node "$ROOT/test/container/kamailio/spread.js" check "$a" "$b"
+}
+
+# The dispatcher profile: Kamailio in front of two replicas, hashing the To URI
+# (docs/ARCHITECTURE.md, "Past one machine").
+check_dispatcher() {
+  local r
+  in_background "$WORK/lb.log" compose 900 --profile dispatcher up -d --build kamailio-lb ||
+    { fail "compose --profile dispatcher up: Kamailio's dispatcher and two replicas" "$(grep -v '^\(--> \|STEP\|\[\)' "$WORK/lb.log" | tail -n 30)"; return; }
+  pass "compose --profile dispatcher up: Kamailio's dispatcher and two replicas"
+  for r in a b; do check "replica sip4xx-$r healthy" wait_healthy "${COMPOSE_PROJECT}_sip4xx-${r}_1" "$SECONDS" "$HEALTHY_TIMEOUT_S"; done
+  SIP_PORT="$HOST_LB_PORT" check "OPTIONS through the balancer → 200 (SIPp)" sipp options-udp
+  SIP_PORT="$HOST_LB_PORT" check "INVITE sip:486@ through the balancer → 486, ACK (SIPp)" sipp invite-486-udp
+  check "the To URI picks the replica: 16 users on both replicas, each user's requests on one" lb_spread "$HOST_LB_PORT"
+}
+
 check_compose() {
   step "docker-compose.yml for real (docker-compose → podman API)"
   podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/service.log" 2>&1 9>&- &
   SERVICE_PID=$!
-  local i sip admin
+  local i sip admin lb
   for ((i = 0; i < 50; i++)); do [[ -S "$WORK/podman.sock" ]] && break; sleep 0.2; done
   [[ -S "$WORK/podman.sock" ]] || { fail "podman API service starts" "$(cat "$WORK/service.log")"; return; }
-  if ! sip="$(free_port "${CONTAINER_TEST_COMPOSE_SIP_PORT:-}")" || ! admin="$(free_port "${CONTAINER_TEST_COMPOSE_ADMIN_PORT:-}")"; then
+  if ! sip="$(free_port "${CONTAINER_TEST_COMPOSE_SIP_PORT:-}")" || ! admin="$(free_port "${CONTAINER_TEST_COMPOSE_ADMIN_PORT:-}")" ||
+    ! lb="$(free_port "${CONTAINER_TEST_COMPOSE_LB_PORT:-}")"; then
     fail "free local ports"
     return
   fi
-  export NODE_BASE_IMAGE="$BASE_IMAGE" SIPP_BASE_IMAGE="$BASE_IMAGE" HOST_PUBLISH_IP=127.0.0.1 HOST_SIP_PORT="$sip" HOST_ADMIN_PORT="$admin"
+  export NODE_BASE_IMAGE="$BASE_IMAGE" SIPP_BASE_IMAGE="$BASE_IMAGE" KAMAILIO_BASE_IMAGE="$BASE_IMAGE" HOST_PUBLISH_IP=127.0.0.1 \
+    HOST_SIP_PORT="$sip" HOST_ADMIN_PORT="$admin" HOST_LB_PORT="$lb" REPLICA_ADMIN_TOKEN="ctest-$RUN_ID"
   in_background "$WORK/up.log" compose 900 up -d --build sip4xx ||
     { fail "compose up --build sip4xx" "$(grep -v '^\(--> \|STEP\|\[\)' "$WORK/up.log" | tail -n 30)"; return; }
   pass "compose up --build sip4xx (config/container.yaml mounted)"
@@ -323,8 +351,9 @@ check_compose() {
   fi
   kill "$HEALTH_DRIVER_PID" 2>/dev/null
   HEALTH_DRIVER_PID=""
+  check_dispatcher
   check "compose stop: sip4xx exits 0" stops_with_0 "${COMPOSE_PROJECT}_sip4xx_1" compose $((STOP_GRACE_S + 30)) stop sip4xx
-  check "compose down removes containers and network" compose 120 --profile sipp down --volumes --remove-orphans
+  check "compose down removes containers and network" compose 120 --profile sipp --profile dispatcher down --volumes --remove-orphans
 }
 
 echo "sip4xx container tests (run $RUN_ID)"
