@@ -77,7 +77,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 STOPSIGNAL SIGTERM
 # --initial-old-space-size: with the transaction tables off the JS heap the live heap is ~13 MB, and
 # V8 then ran a mark-compact every ~0.7 s under load (bench/README.md, "What the server's CPU goes to").
-# --max-semi-space-size=8: V8's young generation at 2 × 8 MiB instead of 2 × 16, which also halves
-# the dead Buffers it lets pile up before a scavenge; 35 MB off the peak of `npm run bench:memory`.
+# --max-semi-space-size=8: V8's young generation at 2 × 8 MiB instead of 2 × 16, and scavenges (which
+# free dead datagram Buffers) twice as often; 35 MB off the peak of `npm run bench:memory`.
 # bin/node-jemalloc execs node, so node is still PID 1.
 ENTRYPOINT ["/app/bin/node-jemalloc", "node", "--initial-old-space-size=64", "--max-semi-space-size=8", "dist/main.js"]
