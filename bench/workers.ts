@@ -2,8 +2,9 @@
  * `npm run bench -- --scenario workers` (bench/README.md, "Workers and Kamailio"): with the same
  * generator in the same run, sip4xx with one worker, sip4xx with `--workers N` (both on the same
  * Node ≥ 22.12 binary, which SO_REUSEPORT per process needs), and Kamailio with two children
- * (bench/kamailio.ts) where it is installed. Each target in turn: started, warmed up, the paced
- * sweep, the closed-loop INVITE row, stopped. bench/workers-report.ts prints the comparison.
+ * (bench/kamailio.ts) where it is installed. All three are started first and run until the end;
+ * each in turn is warmed up and swept (the others idle), then the closed-loop INVITE rows are taken
+ * in interleaved rounds. bench/workers-report.ts prints the comparison.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { findKamailio, spawnKamailio } from './kamailio.js';
 import { measured, scenarioUri, type Row } from './measure.js';
 import type { Outcome } from './outcome.js';
 import { out, progress, sleep } from './output.js';
-import { sweep } from './sweep.js';
+import { sweep, type SweepResult } from './sweep.js';
 import { warmup } from './load-scenarios.js';
 import { reportWorkers, type TargetResult } from './workers-report.js';
 
@@ -106,25 +107,60 @@ async function closedLoop(a: Args, c: Child, scenario: string): Promise<Row> {
   return { scenario, ...m, gc: await gcDuring(c.gcFile, m), ...(odd ? { verdict: 'expected 486' } : {}) };
 }
 
-async function measureTarget(a: Args, spec: TargetSpec): Promise<TargetResult> {
-  progress(`\n== ${spec.name} (${spec.runtime})`);
-  let c: Child;
-  try {
-    c = await spec.start();
-  } catch (err) {
-    return { name: spec.name, runtime: spec.runtime, error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+interface Started {
+  readonly spec: TargetSpec;
+  readonly child: Child;
+  readonly processes: number;
+}
+
+const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+
+/** Every target started (and kept running) before any is measured; one that fails is reported. */
+async function startAll(specs: readonly TargetSpec[]): Promise<{ started: Started[]; failed: Map<string, string> }> {
+  const started: Started[] = [];
+  const failed = new Map<string, string>();
+  for (const spec of specs) {
+    progress(`\n== starting ${spec.name} (${spec.runtime})`);
+    try {
+      const child = await spec.start();
+      started.push({ spec, child, processes: await forked(child, spec.servers) });
+    } catch (err) {
+      failed.set(spec.name, firstLine(err));
+    }
   }
-  try {
-    const processes = await forked(c, spec.servers);
-    const t = { host: c.host, port: c.port, pid: c.workPid, gcFile: c.gcFile };
-    if (a.warmup) await warmup(a, t);
-    const swept = await sweep(a, t);
-    await sleep(1000);
-    const closed = await closedLoop(a, c, spec.name);
-    return { name: spec.name, runtime: spec.runtime, processes, closed, sweep: swept };
-  } finally {
-    await c.stop();
+  return { started, failed };
+}
+
+/** Warm-up and the paced sweep of one target; the others sit idle meanwhile. */
+async function sweepOne(a: Args, s: Started): Promise<SweepResult> {
+  progress(`\n== ${s.spec.name}: warm-up and sweep`);
+  const t = { host: s.child.host, port: s.child.port, pid: s.child.workPid, gcFile: s.child.gcFile };
+  if (a.warmup) await warmup(a, t);
+  const swept = await sweep(a, t);
+  await sleep(1000);
+  return swept;
+}
+
+/**
+ * The closed-loop rows, interleaved: round 1 of every target, then round 2…, so that a neighbour
+ * who loads the shared machine for a minute weighs on every target alike, not on one of them.
+ */
+async function closedRounds(a: Args, started: readonly Started[]): Promise<Map<string, Row[]>> {
+  const rows = new Map<string, Row[]>(started.map((s) => [s.spec.name, []]));
+  for (let round = 1; round <= a.rounds; round++) {
+    for (const s of started) {
+      const row = await closedLoop(a, s.child, a.rounds > 1 ? `${s.spec.name} #${round}` : s.spec.name);
+      rows.get(s.spec.name)?.push(row);
+      await sleep(500);
+    }
   }
+  return rows;
+}
+
+/** The round with the median rate (the lower of the two middle ones for an even count). */
+function medianRow(rows: readonly Row[]): Row | undefined {
+  const sorted = [...rows].sort((x, y) => x.result.rps - y.result.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** Every target in turn, then one table; verdicts go to the outcome. */
@@ -139,10 +175,20 @@ export async function workersPart(a: Args, o: Outcome): Promise<void> {
   if (specs.some((s) => s.name.startsWith('kamailio'))) {
     out('kamailio answers INVITE 486 with t_reply (tm, stateful: retransmitted until the ACK, which its transaction absorbs), as sip4xx does\n');
   }
-  const results: TargetResult[] = [];
-  for (const spec of specs) {
-    results.push(await measureTarget(a, spec));
-    await sleep(500);
+  const { started, failed } = await startAll(specs);
+  try {
+    const sweeps = new Map<string, SweepResult>();
+    for (const s of started) sweeps.set(s.spec.name, await sweepOne(a, s));
+    const rounds = await closedRounds(a, started);
+    const results: TargetResult[] = specs.map((spec) => {
+      const s = started.find((x) => x.spec === spec);
+      const rows = rounds.get(spec.name) ?? [];
+      return s === undefined
+        ? { name: spec.name, runtime: spec.runtime, error: failed.get(spec.name) }
+        : { name: spec.name, runtime: spec.runtime, processes: s.processes, closed: medianRow(rows), rounds: rows, sweep: sweeps.get(spec.name) };
+    });
+    reportWorkers(a, node, results, o);
+  } finally {
+    await Promise.all(started.map((s) => s.child.stop()));
   }
-  reportWorkers(a, node, results, o);
 }
