@@ -15,7 +15,7 @@ const HELP = `npm run bench -- [options]
   --reflector        benchmark bench/reflector.ts instead: the generator's own ceiling
   --count N          requests per invite/options run              (default 60000)
   --rate R           offered req/s for invite/options, 0 = window-limited (default 0)
-  --window W         max outstanding requests                     (default 32)
+  --window W         max outstanding requests                     (default 32; 128 with --scenario workers)
   --duration S       time limit per invite/options run, seconds   (default 6)
   --timeout MS       no final response after MS = lost            (default 1000)
   --sockets N        UDP source sockets; TLS / WSS connections    (default 1; 64 with --scenario workers)
@@ -148,7 +148,8 @@ export function parseCli(argv: string[]): Args | undefined {
     reflector: values.reflector,
     count: Math.round(num(values.count, 60_000, 'count', 1, 10_000_000)),
     rate: num(values.rate, 0, 'rate', 0, 1_000_000),
-    window: Math.round(num(values.window, 32, 'window', 1, 100_000)),
+    // Workers: 32 outstanding keep one process busy; three (generator, two workers) need more.
+    window: Math.round(num(values.window, scenario === 'workers' ? 128 : 32, 'window', 1, 100_000)),
     durationS: num(values.duration, 6, 'duration', 0.1, 300),
     timeoutMs: num(values.timeout, 1000, 'timeout', 1, 60_000),
     // SO_REUSEPORT spreads datagrams by source address and port: one socket would reach one worker.
