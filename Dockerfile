@@ -75,7 +75,8 @@ EXPOSE 5060/udp 5060/tcp 5061/tcp 8088/tcp 8089/tcp 8080/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "dist/healthcheck.js"]
 # SIGTERM makes the server drain its transactions and exit 0. Node runs as PID 1 and handles it
-# itself; it starts no child processes, so no init is needed to reap zombies.
+# itself; its only children are the workers of server.workers > 1, which it drains and waits for
+# (node:cluster), so no init is needed to reap zombies.
 STOPSIGNAL SIGTERM
 # --initial-old-space-size: with the transaction tables off the JS heap the live heap is ~13 MB, and
 # V8 then ran a mark-compact every ~0.7 s under load (bench/README.md, "What the server's CPU goes to").

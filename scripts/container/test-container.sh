@@ -285,6 +285,8 @@ check_workers() {
   SIP_PORT="$sip" check "OPTIONS over UDP → 200 (SIPp)" sipp options-udp
   SIP_PORT="$sip" check "OPTIONS over TCP → 200 (SIPp)" sipp options-tcp
   check "a primary and two workers run dist/main.js" expect_eq processes "$(main_processes "$c")" 3
+  check "the primary (PID 1) drains its workers and exits 0 on SIGTERM within ${STOP_GRACE_S}s" \
+    stops_with_0 "$c" timeout $((STOP_GRACE_S + 30)) podman stop -t "$STOP_GRACE_S" "$c"
   timeout 60 podman rm -f -t 0 "$c" >/dev/null 2>&1
 }
 
