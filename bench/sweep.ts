@@ -28,6 +28,8 @@ export interface SweepTarget {
   readonly port: number;
   readonly pid: number | undefined;
   readonly gcFile?: string | undefined;
+  /** The Request-URI of the sweep's requests, when not the scenario's own (bench/measure.ts). */
+  readonly requestUri?: string | undefined;
 }
 
 /** The whole sweep is bounded, whatever the step settings. */
@@ -50,7 +52,7 @@ async function step(a: Args, t: SweepTarget, rate: number, attempt: number): Pro
       host: t.host,
       port: t.port,
       method: a.sweepMethod,
-      requestUri: scenarioUri(a.sweepMethod, t.host),
+      requestUri: t.requestUri ?? scenarioUri(a.sweepMethod, t.host),
       count: Math.max(1, Math.round(rate * a.sweepSeconds)),
       rate,
       window: a.sweepWindow,

