@@ -2,8 +2,9 @@
  * `npm run bench -- --scenario workers` for a few seconds per target (bench/README.md, "Workers and
  * Kamailio"): the bench builds the server, runs it with one worker and with `--workers 2` on the
  * pinned Node, and Kamailio where it is installed, takes three interleaved closed-loop rounds of
- * each, and prints one comparison table and three verdicts. Timing is not judged, only the shape: every target measured, every figure parses,
- * nothing lost at a few hundred requests a second, and the exit status agrees with the verdicts.
+ * each, and prints one comparison table and three verdicts. Timing is not judged, only the shape:
+ * every target measured, every figure parses, nothing lost by sip4xx, the exit status agrees with
+ * the verdicts; and `--stub` reaches its rule.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,10 @@ describe('npm run bench -- --scenario workers, a few seconds per target', () => 
       for (const col of ['INVITE/s closed', 'p99 ms', 'gen%', 'µs/req', 'sweep max/s', '× w1 closed', '× w1 sweep']) {
         expect(Number.isFinite(num(row[col])), `${row['target']} ${col}: ${row[col]}`).toBe(true);
       }
-      expect(row['lost']).toBe('0');
+      // sip4xx loses nothing on loopback; Kamailio drops a few of a window of 128 arriving at once
+      // (bench/README.md), which is its figure to report, not this test's to judge.
+      if (row['target']?.startsWith('sip4xx')) expect(row['lost'], row['target']).toBe('0');
+      else expect(Number.isInteger(num(row['lost']))).toBe(true);
       expect(row['target% per process']).toMatch(/^\d+(\+\d+)*$/);
       // Three interleaved closed-loop rounds; the one shown is the median.
       const rounds = (row['rounds k/s'] ?? '').split(' ').map(Number);
@@ -101,5 +105,25 @@ describe('npm run bench -- --scenario workers, a few seconds per target', () => 
     expect(verdicts[1]).toMatch(withKamailio ? /^(PASS|FAIL) {2}--workers 2 closed loop [\d,]+\/s against Kamailio's [\d,]+\/s/ : /^- {5}Kamailio: not installed/);
     expect(verdicts[2]).toMatch(/^(PASS|FAIL) {2}sweep max rate \(zero loss, p99 < 5 ms\) [\d,]+\/s with one worker, [\d,]+\/s with 2 \(target: rises\)$/);
     expect(r.code).toBe(verdicts.some((v) => v.startsWith('FAIL')) ? 1 : 0);
+  }, BENCH_LIMIT_MS + 10_000);
+
+  it('with --stub sends the INVITEs to a configured rule, which answers every one 486', async () => {
+    const r = await bench([
+      '--scenario', 'workers', '--stub', '--rounds', '1', '--count', '1000', '--duration', '1', '--no-warmup',
+      '--sweep-start', '500', '--sweep-max', '500', '--sweep-seconds', '0.5',
+    ]);
+    expect(r.stdout, r.stderr).toContain('\n--stub: INVITE sip:stubbed@, answered 486 by a configured rule');
+    const load = tableAt(r.stdout, 'scenario');
+    const sip4xx = load.rows.filter((row) => (row['scenario'] ?? '').startsWith('sip4xx'));
+    // A closed-loop round (one: --rounds 1) and sweep steps per sip4xx target (a step that misses
+    // p99 on a busy machine is tried again); a 404 would mean the rule missed.
+    for (const name of ['sip4xx --workers 1', 'sip4xx --workers 2']) {
+      expect(sip4xx.filter((row) => row['scenario'] === name)).toHaveLength(1);
+      expect(sip4xx.filter((row) => row['scenario'] === `${name} sweep`).length).toBeGreaterThanOrEqual(1);
+    }
+    for (const row of sip4xx) {
+      expect(row['statuses']).toBe('486');
+      expect(row['lost']).toBe('0');
+    }
   }, BENCH_LIMIT_MS + 10_000);
 });
