@@ -116,6 +116,7 @@ export function clusterControl(deps: ClusterControlDeps): ControlPlane {
     listeners: deps.listeners,
     journalApi: journalApi(hub, deps.listeners),
     settled: () => hub.settled(),
+    sync: () => hub.sync(),
     reset: () => hub.reset(),
   };
 }

@@ -77,7 +77,15 @@ export class Hub {
 
   /** A change a worker made: apply it here, then on every worker (its maker too, so all apply it in one order). */
   fromWorker(op: StateOp): Promise<void> {
-    return this.broadcast(this.state.apply(op));
+    const out = this.state.apply(op);
+    // A count is sent on only where a worker matches by it: a stub with `times`, or one gone.
+    if (out.k === 'count' && !this.state.countMatters(out.id)) return Promise.resolve();
+    return this.broadcast(out);
+  }
+
+  /** Settles once every op a worker sent before now has been applied here. */
+  async sync(): Promise<void> {
+    await this.ask({ kind: 'sync' });
   }
 
   /** POST /api/reset: here and on every worker (their journals too). */

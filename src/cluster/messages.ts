@@ -18,7 +18,9 @@ export type Query =
   | { readonly kind: 'list'; readonly query: JournalQuery }
   | { readonly kind: 'count'; readonly query: JournalQuery }
   | { readonly kind: 'clear' }
-  | { readonly kind: 'metrics' };
+  | { readonly kind: 'metrics' }
+  /** Answered at once: every op the worker sent before it has reached the primary (one FIFO channel). */
+  | { readonly kind: 'sync' };
 
 export type ToWorker =
   /** The answer to `hello`: who the worker is, the keys every worker shares, and the state now. */
@@ -36,6 +38,7 @@ export type ToWorker =
 export type FromWorker =
   | { readonly t: 'hello' }
   | { readonly t: 'ready'; readonly ports: Ports }
+  /** `id` 0: sent on without an acknowledgement (a match count). */
   | { readonly t: 'op'; readonly id: number; readonly op: StateOp }
   | { readonly t: 'applied'; readonly seq: number }
   | { readonly t: 'reply'; readonly rid: number; readonly body: unknown }

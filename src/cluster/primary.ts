@@ -126,7 +126,8 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
         if (slots.every((s) => s.ready)) logger.info({ workers: slots.length, port: m.ports.port }, 'all workers ready');
         return;
       case 'op':
-        void hub.fromWorker(m.op).then(() => worker.isConnected() && worker.send({ t: 'ack', id: m.id }));
+        if (m.id === 0) void hub.fromWorker(m.op);
+        else void hub.fromWorker(m.op).then(() => worker.isConnected() && worker.send({ t: 'ack', id: m.id }));
         return;
       case 'applied':
         return hub.applied(m.seq, slot.index);

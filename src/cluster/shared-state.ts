@@ -164,6 +164,12 @@ export class SharedState {
     }
   }
 
+  /** Whether a worker needs this stub's count: it expires at `times`, or it is gone already. */
+  countMatters(id: string): boolean {
+    const s = this.stubStore.get(id);
+    return s === undefined || s.stub.times !== undefined;
+  }
+
   /** POST /api/reset here, without sending anything (the caller sends the one `reset` op). */
   reset(): void {
     this.stubStore.clearApi();

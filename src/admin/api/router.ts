@@ -30,6 +30,8 @@ export interface ControlPlane {
   journalApi?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Workers: settles once every worker holds the changes made so far; a write is answered after it. */
   settled?(): Promise<void>;
+  /** Workers: settles once every match count the workers sent so far is counted here. */
+  sync?(): Promise<void>;
   /** Workers: POST /api/reset on every worker. */
   reset?(): Promise<void>;
 }
@@ -48,6 +50,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, cp: Co
   const config = cp.config();
   const deps = { stubs: cp.stubs, maxStubs: config.admin.maxStubs, rules: config.rules, settled: cp.settled?.bind(cp) };
   if (path === '/api/stubs' || path.startsWith('/api/stubs/')) {
+    await cp.sync?.();
     await handleStubs(req, res, path, deps);
     return;
   }

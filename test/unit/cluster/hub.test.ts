@@ -68,19 +68,20 @@ describe('the primary\'s hub', () => {
     expect(await settledYet(next)).toBe(true);
   });
 
-  it('counts a worker\'s match here and sends every worker the count, and an API write settles when all hold it', async () => {
+  it('counts a worker\'s match here, sends the count on only for a stub with times, and an API write settles when all hold it', async () => {
     const hub = new Hub(() => [], memoryLogger().logger);
     const a = fakeWorker();
     hub.join({ index: 0, worker: a.worker });
     const stub = hub.state.stubs.store.add({ respond: { code: 486 } }, 10);
+    const limited = hub.state.stubs.store.add({ respond: { code: 480 }, times: 5 }, 10);
     expect(await settledYet(hub.settled())).toBe(false);
     hub.applied(1, 0);
+    hub.applied(2, 0);
     expect(await settledYet(hub.settled())).toBe(true);
+    expect(await settledYet(hub.fromWorker({ k: 'hit', id: stub.id }))).toBe(true);
     void hub.fromWorker({ k: 'hit', id: stub.id });
-    void hub.fromWorker({ k: 'hit', id: stub.id });
-    expect(a.inbox.slice(1)).toEqual([
-      { t: 'apply', seq: 2, op: { k: 'count', id: stub.id, matches: 1 } },
-      { t: 'apply', seq: 3, op: { k: 'count', id: stub.id, matches: 2 } },
-    ]);
+    void hub.fromWorker({ k: 'hit', id: limited.id });
+    expect(hub.state.stubs.store.get(stub.id)?.matches).toBe(2);
+    expect(a.inbox.slice(2)).toEqual([{ t: 'apply', seq: 3, op: { k: 'count', id: limited.id, matches: 1 } }]);
   });
 });
