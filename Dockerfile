@@ -45,11 +45,6 @@ RUN if ! getent passwd 1000 >/dev/null; then \
       && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /nonexistent \
            --shell /usr/sbin/nologin node; \
     fi
-# jemalloc, which bin/node-jemalloc (the entrypoint below) preloads: glibc's malloc kept the memory a
-# flood had freed (bench/README.md, "Fuzz").
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libjemalloc2 \
-    && rm -rf /var/lib/apt/lists/*
 # SIP4XX_ADMIN_HOST: the admin port (/healthz, /metrics) listens on loopback by default; inside a
 # container it must listen on all interfaces to be published.
 ENV NODE_ENV=production \
@@ -60,7 +55,6 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/default.yaml ./config/
-COPY bin/node-jemalloc ./bin/
 # The console's static files (src/admin/console.ts reads them from ../../console next to dist/).
 COPY console ./console
 USER 1000:1000
@@ -82,5 +76,4 @@ STOPSIGNAL SIGTERM
 # V8 then ran a mark-compact every ~0.7 s under load (bench/README.md, "What the server's CPU goes to").
 # --max-semi-space-size=8: V8's young generation at 2 × 8 MiB instead of 2 × 16, and scavenges (which
 # free dead datagram Buffers) twice as often; 35 MB off the peak of `npm run bench:memory`.
-# bin/node-jemalloc execs node, so node is still PID 1.
-ENTRYPOINT ["/app/bin/node-jemalloc", "node", "--initial-old-space-size=64", "--max-semi-space-size=8", "dist/main.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "--max-semi-space-size=8", "dist/main.js"]

@@ -132,10 +132,9 @@ export async function spawnServer(a: Args, profileDir: string | undefined, varia
   writeFileSync(gcFile, '');
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
   if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
-  // `timeout` bounds the server's life even if this process dies without cleaning up;
-  // bin/node-jemalloc gives it the allocator bin/sip4xx, npm start and the image give it.
+  // `timeout` bounds the server's life even if this process dies without cleaning up.
   const node = variant.node ?? a.serverNode ?? process.execPath;
-  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), path.join(ROOT, 'bin', 'node-jemalloc'), node, ...args], {
+  const proc = spawn('timeout', ['-k', '5', String(MAX_CHILD_SECONDS), node, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env,

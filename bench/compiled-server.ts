@@ -27,9 +27,7 @@ export async function withCompiledServer(s: CompiledServer, run: (port: number, 
     ...['--initial-old-space-size=64', '--max-semi-space-size=8', path.join(dir, 'src', 'main.js')],
     ...['--host', s.host, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn', ...(s.serverArgs ?? [])],
   ];
-  // bin/node-jemalloc: the allocator bin/sip4xx, npm start and the image run the server on.
-  const jemalloc = path.join(ROOT, 'bin', 'node-jemalloc');
-  const child = spawn('timeout', ['-k', '5', String(s.maxSeconds), jemalloc, process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('timeout', ['-k', '5', String(s.maxSeconds), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = false;
   child.on('exit', () => (exited = true));
   try {
