@@ -75,8 +75,13 @@ describe('npm run bench -- --scenario workers, a few seconds per target', () => 
     expect(t.rows.map((row) => row['target'])).toEqual(names);
     for (const row of t.rows) {
       expect(row['note'], `${row['target']} was measured`).toBe('');
-      for (const col of ['INVITE/s closed', 'p99 ms', 'gen%', 'µs/req', 'sweep max/s', '× w1 closed', '× w1 sweep']) {
+      for (const col of ['INVITE/s closed', 'p99 ms', 'gen%', 'µs/req', '× w1 closed']) {
         expect(Number.isFinite(num(row[col])), `${row['target']} ${col}: ${row[col]}`).toBe(true);
+      }
+      // A sweep whose every step missed p99 < 5 ms (a busy machine: these steps are half a second)
+      // has no maximum and shows '-': a measurement, not a malformed row.
+      for (const col of ['sweep max/s', '× w1 sweep']) {
+        expect(row[col] === '-' || Number.isFinite(num(row[col])), `${row['target']} ${col}: ${row[col]}`).toBe(true);
       }
       // sip4xx loses nothing on loopback; Kamailio drops a few of a window of 128 arriving at once
       // (bench/README.md), which is its figure to report, not this test's to judge.
