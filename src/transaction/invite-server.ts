@@ -40,6 +40,8 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     }
     this.stopTu();
     this.transmit(bytes, status);
+    // Kept until the ACK with no timer to resend it on a reliable transport; on UDP, Timer G keeps it.
+    if (this.reliable) this.keepResponse();
     if (status < 300) {
       // RFC 6026 §7.1: a 2xx moves the transaction to Accepted, where it lives for Timer L = 64·T1
       // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).

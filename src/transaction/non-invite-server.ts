@@ -40,7 +40,10 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     this.transmit(bytes, status);
     // §17.2.2: "timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable"
     if (this.reliable) this.terminate('timer J (reliable)');
-    else this.startEnd('J', 64 * this.env.timers.t1, 'timer J');
+    else {
+      this.keepResponse();
+      this.startEnd('J', 64 * this.env.timers.t1, 'timer J');
+    }
     return true;
   }
 

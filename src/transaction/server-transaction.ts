@@ -16,6 +16,19 @@ export interface Destination {
 /** Sends bytes to a destination: a transport's send (flow.ts), shared by all its messages. */
 export type Sender = (data: Buffer, to: Destination) => void;
 
+/**
+ * A response kept for seconds in memory of its own: a small Buffer is a slice of Node's shared
+ * 8 KiB pool, and one kept for Timer J or H (32 s) pins the whole slab, which the C allocator then
+ * cannot give back after a flood (bench/README.md, "Fuzz"). Not for a response the ACK releases
+ * within T1, the common INVITE case, where the copy would cost more than the slab.
+ */
+function unpooled(bytes: Buffer): Buffer {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes;
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 /** What a transaction that will send nothing more keeps instead of its transport's send. */
 const sendNothing: Sender = () => {};
 
@@ -158,11 +171,17 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
    * The timer keeps running: credit earned meanwhile (a retransmitted request) lets the next go.
    */
   private resendOnTimer(): void {
+    this.keepResponse();
     const bytes = this.lastResponse;
     const to = this.to;
     if (bytes === undefined || to === undefined) return;
     const credit = this.env.credit;
     if (this.reliable || credit === undefined || credit.mayResend(to.address, bytes.length)) this.send(bytes, to);
+  }
+
+  /** The last response will be kept for seconds (Timer G fired, or Timer J started): unpool it. */
+  protected keepResponse(): void {
+    if (this.lastResponse !== undefined) this.lastResponse = unpooled(this.lastResponse);
   }
 
   /**

@@ -35,6 +35,19 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(sent).toEqual([R100.toString(), R100.toString()]);
   });
 
+  it('keeps its final response for Timer J in memory of its own, not in a slab of the shared Buffer pool', () => {
+    const clock = new FakeClock();
+    const sent: Buffer[] = [];
+    const env = { timers: { t1: 500, t2: 4000, t4: 5000 }, deadlines: new Deadlines(clock), onTerminated: () => undefined };
+    const tx = new NonInviteServerTransaction(env, 'k', false, (b: Buffer) => sent.push(b), PEER, {});
+    const pooled = Buffer.from('SIP/2.0 404 Not Found\r\n\r\n', 'latin1'); // a slice of the 8 KiB pool
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    tx.respond(pooled, 404);
+    tx.onRetransmission();
+    const kept = sent[1] as Buffer;
+    expect([kept.byteOffset, kept.buffer.byteLength, kept.toString('latin1')]).toEqual([0, pooled.length, pooled.toString('latin1')]);
+  });
+
   it('answers retransmissions with the cached final response in Completed, never on its own', () => {
     const { tx, sent, clock } = setup();
     tx.respond(R404, 404);
