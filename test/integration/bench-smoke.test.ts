@@ -5,12 +5,10 @@
  * stays below the 20,000/s target on purpose, so the verdict line and exit status 1 are checked too;
  * and the closed-loop OPTIONS rows over TLS and WSS (`--scenario tls|wss`), answered 200.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startDaemon, type Daemon } from '../helpers/index.js';
+import { runBench } from '../helpers/bench-run.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_LIMIT_MS = 20_000;
 
 const LOAD_COLUMNS = [
@@ -42,21 +40,7 @@ async function server(): Promise<Server> {
   return { port, pid: d.child.pid as number, tlsPort, wssPort };
 }
 
-/** Runs bench/run.ts to its end (killed after BENCH_LIMIT_MS) and returns its exit code and output. */
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), BENCH_LIMIT_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const bench = (args: string[]) => runBench(args, BENCH_LIMIT_MS);
 
 /** The load table as header → cell per row, cut at the column spans its dashed rule gives. */
 function loadTable(stdout: string): { headers: string[]; rows: Record<string, string>[] } {

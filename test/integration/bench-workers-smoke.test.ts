@@ -6,11 +6,10 @@
  * every target measured, every figure parses, nothing lost by sip4xx, the exit status agrees with
  * the verdicts; and `--stub` reaches its rule.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runBench } from '../helpers/bench-run.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** tsc builds the server first (~25 s on the 2-core VM); then three short targets. */
 const BENCH_LIMIT_MS = 150_000;
 
@@ -28,20 +27,7 @@ function kamailioInstalled(): boolean {
   }
 }
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGTERM'), BENCH_LIMIT_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const bench = (args: string[]) => runBench(args, BENCH_LIMIT_MS);
 
 /** The table whose header line starts with `first`, as header → cell per row (spans from its dashed rule). */
 function tableAt(stdout: string, first: string): { headers: string[]; rows: Record<string, string>[] } {

