@@ -7,7 +7,7 @@
  *   Completed ──ACK──▶ Confirmed        (Timer I: absorb ACK retransmissions)
  *   Completed ──Timer H──▶ Terminated;  Confirmed ──Timer I──▶ Terminated;  Accepted ──Timer L──▶ Terminated
  */
-import { checkTransition, type TransitionTable } from './fsm.js';
+import type { TransitionTable } from './fsm.js';
 import { ServerTransaction } from './server-transaction.js';
 
 export type InviteState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -26,9 +26,8 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
   /** Whether the ACK for our 2xx has arrived (it ends the 2xx retransmissions). */
   acked = false;
 
-  private moveTo(next: InviteState): void {
-    checkTransition('INVITE server transaction', TRANSITIONS, this.current, next);
-    this.current = next;
+  protected get transitions(): TransitionTable<InviteState> {
+    return TRANSITIONS;
   }
 
   respond(bytes: Buffer, status: number): boolean {
@@ -104,10 +103,4 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     this.stopRetransmit();
   }
 
-  terminate(why: string): void {
-    if (this.current === 'terminated') return;
-    this.dispose();
-    this.current = 'terminated';
-    this.env.onTerminated(this.key, why);
-  }
 }

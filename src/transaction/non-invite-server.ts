@@ -7,7 +7,7 @@
  * A retransmitted request is absorbed in Trying, answered with the last provisional in
  * Proceeding and with the final response in Completed.
  */
-import { checkTransition, type TransitionTable } from './fsm.js';
+import type { TransitionTable } from './fsm.js';
 import { ServerTransaction } from './server-transaction.js';
 
 export type NonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -23,9 +23,8 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
   readonly kind = 'non-invite' as const;
   protected current: NonInviteState = 'trying';
 
-  private moveTo(next: NonInviteState): void {
-    checkTransition('non-INVITE server transaction', TRANSITIONS, this.current, next);
-    this.current = next;
+  protected get transitions(): TransitionTable<NonInviteState> {
+    return TRANSITIONS;
   }
 
   respond(bytes: Buffer, status: number): boolean {
@@ -52,10 +51,4 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     if (this.current === 'proceeding' || this.current === 'completed') this.resend();
   }
 
-  terminate(why: string): void {
-    if (this.current === 'terminated') return;
-    this.dispose();
-    this.current = 'terminated';
-    this.env.onTerminated(this.key, why);
-  }
 }

@@ -7,6 +7,7 @@
  */
 import type { TimerValues } from '../util/clock.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
+import { checkTransition, type TransitionTable } from './fsm.js';
 
 export interface Destination {
   readonly address: string;
@@ -59,7 +60,9 @@ export interface ResendCredit {
  */
 export abstract class ServerTransaction<S extends string, C> extends Deadline {
   abstract readonly kind: 'invite' | 'non-invite';
-  protected abstract current: S;
+  protected abstract current: S | 'terminated';
+  /** The machine's moves, one table per class (on the prototype, not on each transaction). */
+  protected abstract get transitions(): TransitionTable<S | 'terminated'>;
   protected lastResponse: Buffer | undefined;
   /** The status of the last response sent, 0 before any. */
   lastStatus = 0;
@@ -114,8 +117,13 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     this.ctx = undefined;
   }
 
-  get state(): S {
+  get state(): S | 'terminated' {
     return this.current;
+  }
+
+  protected moveTo(next: S): void {
+    checkTransition(`${this.kind === 'invite' ? 'INVITE' : 'non-INVITE'} server transaction`, this.transitions, this.current, next);
+    this.current = next;
   }
 
   /** True once a final (≥ 200) response has been sent. */
@@ -130,7 +138,12 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   abstract onRetransmission(): void;
 
   /** End now: clear every timer and report upward. Idempotent. */
-  abstract terminate(why: string): void;
+  terminate(why: string): void {
+    if (this.current === 'terminated') return;
+    this.discard();
+    this.current = 'terminated';
+    this.env.onTerminated(this.key, why);
+  }
 
   /** A timer of the transaction user that must not outlive the transaction (a delayed answer). */
   scheduleTu(fn: () => void, ms: number): void {
@@ -222,15 +235,10 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   }
 
   /**
-   * Stop every timer and report nothing: the store now keeps this transaction's state as a
-   * record (transaction-store.ts `confirm`) and the object is let go.
+   * Clear every timer and report nothing: on terminating, so none is ever left to fire, and when
+   * the store keeps the transaction as a record instead (transaction-store.ts `confirm`).
    */
   discard(): void {
-    this.dispose();
-  }
-
-  /** Clear every timer: none is ever left to fire on a terminated transaction. */
-  protected dispose(): void {
     this.retransmitAt = -1;
     this.endAt = -1;
     this.tuFn = undefined;
