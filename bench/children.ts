@@ -12,6 +12,7 @@ import { ROOT, compile } from './build.js';
 import { childPids } from './cpu.js';
 import { freePort, waitForSip } from './net-probe.js';
 import { progress } from './output.js';
+import { SERVER_NODE_FLAGS, serverEnv } from './server-start.js';
 
 const MAX_CHILD_SECONDS = 900;
 
@@ -99,9 +100,9 @@ export function makeStop(proc: ChildProcess): () => Promise<void> {
 
 /** node's arguments for the server: as the image runs it, plus the hooks. */
 function serverNodeArgs(build: string, profileDir: string | undefined): string[] {
-  // The heap flags npm start and the image run it with (bench/README.md says why). The GC
-  // hook is always loaded: the sweep's p99 tail is made of the server's pauses.
-  const args = ['--initial-old-space-size=64', '--max-semi-space-size=8', '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
+  // The flags of the server's own start paths (server-start.ts). The GC hook is always loaded:
+  // the sweep's p99 tail is made of the server's pauses.
+  const args = [...SERVER_NODE_FLAGS, '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
   // The profiler hook maps frames back to the .ts sources, which needs source maps on.
   if (profileDir !== undefined) args.unshift('--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'));
   return args;
@@ -130,7 +131,7 @@ export async function spawnServer(a: Args, profileDir: string | undefined, varia
   ];
   const gcFile = path.join(build, `server-gc-${Date.now()}.log`);
   writeFileSync(gcFile, '');
-  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_GC_FILE: gcFile };
+  const env = serverEnv({ BENCH_GC_FILE: gcFile });
   if (profileDir !== undefined) env['BENCH_PROF_DIR'] = profileDir;
   // `timeout` bounds the server's life even if this process dies without cleaning up.
   const node = variant.node ?? a.serverNode ?? process.execPath;

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, compile } from './build.js';
 import { freePort, waitForSip } from './net-probe.js';
+import { SERVER_NODE_FLAGS, serverEnv } from './server-start.js';
 
 export interface CompiledServer {
   readonly name: string;
@@ -24,10 +25,10 @@ export async function withCompiledServer(s: CompiledServer, run: (port: number, 
   let adminPort = await freePort(s.host);
   while (adminPort === port) adminPort = await freePort(s.host);
   const args = [
-    ...['--initial-old-space-size=64', '--max-semi-space-size=8', path.join(dir, 'src', 'main.js')],
+    ...[...SERVER_NODE_FLAGS, path.join(dir, 'src', 'main.js')],
     ...['--host', s.host, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn', ...(s.serverArgs ?? [])],
   ];
-  const child = spawn('timeout', ['-k', '5', String(s.maxSeconds), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('timeout', ['-k', '5', String(s.maxSeconds), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: serverEnv() });
   let exited = false;
   child.on('exit', () => (exited = true));
   try {
