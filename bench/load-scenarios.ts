@@ -10,7 +10,7 @@ import { measured, scenarioUri, targetUsPerRequest, type Row } from './measure.j
 import type { Outcome } from './outcome.js';
 import { f0, out, progress, sleep } from './output.js';
 import { streamScenarios, type StreamTarget } from './stream-scenarios.js';
-import { sweep, type SweepResult, type SweepTarget } from './sweep.js';
+import { sweep, sweepRows, type SweepResult, type SweepTarget } from './sweep.js';
 import { loadTable } from './tables.js';
 import { TARGET_P99_MS, TARGET_RPS } from './targets.js';
 
@@ -33,18 +33,6 @@ export async function warmup(a: Args, t: SweepTarget): Promise<void> {
     });
   }
   await sleep(300);
-}
-
-function sweepRows(a: Args, s: SweepResult): Row[] {
-  return s.steps.map((st) => ({
-    scenario: `sweep ${a.sweepMethod.toLowerCase()}`,
-    result: st.result,
-    cpu: st.cpu,
-    startMs: st.startMs,
-    endMs: st.endMs,
-    gc: st.gc,
-    verdict: `${st.pass ? 'PASS' : `FAIL: ${st.why}`}${st.attempt > 1 ? ' (retry)' : ''}`,
-  }));
 }
 
 function sweepReport(a: Args, s: SweepResult): Record<string, unknown> {
@@ -133,7 +121,7 @@ export async function loadScenarios(a: Args, t: StreamTarget, o: Outcome): Promi
   }
   const rows = await closedLoop(a, t, o);
   rows.push(...(await streamScenarios(a, t, o)));
-  if (swept !== undefined) rows.push(...sweepRows(a, swept));
+  if (swept !== undefined) rows.push(...sweepRows(`sweep ${a.sweepMethod.toLowerCase()}`, swept.steps));
   out(loadTable(rows, targetName));
   out('');
   out(`gen% / ${targetName}% / other%: CPU used by the generator, the target and everything else (100 = one core)`);

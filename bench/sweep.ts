@@ -6,7 +6,7 @@
 import type { Args } from './args.js';
 import { gcDuring } from './gc-report.js';
 import type { LoadResult } from './load.js';
-import { measured, scenarioUri, type Measured } from './measure.js';
+import { measured, scenarioUri, type Measured, type Row } from './measure.js';
 import { f0, f2, progress, sleep } from './output.js';
 import { TARGET_P99_MS } from './targets.js';
 
@@ -94,4 +94,17 @@ export async function sweep(a: Args, t: SweepTarget): Promise<SweepResult> {
     if (await tryRate(Math.round(rate))) best = Math.round(rate);
   }
   return { steps, best };
+}
+
+/** A sweep's steps as rows of the load table, named `scenario`, each with its verdict. */
+export function sweepRows(scenario: string, steps: readonly SweepStep[]): Row[] {
+  return steps.map((st) => ({
+    scenario,
+    result: st.result,
+    cpu: st.cpu,
+    startMs: st.startMs,
+    endMs: st.endMs,
+    gc: st.gc,
+    verdict: `${st.pass ? 'PASS' : `FAIL: ${st.why}`}${st.attempt > 1 ? ' (retry)' : ''}`,
+  }));
 }

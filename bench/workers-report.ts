@@ -8,7 +8,7 @@ import type { Args } from './args.js';
 import { targetUsPerRequest, type Row } from './measure.js';
 import type { Outcome } from './outcome.js';
 import { f0, f2, out, pct } from './output.js';
-import type { SweepResult } from './sweep.js';
+import { sweepRows, type SweepResult } from './sweep.js';
 import { loadTable, table } from './tables.js';
 import { TARGET_P99_MS } from './targets.js';
 import type { ServerNode } from './workers.js';
@@ -31,17 +31,6 @@ export interface TargetResult {
   readonly error?: string | undefined;
 }
 
-function sweepRows(t: TargetResult): Row[] {
-  return (t.sweep?.steps ?? []).map((st) => ({
-    scenario: `${t.name} sweep`,
-    result: st.result,
-    cpu: st.cpu,
-    startMs: st.startMs,
-    endMs: st.endMs,
-    gc: st.gc,
-    verdict: `${st.pass ? 'PASS' : `FAIL: ${st.why}`}${st.attempt > 1 ? ' (retry)' : ''}`,
-  }));
-}
 
 const ratio = (x: number | undefined, base: number | undefined): string =>
   x === undefined || base === undefined || base <= 0 ? '-' : `${(x / base).toFixed(2)}×`;
@@ -138,7 +127,7 @@ function jsonOf(t: TargetResult): Record<string, unknown> {
 export function reportWorkers(a: Args, node: ServerNode, results: readonly TargetResult[], o: Outcome): void {
   o.report['workers'] = { serverNode: node, generatorNode: process.version, sockets: a.sockets, targets: results.map(jsonOf) };
   out(`\nworkers: sip4xx on ${node.version} (${node.path}), generator on node ${process.version}, ${a.sockets} source sockets\n`);
-  const rows = [...results.flatMap(sweepRows), ...results.flatMap((t) => t.rounds ?? [])];
+  const rows = [...results.flatMap((t) => sweepRows(`${t.name} sweep`, t.sweep?.steps ?? [])), ...results.flatMap((t) => t.rounds ?? [])];
   if (rows.length > 0) out(loadTable(rows, 'target'));
   out('');
   out(summaryTable(results));

@@ -30,3 +30,22 @@ export function runBench(args: readonly string[], limitMs: number): Promise<Benc
     });
   });
 }
+
+/**
+ * The table of a bench's output whose header line starts with `first` (then a space), as
+ * header → cell per row, cut at the column spans its dashed rule gives. Throws when there is none.
+ */
+export function tableAt(stdout: string, first: string): { headers: string[]; rows: Record<string, string>[] } {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${first} `));
+  if (at < 0) throw new Error(`no table starting with ${first} in:\n${stdout}`);
+  const spans = [...(lines[at + 1] ?? '').matchAll(/-+/g)].map((m) => m.index);
+  const cells = (line: string): string[] => spans.map((s, i) => line.slice(s, spans[i + 1]).trim());
+  const headers = cells(lines[at] as string);
+  const rows: Record<string, string>[] = [];
+  for (let i = at + 2; i < lines.length && (lines[i] ?? '') !== ''; i++) {
+    const c = cells(lines[i] as string);
+    rows.push(Object.fromEntries(headers.map((h, j) => [h, c[j] ?? ''])));
+  }
+  return { headers, rows };
+}

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startDaemon, type Daemon } from '../helpers/index.js';
-import { runBench } from '../helpers/bench-run.js';
+import { runBench, tableAt } from '../helpers/bench-run.js';
 
 const BENCH_LIMIT_MS = 20_000;
 
@@ -42,21 +42,6 @@ async function server(): Promise<Server> {
 
 const bench = (args: string[]) => runBench(args, BENCH_LIMIT_MS);
 
-/** The load table as header → cell per row, cut at the column spans its dashed rule gives. */
-function loadTable(stdout: string): { headers: string[]; rows: Record<string, string>[] } {
-  const lines = stdout.split('\n');
-  const at = lines.findIndex((l) => l.startsWith('scenario '));
-  expect(at).toBeGreaterThanOrEqual(0);
-  const spans = [...(lines[at + 1] ?? '').matchAll(/-+/g)].map((m) => m.index);
-  const cells = (line: string): string[] => spans.map((s, i) => line.slice(s, spans[i + 1]).trim());
-  const headers = cells(lines[at] as string);
-  const rows: Record<string, string>[] = [];
-  for (let i = at + 2; i < lines.length && (lines[i] ?? '') !== ''; i++) {
-    const c = cells(lines[i] as string);
-    rows.push(Object.fromEntries(headers.map((h, j) => [h, c[j] ?? ''])));
-  }
-  return { headers, rows };
-}
 
 const num = (cell: string | undefined): number => Number((cell ?? '').replaceAll(',', ''));
 
@@ -83,7 +68,7 @@ describe('npm run bench, about a second against a server on loopback', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`sip4xx bench — server at 127.0.0.1:${s.port}\n`);
-    const t = loadTable(r.stdout);
+    const t = tableAt(r.stdout, 'scenario');
     expect(t.headers).toEqual(LOAD_COLUMNS);
     expect(t.rows).toHaveLength(1);
     const row = t.rows[0] as Record<string, string>;
@@ -102,7 +87,7 @@ describe('npm run bench, about a second against a server on loopback', () => {
       '--sweep-start', '500', '--sweep-step', '500', '--sweep-max', '1000', '--sweep-seconds', '0.5',
     ]);
     expect(r.code, r.stderr).toBe(1);
-    const t = loadTable(r.stdout);
+    const t = tableAt(r.stdout, 'scenario');
     expect(t.headers).toEqual(LOAD_COLUMNS);
     // Whether a step passes is the machine's business; the rows and their figures are the bench's.
     const first = t.rows[0] as Record<string, string>;
@@ -124,7 +109,7 @@ describe('npm run bench, about a second against a server on loopback', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`OPTIONS over ${kind} to 127.0.0.1:${kind === 'tls' ? s.tlsPort : s.wssPort}: 2000 requests, window 32, 1 connection(s)…\n`);
-    const t = loadTable(r.stdout);
+    const t = tableAt(r.stdout, 'scenario');
     expect(t.headers).toEqual(LOAD_COLUMNS);
     expect(t.rows).toHaveLength(1);
     const row = t.rows[0] as Record<string, string>;

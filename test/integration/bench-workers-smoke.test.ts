@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../helpers/bench-run.js';
+import { runBench, tableAt } from '../helpers/bench-run.js';
 
 /** tsc builds the server first (~25 s on the 2-core VM); then three short targets. */
 const BENCH_LIMIT_MS = 150_000;
@@ -29,21 +29,6 @@ function kamailioInstalled(): boolean {
 
 const bench = (args: string[]) => runBench(args, BENCH_LIMIT_MS);
 
-/** The table whose header line starts with `first`, as header → cell per row (spans from its dashed rule). */
-function tableAt(stdout: string, first: string): { headers: string[]; rows: Record<string, string>[] } {
-  const lines = stdout.split('\n');
-  const at = lines.findIndex((l) => l.startsWith(`${first} `));
-  expect(at, `a table starting with ${first}`).toBeGreaterThanOrEqual(0);
-  const spans = [...(lines[at + 1] ?? '').matchAll(/-+/g)].map((m) => m.index);
-  const cells = (line: string): string[] => spans.map((s, i) => line.slice(s, spans[i + 1]).trim());
-  const headers = cells(lines[at] as string);
-  const rows: Record<string, string>[] = [];
-  for (let i = at + 2; i < lines.length && (lines[i] ?? '') !== ''; i++) {
-    const c = cells(lines[i] as string);
-    rows.push(Object.fromEntries(headers.map((h, j) => [h, c[j] ?? ''])));
-  }
-  return { headers, rows };
-}
 
 const num = (cell: string | undefined): number => Number((cell ?? '').replaceAll(',', '').replace(/×$/, ''));
 
