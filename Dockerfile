@@ -47,11 +47,12 @@ RUN if ! getent passwd 1000 >/dev/null; then \
     fi
 # SIP4XX_ADMIN_HOST: the admin port (/healthz, /metrics) listens on loopback by default; inside a
 # container it must listen on all interfaces to be published.
-# GLIBC_TUNABLES: glibc's malloc without its per-thread cache and fast bins, so memory freed after a
-# flood goes back to the system (README, "Memory"; bin/sip4xx sets the same).
+# GLIBC_TUNABLES: glibc's malloc without its per-thread cache and fast bins and with a fixed mmap
+# threshold, so memory freed after a flood goes back to the system (README, "Memory"; bin/sip4xx
+# sets the same).
 ENV NODE_ENV=production \
     SIP4XX_ADMIN_HOST=0.0.0.0 \
-    GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0
+    GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0:glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 # Files stay owned by root: the server only reads them, so it cannot rewrite its own code.
 COPY package.json ./

@@ -8,8 +8,8 @@
 /** The heap flags of bin/sip4xx and the image's ENTRYPOINT. */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--max-semi-space-size=8'];
 
-/** glibc's malloc without its per-thread cache and fast bins (bin/sip4xx, the image's ENV). */
-export const SERVER_GLIBC_TUNABLES = 'glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0';
+/** glibc's malloc without its per-thread cache and fast bins, mmap threshold fixed (bin/sip4xx, the image's ENV). */
+export const SERVER_GLIBC_TUNABLES = 'glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0:glibc.malloc.mmap_threshold=131072';
 
 /** The server's environment: this one's, with GLIBC_TUNABLES as bin/sip4xx would set it. */
 export function serverEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -155,7 +155,7 @@ check_image_config() {
     expect_eq Healthcheck "$(field '{{json .Config.Healthcheck.Test}}')" '["CMD","node","dist/healthcheck.js"]'
   check "env NODE_ENV=production" env_has NODE_ENV=production
   check "env SIP4XX_ADMIN_HOST=0.0.0.0 (admin port reachable when published)" env_has SIP4XX_ADMIN_HOST=0.0.0.0
-  check "env GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0 (freed memory goes back)" env_has GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0
+  check "env GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0:glibc.malloc.mmap_threshold=131072 (freed memory goes back)" env_has GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0:glibc.malloc.mmap_threshold=131072
   check "image holds dist/, config/default.yaml and production node_modules only" \
     timeout 60 podman run --rm --label "$LABEL" --entrypoint sh "$IMAGE" -c '
       set -e

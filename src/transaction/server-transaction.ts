@@ -7,6 +7,7 @@
  */
 import type { TimerValues } from '../util/clock.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
+import { Slabs } from '../util/slabs.js';
 import { checkTransition, type TransitionTable } from './fsm.js';
 
 export interface Destination {
@@ -18,17 +19,12 @@ export interface Destination {
 export type Sender = (data: Buffer, to: Destination) => void;
 
 /**
- * A response kept for seconds in memory of its own: a small Buffer is a slice of Node's shared
- * 8 KiB pool, and one kept for Timer J or H (32 s) pins the whole slab, which the C allocator then
- * cannot give back after a flood (bench/README.md, "Fuzz"). Not for a response the ACK releases
- * within T1, the common INVITE case, where the copy would cost more than the slab.
+ * Where a response kept for seconds is copied: a small Buffer is a slice of Node's shared 8 KiB
+ * pool, and one kept for Timer J or H (32 s) holds its whole slab high in the C heap, which then
+ * cannot shrink back after a flood (util/slabs.ts). Not for a response the ACK releases within T1,
+ * the common INVITE case, where the copy would cost more than it saves.
  */
-function unpooled(bytes: Buffer): Buffer {
-  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes;
-  const own = Buffer.allocUnsafeSlow(bytes.length);
-  bytes.copy(own);
-  return own;
-}
+const kept = new Slabs();
 
 /** What a transaction that will send nothing more keeps instead of its transport's send. */
 const sendNothing: Sender = () => {};
@@ -64,6 +60,8 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   /** The machine's moves, one table per class (on the prototype, not on each transaction). */
   protected abstract get transitions(): TransitionTable<S | 'terminated'>;
   protected lastResponse: Buffer | undefined;
+  /** `lastResponse` is already a copy in the slabs (keepResponse). */
+  private responseKept = false;
   /** The status of the last response sent, 0 before any. */
   lastStatus = 0;
   /** Its §8.2.2.2 merge key while the store indexes it by one (transaction-store.ts). */
@@ -163,6 +161,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
 
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
+    this.responseKept = false;
     this.lastStatus = status;
     if (this.to !== undefined) this.sendCharged(bytes, this.to);
   }
@@ -192,9 +191,11 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     if (this.reliable || credit === undefined || credit.mayResend(to.address, bytes.length)) this.send(bytes, to);
   }
 
-  /** The last response will be kept for seconds (Timer G fired, or Timer J started): unpool it. */
+  /** The last response will be kept for seconds (Timer G fired, or Timer J started): copy it to a slab. */
   protected keepResponse(): void {
-    if (this.lastResponse !== undefined) this.lastResponse = unpooled(this.lastResponse);
+    if (this.lastResponse === undefined || this.responseKept) return;
+    this.lastResponse = kept.copy(this.lastResponse);
+    this.responseKept = true;
   }
 
   /**
