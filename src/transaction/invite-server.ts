@@ -102,5 +102,4 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     this.acked = true;
     this.stopRetransmit();
   }
-
 }

@@ -50,5 +50,4 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     // "Once in the Trying state, any further request retransmissions are discarded."
     if (this.current === 'proceeding' || this.current === 'completed') this.resend();
   }
-
 }

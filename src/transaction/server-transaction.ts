@@ -26,6 +26,9 @@ export type Sender = (data: Buffer, to: Destination) => void;
  */
 const kept = new Slabs();
 
+/** The machines' names in an illegal transition's error. */
+const MACHINE = { invite: 'INVITE server transaction', 'non-invite': 'non-INVITE server transaction' } as const;
+
 /** What a transaction that will send nothing more keeps instead of its transport's send. */
 const sendNothing: Sender = () => {};
 
@@ -120,7 +123,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   }
 
   protected moveTo(next: S): void {
-    checkTransition(`${this.kind === 'invite' ? 'INVITE' : 'non-INVITE'} server transaction`, this.transitions, this.current, next);
+    checkTransition(MACHINE[this.kind], this.transitions, this.current, next);
     this.current = next;
   }
 
