@@ -25,7 +25,8 @@ export async function withCompiledServer(s: CompiledServer, run: (port: number, 
   let adminPort = await freePort(s.host);
   while (adminPort === port) adminPort = await freePort(s.host);
   const args = [
-    ...[...SERVER_NODE_FLAGS, path.join(dir, 'src', 'main.js')],
+    ...SERVER_NODE_FLAGS,
+    path.join(dir, 'src', 'main.js'),
     ...['--host', s.host, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn', ...(s.serverArgs ?? [])],
   ];
   const child = spawn('timeout', ['-k', '5', String(s.maxSeconds), process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: serverEnv() });
