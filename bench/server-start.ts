@@ -1,8 +1,8 @@
 /**
  * How every bench starts the server: with the node flags and the C allocator settings of its own
  * start paths (bin/sip4xx, which `npm start` runs, and the image's ENTRYPOINT and ENV), so that a
- * figure measured here is the one a user gets. test/unit/bench/server-start.test.ts holds the
- * three to the same values; bench/README.md ("Fuzz", "Memory") says why each is there.
+ * figure measured here is the one a user gets. test/unit/server-start.test.ts holds the three
+ * to the same values; bench/README.md ("Fuzz", "Memory") says why each is there.
  */
 
 /** The heap flags of bin/sip4xx and the image's ENTRYPOINT. */
