@@ -18,6 +18,7 @@ import { startSecureListeners, type SecureListeners } from './transport/listener
 import { startTcp, type TcpTransport } from './transport/tcp.js';
 import { startUdp, type UdpTransport } from './transport/udp.js';
 import { systemClock } from './util/clock.js';
+import { fullCollection, startIdleCollection } from './util/idle-collect.js';
 
 export interface Sip4xxServer {
   readonly core: SipCore;
@@ -149,11 +150,21 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
     { host, port: bound.port, udp: udp !== undefined, tcp: tcp !== undefined, tls: portOf(secure.tls), ws: portOf(secure.ws), wss: portOf(secure.wss) },
     'listening',
   );
+  // After a flood, one full collection once the server is idle (src/util/idle-collect.ts).
+  const stats = core.stats;
+  const idle = startIdleCollection({
+    clock: systemClock,
+    messages: () => stats.requests + stats.parseErrors + stats.dropped,
+    transactions: () => core.tables.transactions(),
+    maxWaitMs: () => 64 * config.transactions.t1Ms,
+    collect: () => log.info(fullCollection(), 'idle after a flood: one full garbage collection'),
+  });
   let state: 'ready' | 'draining' = 'ready';
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    idle.stop();
     await Promise.all([udp?.close(), tcp?.close(), secure.close()]);
     core.close();
   };
