@@ -204,12 +204,12 @@ export function createCore(deps: CoreDeps): SipCore {
         return;
       }
       // Responses leave through the entry's flow; a retransmission is one the TU absorbed (§17.2).
-      const entry = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
+      const id = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
       const retransmissions = stats.retransmissions;
-      tu.handle(outcome.request, outcome.basis, new JournaledFlow(answer, journal, entry.id), config);
-      if (stats.retransmissions !== retransmissions) journal.markRetransmission(entry);
-      else if (entry.method === 'ACK') entry.absorbed = true;
-      journal.publish(entry);
+      tu.handle(outcome.request, outcome.basis, new JournaledFlow(answer, journal, id), config);
+      if (stats.retransmissions !== retransmissions) journal.markRetransmission(id);
+      else if (outcome.request.method === 'ACK') journal.absorbed(id);
+      journal.publish(id);
       return;
     }
     // A request too broken to key a transaction is answered statelessly: its To tag is derived
@@ -217,9 +217,9 @@ export function createCore(deps: CoreDeps): SipCore {
     stats.parseErrors++;
     const { basis, status, reason } = outcome;
     observer.parseError(status);
-    const entry = journal?.enabled === true ? journal.record(refusedFields(basis, data, flow), data) : undefined;
-    refuse(basis, status, reason, data, entry === undefined || journal === undefined ? flow : new JournaledFlow(flow, journal, entry.id), stream, config);
-    if (entry !== undefined) journal?.publish(entry);
+    const id = journal?.enabled === true ? journal.record(refusedFields(basis, data, flow), data) : 0;
+    refuse(basis, status, reason, data, id === 0 || journal === undefined ? flow : new JournaledFlow(flow, journal, id), stream, config);
+    if (id !== 0) journal?.publish(id);
   }
 
   function refuse(basis: ResponseBasis, status: number, reason: string, data: Buffer, flow: Flow, stream: boolean, config: Readonly<Config>): void {

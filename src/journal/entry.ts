@@ -1,48 +1,83 @@
 /**
- * One journal entry and its responses, as the journal keeps them: numbers, a few strings that are
- * shared or tiny, and where the bytes lie in the journal's ring (docs/ARCHITECTURE.md, "Request
- * journal"). The bytes and the parsed essentials are read from the ring on demand; an entry whose
- * bytes have been overwritten has already left the journal (`gone`), and reads as empty.
+ * One journal entry and its responses as the API, the event stream and pcap read them: a view of
+ * the journal's slots (src/journal/slots.ts) by id, made when asked for. The bytes and the parsed
+ * essentials are read from the journal's ring on demand; an entry that has left the journal
+ * (evicted, overwritten or cleared) is `gone` and reads as empty.
  */
 import type { TransportName } from '../transport/flow.js';
 import { isByteStream } from '../transport/flow.js';
 import { fieldsOf, type EntryFields } from './entry-fields.js';
+import { ABSORBED, REFUSED, RETRANSMISSION, TRANSPORTS, type EntrySlots, type ResponseSlots } from './slots.js';
 
 /** The reason phrase read from a status line is cut at this many bytes. */
 const MAX_REASON_BYTES = 256;
-const NO_RESPONSES: readonly JournalResponse[] = Object.freeze([]);
+const NO_FIELDS = fieldsOf(Buffer.alloc(0), false, false);
+
+/** What a view reads: the slots, and the ring the bytes are in (`undefined` once cleared). */
+export interface JournalStore {
+  readonly entries: EntrySlots;
+  readonly responseSlots: ResponseSlots;
+  readonly ringBytes: Buffer | undefined;
+}
 
 /**
  * The last entry whose fields were parsed: serializing one entry reads six of them, a filter two
  * or three; one slot makes that one parse and keeps nothing of older entries alive.
  */
-const last: { entry: JournalEntry | undefined; fields: EntryFields | undefined } = { entry: undefined, fields: undefined };
+const last: { store: JournalStore | undefined; id: number; fields: EntryFields } = { store: undefined, id: 0, fields: NO_FIELDS };
 
-/** A response sent to an entry's request: `length` bytes at `at` in the ring. */
+function text(store: JournalStore, pos: number, length: number): string {
+  const ring = store.ringBytes;
+  if (ring === undefined) return '';
+  const at = pos % ring.length;
+  return ring.toString('latin1', at, at + length);
+}
+
+/** A response sent to an entry's request. */
 export class JournalResponse {
   constructor(
     private readonly owner: JournalEntry,
-    readonly time: number,
-    readonly code: number,
-    /** The same bytes sent again (§17.2.1 Timer G, or a resend for a retransmitted request). */
-    readonly retransmission: boolean,
-    readonly at: number,
-    readonly length: number,
+    private readonly slot: number,
   ) {}
+
+  private get slots(): ResponseSlots {
+    return this.owner.store.responseSlots;
+  }
+
+  get time(): number {
+    return this.owner.gone ? 0 : this.slots.time[this.slot]!;
+  }
+  get code(): number {
+    return this.owner.gone ? 0 : this.slots.code[this.slot]!;
+  }
+  /** The same bytes sent again (§17.2.1 Timer G, or a resend for a retransmitted request). */
+  get retransmission(): boolean {
+    return !this.owner.gone && this.slots.again[this.slot] === 1;
+  }
+  /** Where its bytes are in the ring. */
+  get at(): number {
+    const ring = this.owner.store.ringBytes;
+    return this.owner.gone || ring === undefined ? 0 : this.slots.pos[this.slot]! % ring.length;
+  }
+  get length(): number {
+    return this.owner.gone ? 0 : this.slots.length[this.slot]!;
+  }
 
   /** The bytes sent, one latin1 character per byte. */
   get raw(): string {
-    return this.owner.gone ? '' : this.owner.ring.toString('latin1', this.at, this.at + this.length);
+    return this.owner.gone ? '' : text(this.owner.store, this.slots.pos[this.slot]!, this.slots.length[this.slot]!);
   }
 
   /** §7.2 Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF: bytes 12 to the CR. */
   get reason(): string {
-    if (this.owner.gone || this.length <= 12) return '';
-    const ring = this.owner.ring;
-    const stop = this.at + Math.min(this.length, 12 + MAX_REASON_BYTES);
-    let end = this.at + 12;
+    const length = this.length;
+    const ring = this.owner.store.ringBytes;
+    if (length <= 12 || ring === undefined) return '';
+    const at = this.at;
+    const stop = at + Math.min(length, 12 + MAX_REASON_BYTES);
+    let end = at + 12;
     while (end < stop && ring[end] !== 0x0d) end++;
-    return ring.toString('latin1', this.at + 12, end);
+    return ring.toString('latin1', at + 12, end);
   }
 }
 
@@ -54,75 +89,112 @@ export function statusCodeOf(data: Buffer): number {
 }
 
 export class JournalEntry {
-  /** Responses, oldest first; none allocated until the first. */
-  private kept: JournalResponse[] | undefined = undefined;
-  /** The rule (or stub) that chose the final answer: the `rule` of the `answered` log line. */
-  rule: string | undefined = undefined;
-  /** This request is a retransmission (§17.2.1, §17.2.2) of entry `retransmissionOf`. */
-  retransmission = false;
-  retransmissionOf: number | undefined = undefined;
-  /** Retransmissions of this request received since. */
-  retransmissions = 0;
-  /** An ACK: never answered, absorbed by its INVITE transaction or its dialog (§17.2.1, §13.3.1.4). */
-  absorbed = false;
-  /** Responses past MAX_RESPONSES, counted but not kept. */
-  responsesDropped = 0;
-  /** Left the journal (evicted, overwritten or cleared): later responses are not recorded. */
-  gone = false;
-
   constructor(
+    readonly store: JournalStore,
     readonly id: number,
-    readonly time: number,
-    readonly transport: TransportName,
-    readonly address: string,
-    readonly port: number,
-    /** The method when it is a short string (one the parser shares, or copied): else read lazily. */
-    private readonly shortMethod: string | undefined,
-    /** The parser refused the request (answered statelessly, rule "parser"). */
-    readonly refused: boolean,
-    /** Hash of the Call-ID (src/journal/journal.ts, callIdKey): entries that differ here differ. */
-    readonly key: number,
-    /** The journal's ring when the entry was made. */
-    readonly ring: Buffer,
-    /** Turns of the ring before `at`: `lap * ring.length + at` orders every write. */
-    readonly lap: number,
-    readonly at: number,
-    readonly length: number,
-    /** Bytes charged against journal.maxBytes. */
-    public bytes: number,
   ) {}
 
-  /** Where the bytes start counted from the ring's first write: older than the ring's floor = overwritten. */
-  get position(): number {
-    return this.lap * this.ring.length + this.at;
+  /** The entry's slot, -1 once it has left the journal. */
+  private get slot(): number {
+    return this.store.entries.slotOf(this.id);
+  }
+  /** Left the journal (evicted, overwritten or cleared): later responses are not recorded. */
+  get gone(): boolean {
+    return this.slot < 0;
+  }
+  private num(a: Float64Array | Int32Array | Uint16Array | Uint8Array): number {
+    const s = this.slot;
+    return s < 0 ? 0 : a[s]!;
+  }
+  private flag(bit: number): boolean {
+    return (this.num(this.store.entries.flags) & bit) !== 0;
   }
 
+  get time(): number {
+    return this.num(this.store.entries.time);
+  }
+  get transport(): TransportName {
+    return TRANSPORTS[this.num(this.store.entries.transport)]!;
+  }
+  get address(): string {
+    const s = this.slot;
+    return s < 0 ? '' : this.store.entries.address[s]!;
+  }
+  get port(): number {
+    return this.num(this.store.entries.port);
+  }
+  /** Hash of the Call-ID (src/journal/journal.ts, callIdKey): entries that differ here differ. */
+  get key(): number {
+    return this.num(this.store.entries.key);
+  }
+  /** The parser refused the request (answered statelessly, rule "parser"). */
+  get refused(): boolean {
+    return this.flag(REFUSED);
+  }
+  /** The rule (or stub) that chose the final answer: the `rule` of the `answered` log line. */
+  get rule(): string | undefined {
+    const s = this.slot;
+    return s < 0 ? undefined : this.store.entries.rule[s];
+  }
+  /** This request is a retransmission (§17.2.1, §17.2.2) of entry `retransmissionOf`. */
+  get retransmission(): boolean {
+    return this.flag(RETRANSMISSION);
+  }
+  get retransmissionOf(): number | undefined {
+    return this.num(this.store.entries.retransmissionOf) || undefined;
+  }
+  /** Retransmissions of this request received since. */
+  get retransmissions(): number {
+    return this.num(this.store.entries.retransmissions);
+  }
+  /** An ACK: never answered, absorbed by its INVITE transaction or its dialog (§17.2.1, §13.3.1.4). */
+  get absorbed(): boolean {
+    return this.flag(ABSORBED);
+  }
+  /** Responses past MAX_RESPONSES, counted but not kept. */
+  get responsesDropped(): number {
+    return this.num(this.store.entries.responsesDropped);
+  }
+  /** Bytes charged against journal.maxBytes. */
+  get bytes(): number {
+    return this.num(this.store.entries.bytes);
+  }
+
+  /** Responses, oldest first. */
   get responses(): readonly JournalResponse[] {
-    return this.kept ?? NO_RESPONSES;
-  }
-
-  addResponse(r: JournalResponse): void {
-    // A literal of one: most entries get one response, and an empty [] grows to room for 17 at once.
-    if (this.kept === undefined) this.kept = [r];
-    else this.kept.push(r);
+    const s = this.slot;
+    const out: JournalResponse[] = [];
+    if (s < 0) return out;
+    const next = this.store.responseSlots.next;
+    for (let r = this.store.entries.firstResponse[s]!; r >= 0; r = next[r]!) out.push(new JournalResponse(this, r));
+    return out;
   }
 
   /** The bytes received, one latin1 character per byte. */
   get raw(): string {
-    return this.gone ? '' : this.ring.toString('latin1', this.at, this.at + this.length);
+    const s = this.slot;
+    return s < 0 ? '' : text(this.store, this.store.entries.pos[s]!, this.store.entries.length[s]!);
   }
 
   /** Parsed again from the bytes: see src/journal/entry-fields.ts. */
   essentials(): EntryFields {
-    if (last.entry === this && last.fields !== undefined) return last.fields;
-    const fields = this.gone ? fieldsOf(Buffer.alloc(0), false, this.refused) : fieldsOf(this.ring.subarray(this.at, this.at + this.length), isByteStream(this.transport), this.refused);
-    last.entry = this;
+    if (last.store === this.store && last.id === this.id) return last.fields;
+    const s = this.slot;
+    const ring = this.store.ringBytes;
+    let fields = NO_FIELDS;
+    if (s >= 0 && ring !== undefined) {
+      const at = this.store.entries.pos[s]! % ring.length;
+      fields = fieldsOf(ring.subarray(at, at + this.store.entries.length[s]!), isByteStream(this.transport), this.refused);
+    } else if (s >= 0) fields = fieldsOf(Buffer.alloc(0), false, this.refused);
+    last.store = this.store;
+    last.id = this.id;
     last.fields = fields;
     return fields;
   }
 
   get method(): string {
-    return this.shortMethod ?? this.essentials().method ?? '';
+    const s = this.slot;
+    return (s < 0 ? undefined : this.store.entries.method[s]) ?? this.essentials().method ?? '';
   }
   get ruri(): string | undefined {
     return this.essentials().ruri;

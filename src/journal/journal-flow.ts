@@ -7,7 +7,7 @@
 import type { ResponseBasis, SipRequest } from '../sip/message.js';
 import type { Flow } from '../transport/flow.js';
 import type { ReportAnswer } from '../core/answered.js';
-import type { Journal, JournalEntry, RequestFields } from './journal.js';
+import type { Journal, RequestFields } from './journal.js';
 
 export class JournaledFlow implements Flow {
   readonly transport: Flow['transport'];
@@ -15,10 +15,7 @@ export class JournaledFlow implements Flow {
   readonly local: Flow['local'];
   readonly send: Flow['send'];
 
-  /**
-   * Holds the entry's id, not the entry: a transaction keeps its send for seconds after its final
-   * response (Timer I, J), and an entry the journal has dropped must not stay alive through it.
-   */
+  /** The entry's id (0: the journal did not hold the request; its responses are not recorded). */
   constructor(
     private readonly flow: Flow,
     readonly journal: Journal,
@@ -31,19 +28,13 @@ export class JournaledFlow implements Flow {
     // Called detached from the flow (Flow.send): the closure, not `this`, holds what it needs.
     this.send = (out, to) => {
       send(out, to);
-      const entry = journal.get(entryId);
-      if (entry !== undefined) journal.response(entry, out);
+      journal.response(entryId, out);
     };
   }
 
   close(): void {
     this.flow.close();
   }
-}
-
-/** The journal entry a (wrapped) flow answers, while the journal still holds it. */
-export function entryOf(flow: Flow): JournalEntry | undefined {
-  return flow instanceof JournaledFlow ? flow.journal.get(flow.entryId) : undefined;
 }
 
 /** What the journal keeps of a parsed request; the rest it reads again from the bytes. */
@@ -60,7 +51,6 @@ export function refusedFields(basis: ResponseBasis, _data: Buffer, flow: Flow): 
 export function journalingReporter(report: ReportAnswer, journal: Journal): ReportAnswer {
   return (to, flow, code, rule, reason) => {
     report(to, flow, code, rule, reason);
-    const entry = entryOf(flow);
-    if (entry !== undefined) journal.answered(entry, rule);
+    if (flow instanceof JournaledFlow) journal.answered(flow.entryId, rule);
   };
 }

@@ -6,13 +6,16 @@
  *
  * The bytes live outside the JS heap, in one ring the journal owns: a Buffer of `journal.maxBytes`
  * that each message is copied into (never a view of the buffer it arrived in, which on a stream is
- * a slice of the connection's buffer). An entry is a small object of numbers saying where its
- * bytes lie; the parsed fields are read again from them when asked for (src/journal/entry.ts). The
- * collector has next to nothing to copy or trace per entry, where one string per message kept
- * alive cost it a fifth of the INVITE rate (docs/ARCHITECTURE.md, "Request journal").
+ * a slice of the connection's buffer). An entry is a slot of numbers saying where its bytes lie
+ * (src/journal/slots.ts), named by its id; the parsed fields are read again from the bytes when
+ * asked for, through a view made then (src/journal/entry.ts). The collector has nothing to copy or
+ * trace per entry, where one string per message kept alive cost it a fifth of the INVITE rate and
+ * an object per entry was still the largest old-generation garbage per request
+ * (docs/ARCHITECTURE.md, "Request journal").
  */
 import type { TransportName } from '../transport/flow.js';
-import { JournalEntry, JournalResponse, statusCodeOf } from './entry.js';
+import { JournalEntry, statusCodeOf, type JournalStore } from './entry.js';
+import { ABSORBED, EntrySlots, keptMethod, PUBLISHED, REFUSED, RETRANSMISSION, ResponseSlots, TRANSPORTS } from './slots.js';
 
 export { JournalEntry, JournalResponse } from './entry.js';
 
@@ -41,8 +44,6 @@ export const RESPONSE_OVERHEAD_BYTES = 64;
 export const MAX_RESPONSES = 32;
 /** How far back a retransmission looks for its original request. */
 const RETRANSMISSION_LOOKBACK = 256;
-/** Past this length a method read from the parser may be a slice of its whole header text (V8). */
-const SHORT_STRING = 13;
 
 export type JournalListener = (entry: JournalEntry, kind: 'request' | 'update') => void;
 
@@ -57,20 +58,18 @@ export function callIdKey(callId: string | undefined): number {
   return h | 0;
 }
 
-export class Journal {
-  // Oldest first from `start`; evicted slots before it are cleared and compacted away in bulk
-  // (Array.shift() on a full journal moved every entry, every request).
-  private entries: (JournalEntry | undefined)[] = [];
-  private start = 0;
+export class Journal implements JournalStore {
+  readonly entries = new EntrySlots();
+  readonly responseSlots = new ResponseSlots();
   private nextId = 1;
   private totalBytes = 0;
   /** The bytes, allocated on the first record (never while the journal is off). */
   private ring: Buffer | undefined;
   /** Bytes written into the ring since it was made, counting the tail skipped at each wrap. */
   private written = 0;
+  /** The last source address kept: a flood from one address keeps one string, not one per request. */
+  private lastAddress = '';
   private readonly listeners = new Set<JournalListener>();
-  /** Entries listeners were told of: each later change is an 'update' event. */
-  private readonly published = new WeakSet<JournalEntry>();
   /** Entries dropped to stay within maxEntries / maxBytes, since start (metrics). */
   evictions = 0;
 
@@ -84,112 +83,160 @@ export class Journal {
   }
 
   get size(): number {
-    return this.entries.length - this.start;
+    return this.entries.count;
   }
 
   get bytes(): number {
     return this.totalBytes;
   }
 
-  /** Oldest first (a copy). */
+  get ringBytes(): Buffer | undefined {
+    return this.ring;
+  }
+
+  /** Oldest first: a view of each entry held now. */
   list(): JournalEntry[] {
-    return this.entries.slice(this.start) as JournalEntry[];
+    const out: JournalEntry[] = [];
+    const first = this.entries.firstId;
+    for (let i = 0; i < this.entries.count; i++) out.push(new JournalEntry(this, first + i));
+    return out;
   }
 
-  /** The entry with this id, while the journal holds it (ids are consecutive from `start` on). */
+  /** A view of the entry with this id, while the journal holds it. */
   get(id: number): JournalEntry | undefined {
-    const first = this.entries[this.start];
-    if (first === undefined) return undefined;
-    const e = this.entries[this.start + (id - first.id)];
-    return e !== undefined && e.id === id ? e : undefined;
+    return this.entries.slotOf(id) < 0 ? undefined : new JournalEntry(this, id);
   }
 
-  /** Record a request received; `data` is copied into the ring. */
-  record(fields: RequestFields, data: Buffer): JournalEntry {
+  /** Record a request received; `data` is copied into the ring. Its id, or 0 when it is larger than the ring. */
+  record(fields: RequestFields, data: Buffer): number {
     const ring = this.ringFor(this.limits().maxBytes);
     const pos = this.reserve(ring, data.length);
-    const at = pos < 0 ? 0 : pos % ring.length;
-    const method = fields.method.length < SHORT_STRING ? fields.method : undefined;
-    const bytes = data.length + ENTRY_OVERHEAD_BYTES;
-    const key = callIdKey(fields.callId);
-    const entry = new JournalEntry(this.nextId++, this.now(), fields.transport, fields.address, fields.port, method, fields.refused, key, ring, pos < 0 ? 0 : Math.floor(pos / ring.length), at, data.length, bytes);
     if (pos < 0) {
       // Larger than the whole ring: never held, counted as dropped.
-      entry.gone = true;
       this.evictions++;
-      return entry;
+      return 0;
     }
-    data.copy(ring, at);
-    this.entries.push(entry);
+    data.copy(ring, pos % ring.length);
+    const e = this.entries;
+    const s = e.push();
+    const id = this.nextId++;
+    if (e.count === 1) e.firstId = id;
+    const bytes = data.length + ENTRY_OVERHEAD_BYTES;
+    if (fields.address !== this.lastAddress) this.lastAddress = fields.address;
+    e.id[s] = id;
+    e.time[s] = this.now();
+    e.pos[s] = pos;
+    e.length[s] = data.length;
+    e.bytes[s] = bytes;
+    e.port[s] = fields.port;
+    e.key[s] = callIdKey(fields.callId);
+    e.flags[s] = fields.refused ? REFUSED : 0;
+    e.transport[s] = TRANSPORTS.indexOf(fields.transport);
+    e.retransmissionOf[s] = 0;
+    e.retransmissions[s] = 0;
+    e.responsesDropped[s] = 0;
+    e.responseCount[s] = 0;
+    e.firstResponse[s] = -1;
+    e.lastResponse[s] = -1;
+    e.method[s] = keptMethod(fields.method);
+    e.address[s] = this.lastAddress;
+    e.rule[s] = undefined;
     this.totalBytes += bytes;
     this.trim();
-    return entry;
+    return id;
   }
 
-  /** A response sent to `entry`'s request (copied, unless it repeats the last one). */
-  response(entry: JournalEntry, data: Buffer): void {
-    if (entry.gone) return;
-    const kept = entry.responses;
-    if (kept.length >= MAX_RESPONSES) {
-      entry.responsesDropped++;
-      this.changed(entry);
+  /** A response sent to entry `id`'s request (copied, unless it repeats the last one). */
+  response(id: number, data: Buffer): void {
+    const e = this.entries;
+    let s = e.slotOf(id);
+    if (s < 0) return;
+    if (e.responseCount[s]! >= MAX_RESPONSES) {
+      e.responsesDropped[s]!++;
+      this.changed(s);
       return;
     }
-    const last = kept[kept.length - 1];
-    const ring = entry.ring;
-    const again = last !== undefined && last.length === data.length && ring.compare(data, 0, data.length, last.at, last.at + last.length) === 0;
-    let at = last?.at ?? 0;
+    const rs = this.responseSlots;
+    const ring = this.ring!;
+    const lastR = e.lastResponse[s]!;
+    const again = lastR >= 0 && rs.length[lastR] === data.length && ring.compare(data, 0, data.length, rs.pos[lastR]! % ring.length, (rs.pos[lastR]! % ring.length) + data.length) === 0;
+    let pos = again ? rs.pos[lastR]! : 0;
     if (!again) {
-      const pos = this.reserve(ring, data.length);
+      pos = this.reserve(ring, data.length);
       // The space taken may have been the entry's own oldest bytes: then it is gone, and so is this.
-      if (pos < 0 || entry.gone) return;
-      at = pos % ring.length;
-      data.copy(ring, at);
+      s = e.slotOf(id);
+      if (pos < 0 || s < 0) return;
+      data.copy(ring, pos % ring.length);
     }
-    const code = again ? last.code : statusCodeOf(data);
-    entry.addResponse(new JournalResponse(entry, this.now(), code, again, at, data.length));
+    const r = rs.take();
+    rs.time[r] = this.now();
+    rs.pos[r] = pos;
+    rs.length[r] = data.length;
+    rs.code[r] = again ? rs.code[lastR]! : statusCodeOf(data);
+    rs.again[r] = again ? 1 : 0;
+    if (lastR >= 0) rs.next[lastR] = r;
+    else e.firstResponse[s] = r;
+    e.lastResponse[s] = r;
+    e.responseCount[s]!++;
     const added = (again ? 0 : data.length) + RESPONSE_OVERHEAD_BYTES;
-    entry.bytes += added;
+    e.bytes[s]! += added;
     this.totalBytes += added;
-    this.changed(entry);
+    this.changed(s);
     this.trim();
   }
 
-  /** Mark `entry` a retransmission of the latest earlier entry for the same request. */
-  markRetransmission(entry: JournalEntry): void {
-    entry.retransmission = true;
-    const mine = entry.essentials();
-    const stop = Math.max(this.start, this.entries.length - 1 - RETRANSMISSION_LOOKBACK);
-    for (let i = this.entries.length - 2; i >= stop; i--) {
-      const e = this.entries[i]!;
-      if (e.key !== entry.key || e.method !== entry.method || e.address !== entry.address || e.port !== entry.port) continue;
-      const theirs = e.essentials();
-      if (theirs.callId === mine.callId && theirs.cseq === mine.cseq) {
-        entry.retransmissionOf = e.id;
-        e.retransmissions++;
-        this.changed(e);
+  /** Entry `id`, an ACK, was absorbed by its INVITE transaction or its dialog (§17.2.1, §13.3.1.4). */
+  absorbed(id: number): void {
+    const s = this.entries.slotOf(id);
+    if (s >= 0) this.entries.flags[s]! |= ABSORBED;
+  }
+
+  /** Mark entry `id` a retransmission of the latest earlier entry for the same request. */
+  markRetransmission(id: number): void {
+    const e = this.entries;
+    const s = e.slotOf(id);
+    if (s < 0) return;
+    e.flags[s]! |= RETRANSMISSION;
+    const mine = new JournalEntry(this, id);
+    const method = mine.method;
+    const m = mine.essentials();
+    const theirsFirst = Math.max(e.firstId, id - RETRANSMISSION_LOOKBACK);
+    for (let other = id - 1; other >= theirsFirst; other--) {
+      const o = e.slotOf(other);
+      if (e.key[o] !== e.key[s] || e.address[o] !== e.address[s] || e.port[o] !== e.port[s]) continue;
+      const theirs = new JournalEntry(this, other);
+      if (theirs.method !== method) continue;
+      const t = theirs.essentials();
+      if (t.callId === m.callId && t.cseq === m.cseq) {
+        e.retransmissionOf[s] = other;
+        e.retransmissions[o]!++;
+        this.changed(o);
         return;
       }
     }
   }
 
   /** The request was handled: tell listeners (and from now on, tell them of each change). */
-  publish(entry: JournalEntry): void {
-    if (entry.gone || this.listeners.size === 0) return;
-    this.published.add(entry);
-    for (const l of this.listeners) l(entry, 'request');
+  publish(id: number): void {
+    const s = this.entries.slotOf(id);
+    if (s < 0 || this.listeners.size === 0) return;
+    this.entries.flags[s]! |= PUBLISHED;
+    const view = new JournalEntry(this, id);
+    for (const l of this.listeners) l(view, 'request');
   }
 
-  private changed(entry: JournalEntry): void {
-    if (this.listeners.size === 0 || !this.published.has(entry)) return;
-    for (const l of this.listeners) l(entry, 'update');
+  private changed(s: number): void {
+    if (this.listeners.size === 0 || (this.entries.flags[s]! & PUBLISHED) === 0) return;
+    const view = new JournalEntry(this, this.entries.id[s]!);
+    for (const l of this.listeners) l(view, 'update');
   }
 
-  /** The rule (or stub) that chose the final answer to `entry`'s request. */
-  answered(entry: JournalEntry, rule: string): void {
-    if (entry.gone) return;
-    entry.rule = rule;
-    this.changed(entry);
+  /** The rule (or stub) that chose the final answer to entry `id`'s request. */
+  answered(id: number, rule: string): void {
+    const s = this.entries.slotOf(id);
+    if (s < 0) return;
+    this.entries.rule[s] = rule;
+    this.changed(s);
   }
 
   subscribe(listener: JournalListener): () => void {
@@ -203,9 +250,8 @@ export class Journal {
 
   /** Drop every entry (DELETE /api/requests, POST /api/reset) and the ring; not counted as evictions. */
   clear(): void {
-    for (let i = this.start; i < this.entries.length; i++) this.entries[i]!.gone = true;
-    this.entries = [];
-    this.start = 0;
+    this.entries.reset(this.nextId);
+    this.responseSlots.reset();
     this.totalBytes = 0;
     this.ring = undefined;
     this.written = 0;
@@ -214,7 +260,7 @@ export class Journal {
   /** The ring, made at `maxBytes`; a changed size starts a new one, dropping what the old held. */
   private ringFor(maxBytes: number): Buffer {
     if (this.ring !== undefined && this.ring.length === maxBytes) return this.ring;
-    while (this.start < this.entries.length) this.evictOldest();
+    while (this.entries.count > 0) this.evictOldest();
     // Unpooled and not zeroed: only bytes written since are ever read, pages are touched as written.
     this.ring = Buffer.allocUnsafeSlow(maxBytes);
     this.written = 0;
@@ -232,25 +278,21 @@ export class Journal {
     const pos = offset + n > size ? this.written + (size - offset) : this.written;
     this.written = pos + n;
     const floor = this.written - size;
-    while (this.start < this.entries.length && this.entries[this.start]!.position < floor) this.evictOldest();
+    const e = this.entries;
+    while (e.count > 0 && e.pos[e.head]! < floor) this.evictOldest();
     return pos;
   }
 
   private evictOldest(): void {
-    const e = this.entries[this.start]!;
-    this.entries[this.start++] = undefined;
-    e.gone = true;
-    this.totalBytes -= e.bytes;
+    const e = this.entries;
+    const s = e.shift();
+    this.responseSlots.release(e.firstResponse[s]!);
+    this.totalBytes -= e.bytes[s]!;
     this.evictions++;
   }
 
   private trim(): void {
     const { maxEntries, maxBytes } = this.limits();
-    while (this.start < this.entries.length && (this.entries.length - this.start > maxEntries || this.totalBytes > maxBytes)) this.evictOldest();
-    // Compact once the dead prefix is as long as the live part: O(1) per entry, amortized.
-    if (this.start > 1024 && this.start * 2 >= this.entries.length) {
-      this.entries = this.entries.slice(this.start);
-      this.start = 0;
-    }
+    while (this.entries.count > 0 && (this.entries.count > maxEntries || this.totalBytes > maxBytes)) this.evictOldest();
   }
 }

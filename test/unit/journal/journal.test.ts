@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENTRY_OVERHEAD_BYTES, Journal, RESPONSE_OVERHEAD_BYTES, MAX_RESPONSES, type JournalLimits, type RequestFields } from '../../../src/journal/journal.js';
+import { ENTRY_OVERHEAD_BYTES, Journal, JournalEntry, RESPONSE_OVERHEAD_BYTES, MAX_RESPONSES, type JournalLimits, type RequestFields } from '../../../src/journal/journal.js';
 import { entryJson, select } from '../../../src/journal/query.js';
 import { parseJournalQuery } from '../../../src/admin/api/requests.js';
 import { buildRequest, type RequestSpec } from '../../helpers/sip-request.js';
@@ -20,7 +20,7 @@ function journal(limits: Partial<JournalLimits> = {}) {
   const j = new Journal(() => ({ enabled: true, maxEntries: 100, maxBytes: 1 << 20, ...limits }), () => t);
   const rec = (callId: string, spec: RequestSpec = {}, padTo = 0) => {
     const { fields, data } = request({ ...spec, callId }, padTo);
-    return j.record(fields, data);
+    return new JournalEntry(j, j.record(fields, data));
   };
   return { j, rec, advance: (ms: number) => (t += ms) };
 }
@@ -43,13 +43,13 @@ describe('Journal bounds', () => {
     rec('b', {}, 400);
     expect(j.bytes).toBe(2 * per);
     // A response to the oldest pushes the total over: the oldest (a) goes, response included.
-    j.response(a, resp486);
+    j.response(a.id, resp486);
     expect(j.list().map((e) => e.callId)).toEqual(['b']);
     expect(a.gone).toBe(true);
     expect(j.bytes).toBe(per);
     expect(j.evictions).toBe(1);
     // Responses to an entry no longer in the journal are not charged.
-    j.response(a, resp486);
+    j.response(a.id, resp486);
     expect(j.bytes).toBe(per);
   });
 
@@ -80,7 +80,7 @@ describe('Journal bounds', () => {
     const { j } = journal();
     const { fields, data } = request({ callId: 'copy' });
     const big = Buffer.concat([data, Buffer.from('TRAILING', 'latin1')]);
-    const e = j.record(fields, big.subarray(0, data.length));
+    const e = new JournalEntry(j, j.record(fields, big.subarray(0, data.length)));
     big.fill(0x41);
     expect(e.raw).toBe(data.toString('latin1'));
     expect(e.callId).toBe('copy');
@@ -89,10 +89,10 @@ describe('Journal bounds', () => {
   it('parses code and reason; an identical resend is a retransmission sharing the bytes', () => {
     const { j, rec, advance } = journal();
     const e = rec('c1');
-    j.response(e, resp486);
+    j.response(e.id, resp486);
     const before = j.bytes;
     advance(500);
-    j.response(e, Buffer.from(resp486));
+    j.response(e.id, Buffer.from(resp486));
     expect(e.responses.map((r) => [r.time, r.code, r.reason, r.retransmission])).toEqual([
       [1000, 486, 'Busy Here', false],
       [1500, 486, 'Busy Here', true],
@@ -105,7 +105,7 @@ describe('Journal bounds', () => {
   it('keeps at most MAX_RESPONSES per entry and counts the rest', () => {
     const { j, rec } = journal();
     const e = rec('c1');
-    for (let i = 0; i < MAX_RESPONSES + 3; i++) j.response(e, resp486);
+    for (let i = 0; i < MAX_RESPONSES + 3; i++) j.response(e.id, resp486);
     expect(e.responses.length).toBe(MAX_RESPONSES);
     expect(e.responsesDropped).toBe(3);
   });
@@ -117,7 +117,7 @@ describe('Journal bounds', () => {
     const elsewhere = request({ callId: 'c1' });
     j.record({ ...elsewhere.fields, port: 5071 }, elsewhere.data);
     const again = rec('c1');
-    j.markRetransmission(again);
+    j.markRetransmission(again.id);
     expect(again.retransmission).toBe(true);
     expect(again.retransmissionOf).toBe(first.id);
     expect(first.retransmissions).toBe(1);
@@ -157,7 +157,7 @@ describe('Journal entry fields, read from the bytes', () => {
   it('a method of 13 characters or more is read from the bytes too (§7.1 extension-method), over a stream as well', () => {
     const { j } = journal();
     const { fields, data } = request({ callId: 'f-3', method: 'XEXTENSIONMETHOD' });
-    const e = j.record({ ...fields, transport: 'tcp' }, data);
+    const e = new JournalEntry(j, j.record({ ...fields, transport: 'tcp' }, data));
     expect([e.method, e.callId, e.cseq, e.transport]).toEqual(['XEXTENSIONMETHOD', 'f-3', '1 XEXTENSIONMETHOD', 'tcp']);
     expect(select(j.list(), { method: 'XEXTENSIONMETHOD', callId: 'f-3' }).map((x) => x.id)).toEqual([e.id]);
   });
@@ -165,7 +165,7 @@ describe('Journal entry fields, read from the bytes', () => {
   it('a refused request: what its refusal kept (§8.1.1.5: a CSeq number is digits)', () => {
     const { j } = journal();
     const { data } = request({ callId: 'f-2', cseq: 'x INVITE' });
-    const e = j.record({ transport: 'udp', address: '127.0.0.1', port: 5070, method: 'INVITE', callId: 'f-2', cseq: undefined, refused: true }, data);
+    const e = new JournalEntry(j, j.record({ transport: 'udp', address: '127.0.0.1', port: 5070, method: 'INVITE', callId: 'f-2', cseq: undefined, refused: true }, data));
     expect([e.method, e.ruri, e.ruriUser, e.callId, e.fromUser, e.toUser]).toEqual(['INVITE', 'sip:bob@example.com', 'bob', 'f-2', 'alice', 'bob']);
   });
 });
@@ -174,13 +174,13 @@ describe('Journal filters', () => {
   function filled() {
     const { j, rec, advance } = journal();
     const a = rec('a', { uri: 'sip:carol@example.com', from: '<sip:alice@example.com>;tag=1', to: '<sip:carol@example.com>' });
-    j.response(a, Buffer.from('SIP/2.0 100 Trying\r\n\r\n', 'latin1'));
-    j.response(a, resp486);
+    j.response(a.id, Buffer.from('SIP/2.0 100 Trying\r\n\r\n', 'latin1'));
+    j.response(a.id, resp486);
     advance(1000);
     rec('b', { method: 'OPTIONS', uri: 'sip:dave@example.com', from: '<sip:erin@example.com>;tag=2', to: '<sip:dave@example.com>' });
     advance(1000);
     const c = rec('c', { uri: 'sip:frank@example.com', from: '<sip:carol@example.com>;tag=3', to: '<sip:frank@example.com>' });
-    j.response(c, Buffer.from('SIP/2.0 404 Not Found\r\n\r\n', 'latin1'));
+    j.response(c.id, Buffer.from('SIP/2.0 404 Not Found\r\n\r\n', 'latin1'));
     return j;
   }
   const ids = (j: Journal, q: Parameters<typeof select>[1]) => select(j.list(), q).map((e) => e.callId);
@@ -215,8 +215,8 @@ describe('Journal filters', () => {
   it('the JSON shape of an entry', () => {
     const { j, rec } = journal();
     const e = rec('c1');
-    j.response(e, resp486);
-    j.answered(e, 'user');
+    j.response(e.id, resp486);
+    j.answered(e.id, 'user');
     expect(entryJson(e)).toEqual({
       id: 1,
       time: '1970-01-01T00:00:01.000Z',
