@@ -121,9 +121,6 @@ function toTagOf(tag: Tagger, basis: ResponseBasis, source: string): string {
 
 export function createCore(deps: CoreDeps): SipCore {
   const tag = makeTagger(deps.tagKey);
-  // The address each request handed to the transaction user came from, for its To tag: the
-  // transaction user asks for a tag by the request's basis alone.
-  const sources = new WeakMap<ResponseBasis, string>();
   const clock = deps.clock ?? systemClock;
   // Every timer of transactions, dialogs and bindings waits here, on one Clock timer.
   const deadlines = new Deadlines(clock);
@@ -160,7 +157,7 @@ export function createCore(deps: CoreDeps): SipCore {
     deadlines,
     config: deps.config,
     rules,
-    toTag: (basis) => toTagOf(tag, basis, sources.get(basis) ?? ''),
+    toTag: (basis, source) => toTagOf(tag, basis, source),
     counters: stats,
     report,
     media: services.media,
@@ -196,7 +193,6 @@ export function createCore(deps: CoreDeps): SipCore {
     tu.guard.received(flow, data.length); // a UDP source's credit (docs/ARCHITECTURE.md, Reflection)
     if (outcome.kind === 'request') {
       observer.request(outcome.request.method, flow.transport);
-      sources.set(outcome.basis, flow.remote.address);
       // Workers: responses wait for what the rules changed to be replicated (response-gate.ts).
       const answer = gate === undefined || outcome.request.method === 'ACK' ? flow : gate.enter(flow);
       if (journal === undefined || !journal.enabled) {

@@ -44,7 +44,8 @@ export interface TransactionUserDeps {
   readonly config: () => Readonly<Config>;
   readonly rules: (config: Readonly<Config>) => readonly Rule[];
   readonly context: (req: SipRequest, flow: Flow, config: Readonly<Config>, merged: boolean) => RuleContext;
-  readonly toTag: (basis: ResponseBasis) => string;
+  /** Our To tag for a request, from its basis and the address it came from (src/sip/to-tag.ts). */
+  readonly toTag: (basis: ResponseBasis, source: string) => string;
   readonly counters: { responses: number; retransmissions: number; absorbedAcks: number } & ReflectionCounters;
   readonly report: ReportAnswer;
   /** Media sessions of dialogs, started by 2xx SDPs and stopped when dialogs end. */
@@ -126,7 +127,7 @@ export class TransactionUser {
     const env = this.env(config);
     const reliable = flow.transport !== 'udp';
     const to = responseDestination(basis, flow.remote);
-    const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis) };
+    const context: TxContext = { req, basis, flow, toTag: basis.toHasTag ? '' : this.deps.toTag(basis, flow.remote.address) };
     const tx: Tx =
       req.method === 'INVITE'
         ? new InviteServerTransaction(env, key, reliable, flow.send, to, context)
@@ -263,7 +264,7 @@ export class TransactionUser {
     this.deps.counters.absorbedAcks++;
     if (tx === CONFIRMED || tx?.kind === 'invite') {
       // The ACK of a non-2xx copies our To tag (§17.1.1.3): its source received our response.
-      if (req.to.tag !== undefined && this.guard.unproven(flow) && req.to.tag === this.deps.toTag(basis)) this.guard.prove(flow);
+      if (req.to.tag !== undefined && this.guard.unproven(flow) && req.to.tag === this.deps.toTag(basis, flow.remote.address)) this.guard.prove(flow);
       // Completed → Confirmed, kept by the store until Timer I, where (§17.2.1) it will "absorb any additional ACK messages".
       if (tx === CONFIRMED) return;
       tx.onAck();
