@@ -15,7 +15,11 @@ export class JournaledFlow implements Flow {
   readonly local: Flow['local'];
   readonly send: Flow['send'];
 
-  /** The entry's id (0: the journal did not hold the request; its responses are not recorded). */
+  /**
+   * The entry's id, never a view of it: a transaction keeps its send for seconds after its final
+   * response (Timer I, J), and holds nothing of the journal through it. 0: the journal did not
+   * hold the request, and its responses are not recorded.
+   */
   constructor(
     private readonly flow: Flow,
     readonly journal: Journal,
