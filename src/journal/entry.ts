@@ -182,10 +182,11 @@ export class JournalEntry {
     const s = this.slot;
     const ring = this.store.ringBytes;
     let fields = NO_FIELDS;
+    // The ring is there while any entry is (clear() drops both).
     if (s >= 0 && ring !== undefined) {
       const at = this.store.entries.pos[s]! % ring.length;
       fields = fieldsOf(ring.subarray(at, at + this.store.entries.length[s]!), isByteStream(this.transport), this.refused);
-    } else if (s >= 0) fields = fieldsOf(Buffer.alloc(0), false, this.refused);
+    }
     last.store = this.store;
     last.id = this.id;
     last.fields = fields;
