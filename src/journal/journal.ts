@@ -61,7 +61,6 @@ export function callIdKey(callId: string | undefined): number {
 export class Journal implements JournalStore {
   readonly entries = new EntrySlots();
   readonly responseSlots = new ResponseSlots();
-  private nextId = 1;
   private totalBytes = 0;
   /** The bytes, allocated on the first record (never while the journal is off). */
   private ring: Buffer | undefined;
@@ -118,12 +117,10 @@ export class Journal implements JournalStore {
     }
     data.copy(ring, pos % ring.length);
     const e = this.entries;
+    const id = e.nextId;
     const s = e.push();
-    const id = this.nextId++;
-    if (e.count === 1) e.firstId = id;
     const bytes = data.length + ENTRY_OVERHEAD_BYTES;
     if (fields.address !== this.lastAddress) this.lastAddress = fields.address;
-    e.id[s] = id;
     e.time[s] = this.now();
     e.pos[s] = pos;
     e.length[s] = data.length;
@@ -227,7 +224,7 @@ export class Journal implements JournalStore {
 
   private changed(s: number): void {
     if (this.listeners.size === 0 || (this.entries.flags[s]! & PUBLISHED) === 0) return;
-    const view = new JournalEntry(this, this.entries.id[s]!);
+    const view = new JournalEntry(this, this.entries.idAt(s));
     for (const l of this.listeners) l(view, 'update');
   }
 
@@ -250,7 +247,7 @@ export class Journal implements JournalStore {
 
   /** Drop every entry (DELETE /api/requests, POST /api/reset) and the ring; not counted as evictions. */
   clear(): void {
-    this.entries.reset(this.nextId);
+    this.entries.reset();
     this.responseSlots.reset();
     this.totalBytes = 0;
     this.ring = undefined;

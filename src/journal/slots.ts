@@ -6,8 +6,8 @@
  * die in the old one: as objects, each INVITE and its ACK left four there, the largest source of
  * old-generation garbage per request.
  *
- * Entries are a ring in arrival order: ids are consecutive, so an id's slot is found from the
- * oldest entry's. Responses take slots from a free list and are chained per entry, oldest first.
+ * Entries are a ring in arrival order with consecutive ids, so an id is not stored: its slot is
+ * found from the oldest entry's, and a slot's id from its distance to the oldest. Responses take slots from a free list and are chained per entry, oldest first.
  * Both grow by doubling when full; the entry ring never holds more than the journal's bounds.
  */
 import type { TransportName } from '../transport/flow.js';
@@ -58,7 +58,6 @@ export class EntrySlots {
   head = 0;
   firstId = 1;
   count = 0;
-  id = new Float64Array(0);
   time = new Float64Array(0);
   /** Where the request's bytes start, counted from the ring's first write (`written`). */
   pos = new Float64Array(0);
@@ -88,7 +87,17 @@ export class EntrySlots {
     return s >= this.capacity ? s - this.capacity : s;
   }
 
-  /** A slot for the next entry (the caller keeps within its bounds by evicting first). */
+  /** The id of the entry in slot `s` (one that is held). */
+  idAt(s: number): number {
+    return this.firstId + (s >= this.head ? s - this.head : s + this.capacity - this.head);
+  }
+
+  /** The id the next entry pushed gets: ids go on across reset(). */
+  get nextId(): number {
+    return this.firstId + this.count;
+  }
+
+  /** A slot for the next entry, `nextId` (the caller keeps within its bounds by evicting first). */
   push(): number {
     if (this.count === this.capacity) this.grow();
     const s = this.head + this.count;
@@ -108,10 +117,10 @@ export class EntrySlots {
     return s;
   }
 
-  reset(nextId: number): void {
+  reset(): void {
+    this.firstId = this.nextId;
     this.head = 0;
     this.count = 0;
-    this.firstId = nextId;
     this.method.fill(undefined);
     this.rule.fill(undefined);
     this.address.fill('');
@@ -125,7 +134,6 @@ export class EntrySlots {
     const f64 = (k: number) => new Float64Array(k);
     const i32 = (k: number) => new Int32Array(k);
     const u8 = (k: number) => new Uint8Array(k);
-    this.id = grown(this.id, f64, n, order);
     this.time = grown(this.time, f64, n, order);
     this.pos = grown(this.pos, f64, n, order);
     this.length = grown(this.length, i32, n, order);
