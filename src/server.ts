@@ -154,7 +154,8 @@ export async function startServer(opts: ServerOptions): Promise<Sip4xxServer> {
   const stats = core.stats;
   const idle = startIdleCollection({
     clock: systemClock,
-    messages: () => stats.requests + stats.parseErrors + stats.dropped,
+    // `requests` counts those the parser refused too (they are answered); `dropped` the rest.
+    messages: () => stats.requests + stats.dropped,
     transactions: () => core.tables.transactions(),
     maxWaitMs: () => 64 * config.transactions.t1Ms,
     collect: () => log.info(fullCollection(), 'idle after a flood: one full garbage collection'),

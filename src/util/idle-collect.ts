@@ -26,7 +26,7 @@ import type { Clock } from './clock.js';
 
 export interface IdleCollectionOptions {
   readonly clock: Clock;
-  /** Messages received so far (monotonic: requests, parse errors and drops). */
+  /** Messages received so far (monotonic: requests, refused ones included, and drops). */
   messages(): number;
   /** Live server transactions. */
   transactions(): number;
@@ -39,11 +39,11 @@ export interface IdleCollectionOptions {
   readonly quietMessages?: number;
 }
 
-export const IDLE_CHECK_MS = 5_000;
-export const BUSY_MESSAGES = 50_000;
-export const QUIET_MESSAGES = 100;
+const IDLE_CHECK_MS = 5_000;
+const BUSY_MESSAGES = 50_000;
+const QUIET_MESSAGES = 100;
 
-/** Starts the checks; the returned function stops them. Counts every collection it ran. */
+/** Starts the checks: `stop()` ends them, `collections()` counts the collections run. */
 export function startIdleCollection(o: IdleCollectionOptions): { stop(): void; collections(): number } {
   const everyMs = o.everyMs ?? IDLE_CHECK_MS;
   const busy = o.busyMessages ?? BUSY_MESSAGES;
