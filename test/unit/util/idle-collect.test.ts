@@ -57,9 +57,11 @@ describe('one full collection when a flood is over (src/util/idle-collect.ts)', 
     expect(at).toEqual([25_000, 70_000]);
   });
 
-  it('never collects for a trickle, nor while traffic goes on', () => {
+  it('a trickle (every check quiet) is collected for only once it adds up to a flood, and busy traffic never', () => {
     const { at, traffic } = setup();
-    traffic(9, 200); // 1,800 messages, each check quiet: never a flood... until it adds up
+    traffic(9, 111); // 999 messages, each check quiet
+    expect(at).toEqual([]);
+    traffic(9, 89); // 1,800 in all: the 1,000th came at the 112th check
     expect(at).toHaveLength(1);
     const { at: busy, traffic: busyTraffic } = setup();
     busyTraffic(50, 100); // 5,000 messages, never a quiet check
