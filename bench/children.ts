@@ -99,10 +99,10 @@ export function makeStop(proc: ChildProcess): () => Promise<void> {
 }
 
 /** node's arguments for the server: as the image runs it, plus the hooks. */
-function serverNodeArgs(build: string, profileDir: string | undefined): string[] {
+function serverNodeArgs(build: string, profileDir: string | undefined, main: string): string[] {
   // The flags of the server's own start paths (server-start.ts). The GC hook is always loaded:
   // the sweep's p99 tail is made of the server's pauses.
-  const args = [...SERVER_NODE_FLAGS, '--import', path.join(build, 'bench', 'gc-hook.js'), path.join(build, 'src', 'main.js')];
+  const args = [...SERVER_NODE_FLAGS, '--import', path.join(build, 'bench', 'gc-hook.js'), main];
   // The profiler hook maps frames back to the .ts sources, which needs source maps on.
   if (profileDir !== undefined) args.unshift('--enable-source-maps', '--import', path.join(build, 'bench', 'prof-hook.js'));
   return args;
@@ -114,6 +114,11 @@ export interface ServerVariant {
   readonly node?: string;
   /** Appended after --server-arg, e.g. `--workers 2`. */
   readonly args?: readonly string[];
+  /**
+   * The server's entry point, when not this tree's build (bench/baseline.ts: an earlier commit's,
+   * started without the TLS / WSS port arguments, which a commit older than them refuses).
+   */
+  readonly main?: string;
 }
 
 export async function spawnServer(a: Args, profileDir: string | undefined, variant: ServerVariant = {}): Promise<Child> {
@@ -123,9 +128,9 @@ export async function spawnServer(a: Args, profileDir: string | undefined, varia
   const [tlsPort, wssPort] = [await freePort(host), await freePort(host)];
   const build = await buildOnce();
   const args = [
-    ...serverNodeArgs(build, profileDir),
+    ...serverNodeArgs(build, profileDir, variant.main ?? path.join(build, 'src', 'main.js')),
     ...['--port', String(port), '--host', host, '--log-level', 'warn', '--admin-port', '0'],
-    ...['--server.tls.port', String(tlsPort), '--server.wss.port', String(wssPort), '--server.ws.port', '0'],
+    ...(variant.main === undefined ? ['--server.tls.port', String(tlsPort), '--server.wss.port', String(wssPort), '--server.ws.port', '0'] : []),
     ...a.serverArgs,
     ...(variant.args ?? []),
   ];

@@ -58,7 +58,7 @@ export function serverNode(a: Args): ServerNode {
   return { path: bin, version: nodeVersion(bin) };
 }
 
-interface TargetSpec {
+export interface TargetSpec {
   readonly name: string;
   readonly runtime: string;
   /** Processes that serve SIP (the tree also holds a cluster's primary, Kamailio's timers). */
@@ -99,7 +99,7 @@ async function forked(c: Child, servers: number): Promise<number> {
 }
 
 /** The closed-loop INVITE row, as `--scenario invite` measures it. */
-async function closedLoop(a: Args, c: Child, scenario: string): Promise<Row> {
+export async function closedLoop(a: Args, c: Child, scenario: string): Promise<Row> {
   progress(`${scenario}: INVITE closed loop, ${a.count} requests, window ${a.window}, ${a.sockets} sockets…`);
   const m = await measured(
     {
@@ -120,7 +120,7 @@ async function closedLoop(a: Args, c: Child, scenario: string): Promise<Row> {
   return { scenario, ...m, gc: await gcDuring(c.gcFile, m), ...(odd ? { verdict: 'expected 486' } : {}) };
 }
 
-interface Started {
+export interface Started {
   readonly spec: TargetSpec;
   readonly child: Child;
   readonly processes: number;
@@ -129,7 +129,7 @@ interface Started {
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 
 /** Every target started (and kept running) before any is measured; one that fails is reported. */
-async function startAll(specs: readonly TargetSpec[]): Promise<{ started: Started[]; failed: Map<string, string> }> {
+export async function startAll(specs: readonly TargetSpec[]): Promise<{ started: Started[]; failed: Map<string, string> }> {
   const started: Started[] = [];
   const failed = new Map<string, string>();
   for (const spec of specs) {
@@ -145,7 +145,7 @@ async function startAll(specs: readonly TargetSpec[]): Promise<{ started: Starte
 }
 
 /** Warm-up and the paced sweep of one target; the others sit idle meanwhile. */
-async function sweepOne(a: Args, s: Started): Promise<SweepResult> {
+export async function sweepOne(a: Args, s: Started): Promise<SweepResult> {
   progress(`\n== ${s.spec.name}: warm-up and sweep`);
   const t = { host: s.child.host, port: s.child.port, pid: s.child.workPid, gcFile: s.child.gcFile, requestUri: inviteUri(a, s.child.host) };
   if (a.warmup) await warmup(a, t);
@@ -158,7 +158,7 @@ async function sweepOne(a: Args, s: Started): Promise<SweepResult> {
  * The closed-loop rows, interleaved: round 1 of every target, then round 2…, so that a neighbour
  * who loads the shared machine for a minute weighs on every target alike, not on one of them.
  */
-async function closedRounds(a: Args, started: readonly Started[]): Promise<Map<string, Row[]>> {
+export async function closedRounds(a: Args, started: readonly Started[]): Promise<Map<string, Row[]>> {
   const rows = new Map<string, Row[]>(started.map((s) => [s.spec.name, []]));
   for (let round = 1; round <= a.rounds; round++) {
     for (const s of started) {
@@ -171,7 +171,7 @@ async function closedRounds(a: Args, started: readonly Started[]): Promise<Map<s
 }
 
 /** The round with the median rate (the lower of the two middle ones for an even count). */
-function medianRow(rows: readonly Row[]): Row | undefined {
+export function medianRow(rows: readonly Row[]): Row | undefined {
   const sorted = [...rows].sort((x, y) => x.result.rps - y.result.rps);
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
