@@ -20,7 +20,7 @@ import { closeServices, createServices, type Services, type SharedServices } fro
 import { answerReporter } from './answered.js';
 import { tracedFlow } from './trace.js';
 import type { Journal } from '../journal/journal.js';
-import { JournaledFlow, journalingReporter, refusedFields, requestFields } from '../journal/journal-flow.js';
+import { JournaledFlow, journalingReporter, newRequestFields, refusedFields, requestFields } from '../journal/journal-flow.js';
 
 /** What the core reports as it works (metrics); every method must be cheap and never throw. */
 export interface CoreObserver {
@@ -149,6 +149,8 @@ export function createCore(deps: CoreDeps): SipCore {
   const journal = deps.journal;
   const answer = answerReporter(deps.logger, observer);
   const report = journal === undefined ? answer : journalingReporter(answer, journal);
+  // What the journal is told of each request, filled in place: it reads them while recording and keeps none.
+  const fields = newRequestFields();
   // One function for every request's context (a closure per request was garbage on the hot path).
   const challenge = deps.challenge ?? ((realm: string) => services.auth.challenges(realm));
   const tu: TransactionUser = new TransactionUser({
@@ -200,11 +202,13 @@ export function createCore(deps: CoreDeps): SipCore {
         return;
       }
       // Responses leave through the entry's flow; a retransmission is one the TU absorbed (§17.2).
-      const id = journal.record(requestFields(outcome.request, outcome.basis, flow), data);
+      // An ACK is never answered (§17), so its flow is not wrapped.
+      const id = journal.record(requestFields(fields, outcome.request, flow), data);
       const retransmissions = stats.retransmissions;
-      tu.handle(outcome.request, outcome.basis, new JournaledFlow(answer, journal, id), config);
+      const ack = outcome.request.method === 'ACK';
+      tu.handle(outcome.request, outcome.basis, ack ? answer : new JournaledFlow(answer, journal, id), config);
       if (stats.retransmissions !== retransmissions) journal.markRetransmission(id);
-      else if (outcome.request.method === 'ACK') journal.absorbed(id);
+      else if (ack) journal.absorbed(id);
       journal.publish(id);
       return;
     }
@@ -213,7 +217,7 @@ export function createCore(deps: CoreDeps): SipCore {
     stats.parseErrors++;
     const { basis, status, reason } = outcome;
     observer.parseError(status);
-    const id = journal?.enabled === true ? journal.record(refusedFields(basis, data, flow), data) : 0;
+    const id = journal?.enabled === true ? journal.record(refusedFields(fields, basis, flow), data) : 0;
     refuse(basis, status, reason, data, id === 0 || journal === undefined ? flow : new JournaledFlow(flow, journal, id), stream, config);
     if (id !== 0) journal?.publish(id);
   }

@@ -41,14 +41,31 @@ export class JournaledFlow implements Flow {
   }
 }
 
-/** What the journal keeps of a parsed request; the rest it reads again from the bytes. */
-export function requestFields(req: SipRequest, basis: ResponseBasis, flow: Flow): RequestFields {
-  return { transport: flow.transport, address: flow.remote.address, port: flow.remote.port, method: req.method, callId: req.callId, cseq: basis.cseq, refused: false };
+/** Writable RequestFields for the two functions below to fill, one per core. */
+export type ScratchFields = { -readonly [K in keyof RequestFields]: RequestFields[K] };
+
+export function newRequestFields(): ScratchFields {
+  return { transport: 'udp', address: '', port: 0, method: '', callId: undefined, refused: false };
 }
 
-/** What the journal keeps of a request the parser refused (answered statelessly, rule "parser"). */
-export function refusedFields(basis: ResponseBasis, _data: Buffer, flow: Flow): RequestFields {
-  return { transport: flow.transport, address: flow.remote.address, port: flow.remote.port, method: basis.method, callId: basis.callId, cseq: basis.cseq, refused: true };
+/** `into`, filled with what the journal keeps of a parsed request; the rest it reads again from the bytes. */
+export function requestFields(into: ScratchFields, req: SipRequest, flow: Flow): RequestFields {
+  return fill(into, flow, req.method, req.callId, false);
+}
+
+/** `into`, filled with what the journal keeps of a request the parser refused (answered statelessly, rule "parser"). */
+export function refusedFields(into: ScratchFields, basis: ResponseBasis, flow: Flow): RequestFields {
+  return fill(into, flow, basis.method, basis.callId, true);
+}
+
+function fill(into: ScratchFields, flow: Flow, method: string, callId: string | undefined, refused: boolean): RequestFields {
+  into.transport = flow.transport;
+  into.address = flow.remote.address;
+  into.port = flow.remote.port;
+  into.method = method;
+  into.callId = callId;
+  into.refused = refused;
+  return into;
 }
 
 /** The core's answer reporter, also noting on the journal entry the rule that answered. */

@@ -32,7 +32,6 @@ export interface RequestFields {
   readonly port: number;
   readonly method: string;
   readonly callId: string | undefined;
-  readonly cseq: string | undefined;
   /** The parser refused it (answered statelessly, rule "parser"). */
   readonly refused: boolean;
 }

@@ -98,7 +98,8 @@ export function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     const address = ipv6 && net.isIPv4(to.address) ? IPV4_MAPPED_PREFIX + to.address : to.address;
     // The kernel refuses these (EMSGSIZE) with no word to the core; count and say so, at most
     // once per 10 s (the core answers 500 instead of such a response: docs/ARCHITECTURE.md, Reflection).
-    if (data.length > (net.isIPv4(to.address) ? 65507 : 65527)) {
+    // (The length first: net.isIPv4 is a regular expression, not to be run per response.)
+    if (data.length > 65507 && data.length > (net.isIPv4(to.address) ? 65507 : 65527)) {
       counters.tooLarge = (counters.tooLarge ?? 0) + 1;
       const now = Date.now();
       if (now - tooLargeLoggedAt >= 10_000) {

@@ -3,7 +3,7 @@ import { SseHub, type SseSink } from '../../../src/journal/event-stream.js';
 import { Journal, type RequestFields } from '../../../src/journal/journal.js';
 import { FakeClock } from '../transaction/fake-clock.js';
 
-const FIELDS: RequestFields = { transport: 'udp', address: '127.0.0.1', port: 5070, method: 'OPTIONS', callId: 'c', cseq: '1 OPTIONS', refused: false };
+const FIELDS: RequestFields = { transport: 'udp', address: '127.0.0.1', port: 5070, method: 'OPTIONS', callId: 'c', refused: false };
 
 /** A sink that accepts `room` writes before reporting full, until drain() is called. */
 class Sink implements SseSink {

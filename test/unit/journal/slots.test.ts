@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Journal, MAX_RESPONSES, type RequestFields } from '../../../src/journal/journal.js';
 import { EntrySlots, ResponseSlots } from '../../../src/journal/slots.js';
 
-const FIELDS: RequestFields = { transport: 'tcp', address: '127.0.0.9', port: 5080, method: 'OPTIONS', callId: 'x', cseq: '1 OPTIONS', refused: false };
+const FIELDS: RequestFields = { transport: 'tcp', address: '127.0.0.9', port: 5080, method: 'OPTIONS', callId: 'x', refused: false };
 
 /** Message `n`: its own bytes, so a view that read another entry's slot or ring bytes would show it. */
 const message = (n: number, size: number) => Buffer.from(`OPTIONS sip:${n}@h SIP/2.0\r\n`.padEnd(size, '.'), 'latin1');
