@@ -24,9 +24,12 @@ describe('To tags (§8.2.6.2, §19.3)', () => {
     expect(tag(SRC, '1:a', '', '', '1')).not.toBe(tag(SRC, '', '1:a', '', '1'));
   });
 
-  it('is the keyed SHA-256 of the length-prefixed parts, cut to 64 bits', () => {
-    const text = `${KEY.toString('hex')}9:192.0.2.71:c1:f1:b1:1`;
-    expect(tag(SRC, 'c', 'f', 'b', '1')).toBe(createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16));
+  it('is the keyed SHA-256 of the key (a character per byte) and the parts, each ended by NUL, cut to 64 bits', () => {
+    const key = Buffer.from([0x00, 0x7f, 0x80, 0xff, ...Buffer.alloc(12, 42)]);
+    const text = `${key.toString('latin1')}192.0.2.7\u0000c\u0000f\u0000b\u00001\u0000`;
+    expect(makeTagger(key)(SRC, 'c', 'f', 'b', '1')).toBe(createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16));
+    // Bytes of the key past 0x7f are hashed as two UTF-8 bytes each: still one text per key.
+    expect(makeTagger(key)(SRC, 'c', 'f', 'b', '1')).not.toBe(makeTagger(Buffer.from([0x00, 0x7f, 0x80, 0xfe, ...Buffer.alloc(12, 42)]))(SRC, 'c', 'f', 'b', '1'));
   });
 
   it('differs from one key to another, and a new key is random and 256 bits', () => {
