@@ -5,21 +5,25 @@
  *
  * The tag is also a proof: an ACK from a UDP address that carries our tag shows that the address
  * receives what we send it (src/net/source-credit.ts, docs/ARCHITECTURE.md, Reflection). So it is
- * a keyed hash, SHA-256 over a secret key and the request's parts, cut to 64 bits: without the key
- * nobody can compute the tag of a request they did not receive the answer to, and with the source
- * address hashed in, a tag received at one address proves nothing for another. A 32-bit salt fell
- * to an offline search over one observed tag. The key is made at start (≥ 128 bits, `newTagKey`);
- * processes that answer for one server share it by passing the same key (`tagKey` of
- * src/server.ts), and tests pass a fixed one.
+ * keyed, in two steps. Each source address gets a key of its own, SHA-256 over the server's secret
+ * key and the address, cut to 128 bits; the request's parts are then hashed under it by a 64-bit
+ * mixing hash whose two 32-bit lanes start from two words of the source's key and end mixed with
+ * the other two. For one request, each step maps the lanes one-to-one, so with the source's key
+ * unknown the tag is 64 unknown bits. Only the address itself sees tags made under its key, so a
+ * tag can be computed by whoever received its answer and by nobody else: the source key of an
+ * address that never saw one is 128 unknown bits (a spoofer never sees the tags sent to the address
+ * it spoofs), and even an address that recovers its own source key from its own tags learns nothing
+ * of any other's. A single 32-bit salt for every address fell to an offline search over one
+ * observed tag; SHA-256 over the whole request took ~410 ns a tag in isolation and ~0.8 µs of each
+ * INVITE+ACK in the server (bench/README.md, "To tags"), the mixing hash ~220 ns. The server's key
+ * is made at start (≥ 128 bits, `newTagKey`); processes that answer for one server share it by
+ * passing the same key (`tagKey` of src/server.ts), and tests pass a fixed one. Source keys are
+ * remembered for at most MAX_SOURCE_KEYS addresses (~150 B each: the address and four words), all
+ * forgotten at once when full: a flood of spoofed addresses costs one SHA-256 per new address, as
+ * every tag did before.
  *
- * Secret-prefix SHA-256 is a sound MAC here because the output is truncated: extending a message
- * needs the full 256-bit state, of which a tag shows 64 bits. One one-shot `hash` call is ~3× less
- * work than an HMAC object per request (bench/README.md). The key is hashed as one character per
- * byte, and the parts follow it each ended by NUL. In a request the parser accepted only From can
- * hold a NUL (in a quoted-pair, §25.1); the source (an address literal), the Call-ID (a word), the
- * branch (a token) and the CSeq number (digits) cannot, so the text read from both ends gives back
- * every part: no two different requests hash the same text, and the source comes first whatever
- * the rest holds. (Length prefixes cost a number-to-text conversion per part: ~190 of ~600 ns.)
+ * The parts are each ended by a separator the hash takes apart from any character (a step of its
+ * own, not a code unit): no two different lists of parts are the same input.
  */
 import { hash, randomBytes } from 'node:crypto';
 
@@ -28,26 +32,81 @@ export type Tagger = (source: string, callId: string, from: string, branch: stri
 /** The shortest key accepted: 128 bits. */
 export const MIN_TAG_KEY_BYTES = 16;
 
-/** A new random key for `makeTagger`: 256 bits, one SHA-256 block once written as hex. */
+/** Addresses whose source keys are remembered (~150 B each). */
+export const MAX_SOURCE_KEYS = 4096;
+
+/** A new random key for `makeTagger`: 256 bits. */
 export function newTagKey(): Buffer {
   return randomBytes(32);
 }
 
 export function makeTagger(key: Uint8Array = newTagKey()): Tagger {
   if (key.byteLength < MIN_TAG_KEY_BYTES) throw new RangeError(`To-tag key of ${key.byteLength} bytes: at least ${MIN_TAG_KEY_BYTES} needed`);
-  // As text, one character per byte, so the key and the parts are hashed as one string in one call.
+  // As text, one character per byte, so the key and the address are hashed as one string in one call.
   const prefix = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-  return (source, callId, from, branch, cseqNumber) =>
-    first16(hash('sha256', `${prefix}${source}\u0000${callId}\u0000${from}\u0000${branch}\u0000${cseqNumber}\u0000`, 'hex'));
+  const keys = new Map<string, Int32Array>();
+  const sourceKey = (source: string): Int32Array => {
+    let k = keys.get(source);
+    if (k === undefined) {
+      if (keys.size >= MAX_SOURCE_KEYS) keys.clear();
+      const d = hash('sha256', `${prefix}${source}`, 'buffer');
+      k = Int32Array.of(d.readInt32LE(0), d.readInt32LE(4), d.readInt32LE(8), d.readInt32LE(12));
+      keys.set(source, k);
+    }
+    return k;
+  };
+  return (source, callId, from, branch, cseqNumber) => {
+    const k = sourceKey(source);
+    lanes[0] = k[0] as number;
+    lanes[1] = k[1] as number;
+    absorb(callId);
+    absorb(from);
+    absorb(branch);
+    absorb(cseqNumber);
+    return hex16(fmix((lanes[0] as number) ^ (k[2] as number)), fmix((lanes[1] as number) ^ (k[3] as number)));
+  };
 }
 
+/** The two running lanes; the tagger is synchronous, so one pair serves every call. */
+const lanes = new Int32Array(2);
+
 /**
- * The first 16 hex digits as a flat string of their own: a slice would be a V8 sliced string that
- * keeps the whole 64-digit digest alive for as long as a transaction or dialog keeps the tag.
+ * One part into the lanes, then its end. Lane 1 multiplies as FNV-1a does; lane 2 also folds its
+ * high bits down at each step, so that its low bits depend on every bit before them. The end is a
+ * step with 0x10000, which no UTF-16 code unit is.
  */
-function first16(h: string): string {
+function absorb(part: string): void {
+  let a = lanes[0] as number;
+  let b = lanes[1] as number;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  a = Math.imul(a ^ 0x10000, 0x01000193);
+  b = Math.imul(b ^ 0x10000, 0x5bd1e995);
+  lanes[0] = a;
+  lanes[1] = b ^ (b >>> 13);
+}
+
+/** murmur3's finalizer: every output bit depends on every input bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const HEX = '0123456789abcdef';
+
+/** 16 lower-case hex digits, by table: Number#toString(16) takes V8's generic radix path (~1 µs). */
+function hex16(a: number, b: number): string {
   return String.fromCharCode(
-    h.charCodeAt(0), h.charCodeAt(1), h.charCodeAt(2), h.charCodeAt(3), h.charCodeAt(4), h.charCodeAt(5), h.charCodeAt(6), h.charCodeAt(7),
-    h.charCodeAt(8), h.charCodeAt(9), h.charCodeAt(10), h.charCodeAt(11), h.charCodeAt(12), h.charCodeAt(13), h.charCodeAt(14), h.charCodeAt(15),
+    HEX.charCodeAt((a >>> 28) & 15), HEX.charCodeAt((a >>> 24) & 15), HEX.charCodeAt((a >>> 20) & 15), HEX.charCodeAt((a >>> 16) & 15),
+    HEX.charCodeAt((a >>> 12) & 15), HEX.charCodeAt((a >>> 8) & 15), HEX.charCodeAt((a >>> 4) & 15), HEX.charCodeAt(a & 15),
+    HEX.charCodeAt((b >>> 28) & 15), HEX.charCodeAt((b >>> 24) & 15), HEX.charCodeAt((b >>> 20) & 15), HEX.charCodeAt((b >>> 16) & 15),
+    HEX.charCodeAt((b >>> 12) & 15), HEX.charCodeAt((b >>> 8) & 15), HEX.charCodeAt((b >>> 4) & 15), HEX.charCodeAt(b & 15),
   );
 }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MIN_TAG_KEY_BYTES, makeTagger, newTagKey } from '../../../src/sip/to-tag.js';
+import { MAX_SOURCE_KEYS, MIN_TAG_KEY_BYTES, makeTagger, newTagKey } from '../../../src/sip/to-tag.js';
 
 const KEY = Buffer.alloc(16, 42);
 const SRC = '192.0.2.7';
@@ -24,12 +23,29 @@ describe('To tags (§8.2.6.2, §19.3)', () => {
     expect(tag(SRC, '1:a', '', '', '1')).not.toBe(tag(SRC, '', '1:a', '', '1'));
   });
 
-  it('is the keyed SHA-256 of the key (a character per byte) and the parts, each ended by NUL, cut to 64 bits', () => {
-    const key = Buffer.from([0x00, 0x7f, 0x80, 0xff, ...Buffer.alloc(12, 42)]);
-    const text = `${key.toString('latin1')}192.0.2.7\u0000c\u0000f\u0000b\u00001\u0000`;
-    expect(makeTagger(key)(SRC, 'c', 'f', 'b', '1')).toBe(createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16));
-    // Bytes of the key past 0x7f are hashed as two UTF-8 bytes each: still one text per key.
-    expect(makeTagger(key)(SRC, 'c', 'f', 'b', '1')).not.toBe(makeTagger(Buffer.from([0x00, 0x7f, 0x80, 0xfe, ...Buffer.alloc(12, 42)]))(SRC, 'c', 'f', 'b', '1'));
+  it('hashes under a key of each source address: the same parts from two addresses share no tag, and a forgotten source key comes back the same', () => {
+    const parts = ['c', 'f', 'b', '1'] as const;
+    const fresh = makeTagger(KEY);
+    const first = fresh(SRC, ...parts);
+    const others = new Set<string>();
+    // More addresses than the source keys remembered: the table is emptied at least once.
+    for (let i = 0; i <= MAX_SOURCE_KEYS; i++) others.add(fresh(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, ...parts));
+    expect(others.size).toBe(MAX_SOURCE_KEYS + 1);
+    expect(others.has(first)).toBe(false);
+    expect(fresh(SRC, ...parts)).toBe(first);
+  });
+
+  it('spreads its 64 bits: 20,000 requests from one address, no tag twice, each bit set about half the time', () => {
+    const seen = new Set<string>();
+    const ones = new Array<number>(64).fill(0);
+    for (let i = 0; i < 20_000; i++) {
+      const t = tag(SRC, `call-${i}@host`, '<sip:alice@atlanta.com>;tag=1928301774', `z9hG4bK${i}`, '1');
+      seen.add(t);
+      const v = BigInt(`0x${t}`);
+      for (let bit = 0; bit < 64; bit++) if ((v >> BigInt(bit)) & 1n) ones[bit]!++;
+    }
+    expect(seen.size).toBe(20_000);
+    for (const n of ones) expect(Math.abs(n - 10_000)).toBeLessThan(500);
   });
 
   it('differs from one key to another, and a new key is random and 256 bits', () => {
