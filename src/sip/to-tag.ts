@@ -26,6 +26,7 @@
  * own, not a code unit): no two different lists of parts are the same input.
  */
 import { hash, randomBytes } from 'node:crypto';
+import { fmix } from '../util/mix.js';
 
 export type Tagger = (source: string, callId: string, from: string, branch: string, cseqNumber: string) => string;
 
@@ -88,15 +89,6 @@ function absorb(part: string): void {
   b = Math.imul(b ^ 0x10000, 0x5bd1e995);
   lanes[0] = a;
   lanes[1] = b ^ (b >>> 13);
-}
-
-/** murmur3's finalizer: every output bit depends on every input bit. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 const HEX = '0123456789abcdef';

@@ -13,6 +13,7 @@
  * times that do not decrease, and a record due earlier than an older one waits for it.
  */
 import { randomBytes } from 'node:crypto';
+import { fmix } from './mix.js';
 
 /** Bytes a record costs in the typed arrays (ring slot, two table slots at ≤ 50 % load, doubled). */
 export const RECORD_BYTES = 64;
@@ -186,12 +187,4 @@ export class HashedRecords {
     this.due = due;
     this.head = 0;
   }
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
