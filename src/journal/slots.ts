@@ -7,8 +7,9 @@
  * old-generation garbage per request.
  *
  * Entries are a ring in arrival order with consecutive ids, so an id is not stored: its slot is
- * found from the oldest entry's, and a slot's id from its distance to the oldest. Responses take slots from a free list and are chained per entry, oldest first.
- * Both grow by doubling when full; the entry ring never holds more than the journal's bounds.
+ * found from the oldest entry's, and a slot's id from its distance to the oldest. Responses take
+ * slots from a free list and are chained per entry, oldest first. Both grow by doubling when
+ * full; the entry ring never holds more than the journal's bounds.
  */
 import type { TransportName } from '../transport/flow.js';
 
