@@ -3,7 +3,7 @@
  * Identified by Call-ID, local tag (our To tag) and remote tag (their From tag), §12. Bounded and
  * expiring, so a client that never sends BYE cannot grow the table.
  */
-import { detached } from '../transaction/transaction-key.js';
+import { detached } from '../util/detached.js';
 import { AgeList } from '../util/age-list.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
 import type { RtpFormat } from '../media/rtp-source.js';

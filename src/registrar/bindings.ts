@@ -15,7 +15,7 @@
  */
 import type { SipUri } from '../sip/message.js';
 import { parseUri } from '../sip/parse-uri.js';
-import { detached } from '../transaction/transaction-key.js';
+import { detached } from '../util/detached.js';
 import type { Clock } from '../util/clock.js';
 import { Deadlines, type Deadline } from '../util/deadlines.js';
 import { sameUri } from './uri-match.js';

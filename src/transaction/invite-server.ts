@@ -45,38 +45,26 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
       // RFC 6026 §7.1: a 2xx moves the transaction to Accepted, where it lives for Timer L = 64·T1
       // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).
       this.moveTo('accepted');
-      this.startEnd('L', 64 * t1, 'timer L');
-      if (!this.reliable) this.startRetransmit('2xx', t1);
+      this.startEnd(64 * t1, 'timer L');
+      if (!this.reliable) this.startRetransmit(t1) // the 2xx timer;
       return true;
     }
     // §17.2.1: "the server transaction MUST enter the Completed state. For unreliable transports,
     // timer G is set to fire in T1 seconds … When the 'Completed' state is entered, timer H MUST
     // be set to fire in 64*T1 seconds for all transports."
     this.moveTo('completed');
-    if (!this.reliable) this.startRetransmit('G', t1);
-    this.startEnd('H', 64 * t1, 'timer H: no ACK');
+    if (!this.reliable) this.startRetransmit(t1) // Timer G;
+    this.startEnd(64 * t1, 'timer H: no ACK');
     return true;
   }
 
   onRetransmission(): void {
-    switch (this.current) {
-      case 'proceeding':
-        // "the most recent provisional response … MUST be passed to the transport layer for retransmission"
-        this.resend();
-        break;
-      case 'completed':
-        // "the server SHOULD pass the response to the transport for retransmission"
-        this.resend();
-        break;
-      case 'accepted':
-        // RFC 6026 §7.1 absorbs it; resending the 2xx too costs nothing and helps a client
-        // whose copy was lost.
-        if (!this.acked) this.resend();
-        break;
-      default:
-        // Confirmed / Terminated: absorbed.
-        break;
-    }
+    // Proceeding: "the most recent provisional response … MUST be passed to the transport layer
+    // for retransmission"; Completed: "the server SHOULD pass the response to the transport for
+    // retransmission"; Accepted: RFC 6026 §7.1 absorbs it, and resending the 2xx too helps a
+    // client whose copy was lost. Confirmed and Terminated absorb it.
+    const c = this.current;
+    if (c === 'proceeding' || c === 'completed' || (c === 'accepted' && !this.acked)) this.resend();
   }
 
   /** An ACK matched to this transaction (§17.2.3): of our non-2xx final, or of a 2xx in Accepted. */
@@ -94,7 +82,7 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
     // "timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for
     // reliable transports" — it replaces Timer H, which only runs in Completed.
     if (this.reliable) this.terminate('confirmed');
-    else this.startEnd('I', this.env.timers.t4, 'timer I');
+    else this.startEnd(this.env.timers.t4, 'timer I');
   }
 
   /** The ACK for our 2xx arrived (matched through the dialog): stop retransmitting it. */

@@ -41,7 +41,7 @@ export class NonInviteServerTransaction<C> extends ServerTransaction<NonInviteSt
     if (this.reliable) this.terminate('timer J (reliable)');
     else {
       this.keepResponse();
-      this.startEnd('J', 64 * this.env.timers.t1, 'timer J');
+      this.startEnd(64 * this.env.timers.t1, 'timer J');
     }
     return true;
   }

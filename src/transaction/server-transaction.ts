@@ -18,12 +18,7 @@ export interface Destination {
 /** Sends bytes to a destination: a transport's send (flow.ts), shared by all its messages. */
 export type Sender = (data: Buffer, to: Destination) => void;
 
-/**
- * Where a response kept for seconds is copied: a small Buffer is a slice of Node's shared 8 KiB
- * pool, and one kept for Timer J or H (32 s) holds its whole slab high in the C heap, which then
- * cannot shrink back after a flood (util/slabs.ts). Not for a response the ACK releases within T1,
- * the common INVITE case, where the copy would cost more than it saves.
- */
+/** Where a response kept for seconds is copied (docs/ARCHITECTURE.md, Kept responses live in slabs). */
 const kept = new Slabs();
 
 /** The machines' names in an illegal transition's error. */
@@ -51,11 +46,9 @@ export interface ResendCredit {
 }
 
 /**
- * A transaction runs at most three timers at once — a retransmission timer (G, or the 2xx timer of
- * §13.3.1.4), a lifetime timer (H, I, J or L) and one of the transaction user (a delayed final
- * response). They are due times on the transaction, which is itself the one Deadline it schedules,
- * at the earliest of them: one heap entry per transaction, no timer object or closure of its own.
- * A busy server holds rate × T4 transactions in Confirmed alone, so what each one keeps counts.
+ * Its three timers — retransmission (G, or the 2xx timer of §13.3.1.4), lifetime (H, I, J or L)
+ * and the transaction user's (a delayed final response) — are due times on the transaction, itself
+ * the one Deadline it schedules (docs/ARCHITECTURE.md, Transactions).
  */
 export abstract class ServerTransaction<S extends string, C> extends Deadline {
   abstract readonly kind: 'invite' | 'non-invite';
@@ -74,12 +67,10 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   newer: ServerTransaction<string, unknown> | undefined = undefined;
   /** The bytes the store charges it while it is stored (transaction-store.ts). */
   storeBytes = 0;
-  /** Due times of the three timers (Deadlines.elapsed(); -1: not running), their names and interval. */
+  /** Due times of the three timers (Deadlines.elapsed(); -1: not running) and the retransmission interval. */
   private retransmitAt = -1;
   private interval = 0;
-  private retransmitName = '';
   private endAt = -1;
-  private endName = '';
   private endWhy = '';
   private tuAt = -1;
   private tuFn: (() => void) | undefined = undefined;
@@ -153,15 +144,6 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     this.arm();
   }
 
-  /** Live timers, for tests and metrics. */
-  get activeTimers(): readonly string[] {
-    const names: string[] = [];
-    if (this.retransmitAt >= 0) names.push(this.retransmitName);
-    if (this.endAt >= 0) names.push(this.endName);
-    if (this.tuFn !== undefined) names.push('TU');
-    return names;
-  }
-
   protected transmit(bytes: Buffer, status: number): void {
     this.lastResponse = bytes;
     this.responseKept = false;
@@ -212,8 +194,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   }
 
   /** Timer G or the 2xx timer: resend after `first`, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
-  protected startRetransmit(name: string, first: number): void {
-    this.retransmitName = name;
+  protected startRetransmit(first: number): void {
     this.interval = first;
     this.retransmitAt = this.env.deadlines.elapsed() + first;
     this.arm();
@@ -226,8 +207,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   }
 
   /** The lifetime timer (H, I, J or L): the transaction terminates, `why`, when it fires. */
-  protected startEnd(name: string, ms: number, why: string): void {
-    this.endName = name;
+  protected startEnd(ms: number, why: string): void {
     this.endWhy = why;
     this.endAt = this.env.deadlines.elapsed() + ms;
     this.arm();

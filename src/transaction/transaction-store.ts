@@ -1,12 +1,8 @@
 /**
- * The server transactions, one object each from its request until Terminated, in one bounded
- * store (docs/ARCHITECTURE.md, Transactions): by §17.2.3 key, by §8.2.2.2 merge key (From tag,
- * Call-ID, CSeq: a merged request is checked against "ongoing transactions", which includes those
- * absorbing or replaying after their final response), and oldest first for eviction. Bounded by
- * count and by bytes: each transaction is charged what it really keeps — its keys, the request
- * until its final response, the last response it may resend (§17.2.1, §17.2.2) — and when either
- * bound is reached the oldest transaction is ended: under a flood we lose retransmission
- * absorption for the oldest requests rather than memory without bound.
+ * The server transactions in one store bounded by count and bytes (docs/ARCHITECTURE.md,
+ * Transactions): by §17.2.3 key, by §8.2.2.2 merge key (a merged request is checked against
+ * "ongoing transactions", those absorbing or resending after their final response included), and
+ * oldest first for eviction.
  */
 import { AgeList } from '../util/age-list.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
@@ -62,10 +58,9 @@ export interface TransactionStore<T extends AnyTx> {
 }
 
 /**
- * Plain Maps for the keys of transaction objects; the age order is an AgeList through them, not
- * the key Map's own insertion order (why, measured: util/age-list.ts). Confirmed INVITE
- * transactions are records in a HashedRecords (why, measured: docs/ARCHITECTURE.md,
- * Transactions), expired by one Deadline at the oldest record's Timer I and evicted first.
+ * Plain Maps for the objects' keys, an AgeList for their age order, and the Confirmed records in a
+ * HashedRecords expired by one Deadline at the oldest record's Timer I (why each, measured:
+ * docs/ARCHITECTURE.md, Transactions).
  */
 export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T> {
   private readonly byKey = new Map<string, T>();

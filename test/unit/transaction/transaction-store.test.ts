@@ -70,7 +70,7 @@ describe('transaction store (one object per transaction, bounded, oldest first)'
     tx.respond(R486, 486);
     tx.onAck();
     store.confirm(tx, 5000);
-    expect(tx.activeTimers).toEqual([]);
+    expect(tx.scheduled).toBe(false);
     expect(store.values().next().done).toBe(true);
     clock.tick(4_999);
     expect(store.get('i1')).toBe(CONFIRMED);
