@@ -46,14 +46,14 @@ export class InviteServerTransaction<C> extends ServerTransaction<InviteState, C
       // to absorb retransmitted INVITEs; the UAS core retransmits the 2xx until the ACK (§13.3.1.4).
       this.moveTo('accepted');
       this.startEnd(64 * t1, 'timer L');
-      if (!this.reliable) this.startRetransmit(t1) // the 2xx timer;
+      if (!this.reliable) this.startRetransmit(t1); // the 2xx timer
       return true;
     }
     // §17.2.1: "the server transaction MUST enter the Completed state. For unreliable transports,
     // timer G is set to fire in T1 seconds … When the 'Completed' state is entered, timer H MUST
     // be set to fire in 64*T1 seconds for all transports."
     this.moveTo('completed');
-    if (!this.reliable) this.startRetransmit(t1) // Timer G;
+    if (!this.reliable) this.startRetransmit(t1); // Timer G
     this.startEnd(64 * t1, 'timer H: no ACK');
     return true;
   }
