@@ -7,7 +7,6 @@
 import { AgeList } from '../util/age-list.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
 import { HashedRecords, RECORD_BYTES } from '../util/hashed-records.js';
-import { RenewingMap } from '../util/renewing-map.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
@@ -59,13 +58,13 @@ export interface TransactionStore<T extends AnyTx> {
 }
 
 /**
- * Maps for the objects' keys (renewed: util/renewing-map.ts), an AgeList for their age order, and
- * the Confirmed records in a HashedRecords expired by one Deadline at the oldest record's Timer I
- * (why each, measured: docs/ARCHITECTURE.md, Transactions).
+ * Plain Maps for the objects' keys, an AgeList for their age order, and the Confirmed records in a
+ * HashedRecords expired by one Deadline at the oldest record's Timer I (why each, measured:
+ * docs/ARCHITECTURE.md, Transactions).
  */
 export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T> {
-  private readonly byKey = new RenewingMap<string, T>();
-  private readonly byMerge = new RenewingMap<string, T>();
+  private readonly byKey = new Map<string, T>();
+  private readonly byMerge = new Map<string, T>();
   private readonly age = new AgeList<AnyTx>();
   private readonly records = new HashedRecords();
   private readonly timerI = new Deadline(() => this.expireRecords());
