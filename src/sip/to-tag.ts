@@ -26,7 +26,7 @@
  * own, not a code unit): no two different lists of parts are the same input.
  */
 import { hash, randomBytes } from 'node:crypto';
-import { fmix } from '../util/mix.js';
+import { absorb, absorbEnd, fmix } from '../util/mix.js';
 
 export type Tagger = (source: string, callId: string, from: string, branch: string, cseqNumber: string) => string;
 
@@ -60,36 +60,20 @@ export function makeTagger(key: Uint8Array = newTagKey()): Tagger {
     const k = sourceKey(source);
     lanes[0] = k[0] as number;
     lanes[1] = k[1] as number;
-    absorb(callId);
-    absorb(from);
-    absorb(branch);
-    absorb(cseqNumber);
+    absorb(lanes, callId);
+    absorbEnd(lanes);
+    absorb(lanes, from);
+    absorbEnd(lanes);
+    absorb(lanes, branch);
+    absorbEnd(lanes);
+    absorb(lanes, cseqNumber);
+    absorbEnd(lanes);
     return hex16(fmix((lanes[0] as number) ^ (k[2] as number)), fmix((lanes[1] as number) ^ (k[3] as number)));
   };
 }
 
 /** The two running lanes; the tagger is synchronous, so one pair serves every call. */
 const lanes = new Int32Array(2);
-
-/**
- * One part into the lanes, then its end. Lane 1 multiplies as FNV-1a does; lane 2 also folds its
- * high bits down at each step, so that its low bits depend on every bit before them. The end is a
- * step with 0x10000, which no UTF-16 code unit is.
- */
-function absorb(part: string): void {
-  let a = lanes[0] as number;
-  let b = lanes[1] as number;
-  for (let i = 0; i < part.length; i++) {
-    const c = part.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
-  }
-  a = Math.imul(a ^ 0x10000, 0x01000193);
-  b = Math.imul(b ^ 0x10000, 0x5bd1e995);
-  lanes[0] = a;
-  lanes[1] = b ^ (b >>> 13);
-}
 
 const HEX = '0123456789abcdef';
 

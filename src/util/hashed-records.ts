@@ -13,7 +13,7 @@
  * times that do not decrease, and a record due earlier than an older one waits for it.
  */
 import { randomBytes } from 'node:crypto';
-import { fmix } from './mix.js';
+import { absorb, fmix } from './mix.js';
 
 /** Bytes a record costs in the typed arrays (ring slot, two table slots at ≤ 50 % load, doubled). */
 export const RECORD_BYTES = 64;
@@ -33,6 +33,7 @@ export class HashedRecords {
   private due = new Float64Array(SMALL);
   private head = 0;
   private count = 0;
+  private readonly lanes = new Int32Array(2);
   private h1 = 0;
   private h2 = 0;
   private readonly seed1: number;
@@ -112,22 +113,14 @@ export class HashedRecords {
     this.count = 0;
   }
 
-  /**
- * Two 32-bit lanes over the UTF-16 code units, seeded, each finished with murmur3's fmix32. Lane 1
- * is FNV-1a; lane 2 also shifts its high bits down at each step, so that its low bits depend on
- * every bit of the input, which a multiply alone never gives them.
- */
+  /** The seeded two-lane hash of util/mix.ts, finished with the length and fmix; lane 2 made odd. */
   private hash(s: string): void {
-    let a = this.seed1;
-    let b = this.seed2;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    this.h1 = fmix(a ^ s.length);
-    this.h2 = fmix(b ^ Math.imul(s.length, 0x9e3779b1)) | 1;
+    const lanes = this.lanes;
+    lanes[0] = this.seed1;
+    lanes[1] = this.seed2;
+    absorb(lanes, s);
+    this.h1 = fmix((lanes[0] as number) ^ s.length);
+    this.h2 = fmix((lanes[1] as number) ^ Math.imul(s.length, 0x9e3779b1)) | 1;
   }
 
   private find(h1: number, h2: number): number {
