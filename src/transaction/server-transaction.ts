@@ -173,7 +173,7 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     const to = this.to;
     if (bytes === undefined || to === undefined) return;
     const credit = this.env.credit;
-    if (this.reliable || credit === undefined || credit.mayResend(to.address, bytes.length)) this.send(bytes, to);
+    if (credit === undefined || credit.mayResend(to.address, bytes.length)) this.send(bytes, to);
   }
 
   /** The last response will be kept for seconds (Timer G fired, or Timer J started): copy it to a slab. */
@@ -193,7 +193,10 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     this.send = sendNothing;
   }
 
-  /** Timer G or the 2xx timer: resend after `first`, doubling the interval up to T2 (§17.2.1, §13.3.1.4). */
+  /**
+   * Timer G or the 2xx timer, started over UDP only (§17.2.1, §13.3.1.4): resend after `first`,
+   * doubling the interval up to T2.
+   */
   protected startRetransmit(first: number): void {
     this.interval = first;
     this.retransmitAt = this.env.deadlines.elapsed() + first;
