@@ -83,4 +83,18 @@ describe('one full collection when a flood is over (src/util/idle-collect.ts)', 
     expect(r.externalMiB).toHaveLength(2);
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
   });
+
+  it('compacts: pages of the old generation that kept a few objects each are given back', () => {
+    // Promote 400,000 objects (two full collections), then keep one in eight: every page keeps
+    // something, so only compaction can give pages back.
+    const kept = (() => {
+      const all = Array.from({ length: 400_000 }, (_, i) => ({ a: i, b: `x${i}` }));
+      fullCollection();
+      fullCollection();
+      return all.filter((_, i) => i % 8 === 0);
+    })();
+    const r = fullCollection();
+    expect(kept).toHaveLength(50_000);
+    expect(r.heapTotalMiB[0] - r.heapTotalMiB[1]).toBeGreaterThanOrEqual(10);
+  });
 });
