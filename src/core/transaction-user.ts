@@ -18,7 +18,7 @@ import { InviteServerTransaction } from '../transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import type { TransactionEnv } from '../transaction/server-transaction.js';
 import { mergeKey, transactionKey } from '../transaction/transaction-key.js';
-import { CONFIRMED, MapTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
+import { CONFIRMED, HashedTransactionStore, type TransactionStore } from '../transaction/transaction-store.js';
 import { runPipeline, type Verdict } from '../rules/pipeline.js';
 import type { Decision, Rule, RuleContext } from '../rules/rule.js';
 import { bounded } from './log-fields.js';
@@ -63,7 +63,7 @@ export class TransactionUser {
     const t = deps.config().transactions;
     this.deadlines = deps.deadlines ?? new Deadlines(deps.clock);
     this.guard = new ReflectionGuard(deps.config, deps.logger, deps.clock, deps.counters);
-    this.transactions = new MapTransactionStore<Tx>(this.deadlines, t.maxTransactions, deps.config().limits.memory.transactionsBytes);
+    this.transactions = new HashedTransactionStore<Tx>(this.deadlines, t.maxTransactions, deps.config().limits.memory.transactionsBytes);
     this.dialogs = new DialogTable(t.maxDialogs, t.dialogTtlMs, this.deadlines, { ackTimeoutMs: 64 * t.t1Ms, maxBytes: deps.config().limits.memory.dialogsBytes, ...(deps.media === undefined ? {} : { media: deps.media }) });
   }
 

@@ -6,14 +6,14 @@
  */
 import { AgeList } from '../util/age-list.js';
 import { Deadline, type Deadlines } from '../util/deadlines.js';
-import { HashedRecords, RECORD_BYTES } from '../util/hashed-records.js';
+import { HashedTable, RECORD_BYTES } from '../util/hashed-table.js';
 import type { ServerTransaction } from './server-transaction.js';
 
 type AnyTx = ServerTransaction<string, unknown>;
 
 /**
  * What a stored transaction costs beyond the bytes of its strings and buffers: the object, its
- * two Map slots, its heap entry and a Buffer header (measured with process.memoryUsage on Node 20:
+ * two table slots, its heap entry and a Buffer header (measured with process.memoryUsage on Node 20:
  * ~450 B per empty INVITE transaction).
  */
 export const TX_OVERHEAD_BYTES = 512;
@@ -58,15 +58,13 @@ export interface TransactionStore<T extends AnyTx> {
 }
 
 /**
- * Plain Maps for the objects' keys, an AgeList for their age order, and the Confirmed records in a
- * HashedRecords expired by one Deadline at the oldest record's Timer I (why each, measured:
- * docs/ARCHITECTURE.md, Transactions).
+ * One HashedTable for every key, live transactions' and Confirmed records' alike, expired by one
+ * Deadline at the oldest record's Timer I, and an AgeList for the live transactions' age order
+ * (why each, measured: docs/ARCHITECTURE.md, Transactions).
  */
-export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T> {
-  private readonly byKey = new Map<string, T>();
-  private readonly byMerge = new Map<string, T>();
+export class HashedTransactionStore<T extends AnyTx> implements TransactionStore<T> {
+  private readonly table = new HashedTable<T>();
   private readonly age = new AgeList<AnyTx>();
-  private readonly records = new HashedRecords();
   private readonly timerI = new Deadline(() => this.expireRecords());
   evictions = 0;
   bytes = 0;
@@ -78,33 +76,29 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
   ) {}
 
   get size(): number {
-    return this.byKey.size + this.records.size;
+    return this.age.size + this.table.size;
   }
 
   get(key: string): T | typeof CONFIRMED | undefined {
-    const tx = this.byKey.get(key);
-    if (tx !== undefined) return tx;
-    return this.records.has(key) ? CONFIRMED : undefined;
+    const tx = this.table.find(key);
+    return tx === null ? CONFIRMED : tx;
   }
 
   holdsMerge(mergeKey: string): boolean {
-    return this.byMerge.has(mergeKey) || this.records.has(mergeKey);
+    return this.table.find(mergeKey) !== undefined;
   }
 
   put(tx: T, mergeKey: string | undefined, requestBytes = 0): void {
     while (this.size >= this.max && this.evictOldest(undefined));
-    this.byKey.set(tx.key, tx);
+    this.table.addObject(tx, tx.key, mergeKey);
     this.age.push(tx);
-    if (mergeKey !== undefined) {
-      this.byMerge.set(mergeKey, tx);
-      tx.mergeKey = mergeKey;
-    }
+    tx.mergeKey = mergeKey;
     tx.storeBytes = 0;
     this.charge(tx, 0, requestBytes);
   }
 
   charge(tx: T, responseBytes: number, requestBytes: number): void {
-    if (this.byKey.get(tx.key) !== tx) return;
+    if (!this.holds(tx)) return;
     // JS strings of these keys are one byte per character once flattened (transaction-key.ts).
     const cost = TX_OVERHEAD_BYTES + tx.key.length + (tx.mergeKey?.length ?? 0) + responseBytes + requestBytes;
     this.bytes += cost - tx.storeBytes;
@@ -114,19 +108,19 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
   }
 
   confirm(tx: T, timerIMs: number): void {
-    if (this.byKey.get(tx.key) !== tx) return;
-    const merge = tx.mergeKey;
-    this.delete(tx.key);
+    if (!this.holds(tx)) return;
+    this.unlink(tx);
+    this.table.toRecord(tx.key, tx.mergeKey, this.deadlines.elapsed() + timerIMs);
+    tx.mergeKey = undefined;
     tx.discard();
-    this.records.add(tx.key, merge, this.deadlines.elapsed() + timerIMs);
     this.bytes += RECORD_BYTES;
     if (!this.timerI.scheduled) this.deadlines.reschedule(this.timerI, timerIMs);
   }
 
   /** Timer I of the oldest records: they end; the next oldest is waited for. */
   private expireRecords(): void {
-    this.bytes -= RECORD_BYTES * this.records.expire(this.deadlines.elapsed());
-    const next = this.records.nextDue;
+    this.bytes -= RECORD_BYTES * this.table.expire(this.deadlines.elapsed());
+    const next = this.table.nextDue;
     if (next >= 0) this.deadlines.reschedule(this.timerI, Math.max(0, next - this.deadlines.elapsed()));
   }
 
@@ -135,11 +129,11 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
    * the oldest transaction object other than `keep`. False when nothing is left to end.
    */
   private evictOldest(keep: AnyTx | undefined): boolean {
-    if (this.records.size > 0) {
+    if (this.table.size > 0) {
       this.evictions++;
-      this.records.dropOldest();
+      this.table.dropOldest();
       this.bytes -= RECORD_BYTES;
-      if (this.records.size === 0) this.deadlines.cancel(this.timerI);
+      if (this.table.size === 0) this.deadlines.cancel(this.timerI);
       return true;
     }
     const oldest = this.age.oldest;
@@ -151,26 +145,32 @@ export class MapTransactionStore<T extends AnyTx> implements TransactionStore<T>
   }
 
   delete(key: string): void {
-    const tx = this.byKey.get(key);
-    if (tx === undefined) return;
-    this.byKey.delete(key);
-    this.age.remove(tx);
-    if (tx.mergeKey !== undefined && this.byMerge.get(tx.mergeKey) === tx) this.byMerge.delete(tx.mergeKey);
+    const tx = this.table.find(key);
+    if (tx === undefined || tx === null) return;
+    this.unlink(tx);
+    this.table.removeObject(tx.key, tx.mergeKey);
     tx.mergeKey = undefined;
+  }
+
+  /** Whether `tx` is stored as a live transaction (the age order holds exactly those). */
+  private holds(tx: T): boolean {
+    return tx.older !== undefined || this.age.oldest === tx;
+  }
+
+  private unlink(tx: T): void {
+    this.age.remove(tx);
     this.bytes -= tx.storeBytes;
     tx.storeBytes = 0;
   }
 
-  values(): IterableIterator<T> {
-    return this.byKey.values();
+  *values(): IterableIterator<T> {
+    for (let tx = this.age.oldest; tx !== undefined; tx = tx.newer) yield tx as T;
   }
 
   clear(): void {
-    for (const tx of [...this.byKey.values()]) tx.terminate('shutdown');
-    this.byKey.clear();
-    this.byMerge.clear();
+    for (const tx of [...this.values()]) tx.terminate('shutdown');
     this.age.clear();
-    this.records.clear();
+    this.table.clear();
     this.deadlines.cancel(this.timerI);
     this.bytes = 0;
   }

@@ -4,7 +4,7 @@
  */
 import { InviteServerTransaction } from '../../../src/transaction/invite-server.js';
 import { NonInviteServerTransaction } from '../../../src/transaction/non-invite-server.js';
-import { MapTransactionStore } from '../../../src/transaction/transaction-store.js';
+import { HashedTransactionStore } from '../../../src/transaction/transaction-store.js';
 import { Deadlines } from '../../../src/util/deadlines.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -17,7 +17,7 @@ export type Tx = NonInviteServerTransaction<object> | InviteServerTransaction<ob
 export function storeSetup(max: number, maxBytes?: number) {
   const clock = new FakeClock();
   const deadlines = new Deadlines(clock);
-  const store = new MapTransactionStore<Tx>(deadlines, max, maxBytes);
+  const store = new HashedTransactionStore<Tx>(deadlines, max, maxBytes);
   const ended: string[] = [];
   const env = {
     timers: { t1: 500, t2: 4000, t4: 5000 },

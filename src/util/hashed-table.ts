@@ -1,31 +1,33 @@
 /**
- * Records that hold no object each: a set of strings kept only as 64-bit seeded hashes, each record
- * (one string and an optional second) with a due time, oldest first, all in typed arrays. The
- * transaction store keeps its Confirmed INVITE transactions here (docs/ARCHITECTURE.md,
- * Transactions, for the measured reason): a busy server holds rate × T4 of them, and as objects
- * the garbage collector moved and marked every one of them.
+ * A set of strings kept only as seeded 64-bit hashes in typed arrays, each held either by a live
+ * object (`addObject`, `removeObject`) or by a record: a string and an optional second with a due
+ * time and no object, oldest first (`toRecord`, `expire`). The transaction store keeps its
+ * transactions' keys here and its Confirmed INVITE transactions as records; why not a Map, and why
+ * records, measured: docs/ARCHITECTURE.md, Transactions.
  *
  * Membership is by hash: two different strings answer the same only when both 32-bit lanes of
- * their hashes collide — about n / 2^64 per look-up for n records. The seeds are random per
+ * their hashes collide — about n / 2^64 per look-up for n strings. The seeds are random per
  * process, so a sender cannot choose strings that collide or that crowd one probe chain.
  *
- * Records leave in the order they were added (`expire`, `dropOldest`): callers add them with due
+ * Records leave in the order they were made (`expire`, `dropOldest`): callers make them with due
  * times that do not decrease, and a record due earlier than an older one waits for it.
  */
 import { randomBytes } from 'node:crypto';
 import { absorb, fmix } from './mix.js';
 
-/** Bytes a record costs in the typed arrays (ring slot, two table slots at ≤ 50 % load, doubled). */
-export const RECORD_BYTES = 64;
+/** Bytes a record costs: its ring slot and due time (24 B), two table slots of 12 B at ≤ 50 % load. */
+export const RECORD_BYTES = 72;
 
 const EMPTY = 0;
-/** Records the arrays hold before they first grow, and again once emptied. */
+/** Strings the table holds before it first grows, and again once emptied. */
 const SMALL = 256;
 
-export class HashedRecords {
+export class HashedTable<T extends object> {
   /** Open addressing, linear probing: lane 1 picks the slot; lane 2 is odd, so 0 marks a free slot. */
   private lane1 = new Int32Array(4 * SMALL);
   private lane2 = new Int32Array(4 * SMALL);
+  /** The object holding each slot's string; undefined for a record's. Long-lived, cleared on removal. */
+  private objs: (T | undefined)[] = new Array<T | undefined>(4 * SMALL).fill(undefined);
   private mask = 4 * SMALL - 1;
   private used = 0;
   /** The ring of records, oldest at `head`: four hash words each (second string's 0 when absent). */
@@ -36,6 +38,8 @@ export class HashedRecords {
   private readonly lanes = new Int32Array(2);
   private h1 = 0;
   private h2 = 0;
+  /** The last two strings hashed: a request's key is looked up, then stored; a merge key likewise. */
+  private readonly memo: [string, number, number, string, number, number] = ['', 0, 0, '', 0, 0];
   private readonly seed1: number;
   private readonly seed2: number;
 
@@ -44,7 +48,7 @@ export class HashedRecords {
     this.seed2 = seed.readInt32LE(4);
   }
 
-  /** Records held. */
+  /** Records held (strings held by objects are not counted). */
   get size(): number {
     return this.count;
   }
@@ -54,28 +58,50 @@ export class HashedRecords {
     return this.count === 0 ? -1 : (this.due[this.head] as number);
   }
 
-  has(s: string): boolean {
-    if (this.count === 0) return false;
+  /** The object holding `s`; `null` when a record holds it; undefined when nothing does. */
+  find(s: string): T | null | undefined {
+    if (this.used === 0) return undefined;
     this.hash(s);
-    return this.find(this.h1, this.h2) >= 0;
+    const i = this.slot(this.h1, this.h2);
+    return i < 0 ? undefined : (this.objs[i] ?? null);
   }
 
-  /** Add a record of `a` (and `b`), due at `dueAt`; neither may be held already. */
-  add(a: string, b: string | undefined, dueAt: number): void {
-    if (this.count === this.due.length) this.growRing();
+  /** Hold `a` (and `b`) for `obj`; neither may be held already. */
+  addObject(obj: T, a: string, b: string | undefined): void {
     if (2 * (this.used + 2) > this.lane1.length) this.growTable();
+    this.hash(a);
+    this.insert(this.h1, this.h2, obj);
+    if (b === undefined) return;
+    this.hash(b);
+    this.insert(this.h1, this.h2, obj);
+  }
+
+  /** Let go of `a` (and `b`), held by an object. */
+  removeObject(a: string, b: string | undefined): void {
+    this.hash(a);
+    this.remove(this.h1, this.h2);
+    if (b !== undefined) {
+      this.hash(b);
+      this.remove(this.h1, this.h2);
+    }
+    this.shrinkIfEmpty();
+  }
+
+  /** `a` (and `b`), held by an object, become a record due at `dueAt`; the object is let go. */
+  toRecord(a: string, b: string | undefined, dueAt: number): void {
+    if (this.count === this.due.length) this.growRing();
     const at = (this.head + this.count) % this.due.length;
     this.hash(a);
     this.ring[4 * at] = this.h1;
     this.ring[4 * at + 1] = this.h2;
-    this.insert(this.h1, this.h2);
+    this.release(this.h1, this.h2);
     if (b === undefined) {
       this.ring[4 * at + 3] = EMPTY;
     } else {
       this.hash(b);
       this.ring[4 * at + 2] = this.h1;
       this.ring[4 * at + 3] = this.h2;
-      this.insert(this.h1, this.h2);
+      this.release(this.h1, this.h2);
     }
     this.due[at] = dueAt;
     this.count++;
@@ -98,13 +124,13 @@ export class HashedRecords {
     if (this.ring[at + 3] !== EMPTY) this.remove(this.ring[at + 2] as number, this.ring[at + 3] as number);
     this.head = (this.head + 1) % this.due.length;
     this.count--;
-    // Once a flood has drained, give its arrays back.
-    if (this.count === 0 && this.due.length > SMALL) this.clear();
+    this.shrinkIfEmpty();
   }
 
   clear(): void {
     this.lane1 = new Int32Array(4 * SMALL);
     this.lane2 = new Int32Array(4 * SMALL);
+    this.objs = new Array<T | undefined>(4 * SMALL).fill(undefined);
     this.mask = 4 * SMALL - 1;
     this.ring = new Int32Array(4 * SMALL);
     this.due = new Float64Array(SMALL);
@@ -113,17 +139,35 @@ export class HashedRecords {
     this.count = 0;
   }
 
+  /** Once a flood has drained, give its arrays back. */
+  private shrinkIfEmpty(): void {
+    if (this.used === 0 && (this.lane1.length > 4 * SMALL || this.due.length > SMALL)) this.clear();
+  }
+
   /** The seeded two-lane hash of util/mix.ts, finished with the length and fmix; lane 2 made odd. */
   private hash(s: string): void {
+    const m = this.memo;
+    if (s === m[0] || s === m[3]) {
+      const k = s === m[0] ? 1 : 4;
+      this.h1 = m[k] as number;
+      this.h2 = m[k + 1] as number;
+      return;
+    }
     const lanes = this.lanes;
     lanes[0] = this.seed1;
     lanes[1] = this.seed2;
     absorb(lanes, s);
     this.h1 = fmix((lanes[0] as number) ^ s.length);
     this.h2 = fmix((lanes[1] as number) ^ Math.imul(s.length, 0x9e3779b1)) | 1;
+    m[3] = m[0];
+    m[4] = m[1];
+    m[5] = m[2];
+    m[0] = s;
+    m[1] = this.h1;
+    m[2] = this.h2;
   }
 
-  private find(h1: number, h2: number): number {
+  private slot(h1: number, h2: number): number {
     for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
       const l2 = this.lane2[i];
       if (l2 === EMPTY) return -1;
@@ -131,17 +175,23 @@ export class HashedRecords {
     }
   }
 
-  private insert(h1: number, h2: number): void {
+  private insert(h1: number, h2: number, obj: T | undefined): void {
     let i = h1 & this.mask;
     while (this.lane2[i] !== EMPTY) i = (i + 1) & this.mask;
     this.lane1[i] = h1;
     this.lane2[i] = h2;
+    this.objs[i] = obj;
     this.used++;
+  }
+
+  private release(h1: number, h2: number): void {
+    const i = this.slot(h1, h2);
+    if (i >= 0) this.objs[i] = undefined;
   }
 
   /** Backward-shift deletion: the chain stays unbroken without tombstones. */
   private remove(h1: number, h2: number): void {
-    let hole = this.find(h1, h2);
+    let hole = this.slot(h1, h2);
     if (hole < 0) return;
     this.used--;
     for (let i = (hole + 1) & this.mask; this.lane2[i] !== EMPTY; i = (i + 1) & this.mask) {
@@ -150,21 +200,25 @@ export class HashedRecords {
       if (((i - home) & this.mask) >= ((i - hole) & this.mask)) {
         this.lane1[hole] = this.lane1[i] as number;
         this.lane2[hole] = this.lane2[i] as number;
+        this.objs[hole] = this.objs[i];
         hole = i;
       }
     }
     this.lane1[hole] = 0;
     this.lane2[hole] = EMPTY;
+    this.objs[hole] = undefined;
   }
 
   private growTable(): void {
     const old1 = this.lane1;
     const old2 = this.lane2;
+    const oldObjs = this.objs;
     this.lane1 = new Int32Array(old1.length * 2);
     this.lane2 = new Int32Array(old1.length * 2);
+    this.objs = new Array<T | undefined>(old1.length * 2).fill(undefined);
     this.mask = this.lane1.length - 1;
     this.used = 0;
-    for (let i = 0; i < old2.length; i++) if (old2[i] !== EMPTY) this.insert(old1[i] as number, old2[i] as number);
+    for (let i = 0; i < old2.length; i++) if (old2[i] !== EMPTY) this.insert(old1[i] as number, old2[i] as number, oldObjs[i]);
   }
 
   private growRing(): void {
