@@ -76,7 +76,7 @@ export class HashedTransactionStore<T extends AnyTx> implements TransactionStore
   ) {}
 
   get size(): number {
-    return this.age.size + this.table.size;
+    return this.age.size + this.table.records;
   }
 
   get(key: string): T | typeof CONFIRMED | undefined {
@@ -129,11 +129,11 @@ export class HashedTransactionStore<T extends AnyTx> implements TransactionStore
    * the oldest transaction object other than `keep`. False when nothing is left to end.
    */
   private evictOldest(keep: AnyTx | undefined): boolean {
-    if (this.table.size > 0) {
+    if (this.table.records > 0) {
       this.evictions++;
       this.table.dropOldest();
       this.bytes -= RECORD_BYTES;
-      if (this.table.size === 0) this.deadlines.cancel(this.timerI);
+      if (this.table.records === 0) this.deadlines.cancel(this.timerI);
       return true;
     }
     const oldest = this.age.oldest;

@@ -48,8 +48,8 @@ export class HashedTable<T extends object> {
     this.seed2 = seed.readInt32LE(4);
   }
 
-  /** Records held (strings held by objects are not counted). */
-  get size(): number {
+  /** Records held (objects are counted by their owner). */
+  get records(): number {
     return this.count;
   }
 
