@@ -38,8 +38,13 @@ export class HashedTable<T extends object> {
   private readonly lanes = new Int32Array(2);
   private h1 = 0;
   private h2 = 0;
-  /** The last two strings hashed: a request's key is looked up, then stored; a merge key likewise. */
-  private readonly memo: [string, number, number, string, number, number] = ['', 0, 0, '', 0, 0];
+  /**
+   * The last two strings hashed and their lanes (`memoLanes` 0–1 for `memo0`, 2–3 for `memo1`): a
+   * request's key is looked up, then stored; a merge key likewise.
+   */
+  private memo0 = '';
+  private memo1 = '';
+  private readonly memoLanes = new Int32Array(4);
   private readonly seed1: number;
   private readonly seed2: number;
 
@@ -146,11 +151,15 @@ export class HashedTable<T extends object> {
 
   /** The seeded two-lane hash of util/mix.ts, finished with the length and fmix; lane 2 made odd. */
   private hash(s: string): void {
-    const m = this.memo;
-    if (s === m[0] || s === m[3]) {
-      const k = s === m[0] ? 1 : 4;
-      this.h1 = m[k] as number;
-      this.h2 = m[k + 1] as number;
+    const m = this.memoLanes;
+    if (s === this.memo0) {
+      this.h1 = m[0] as number;
+      this.h2 = m[1] as number;
+      return;
+    }
+    if (s === this.memo1) {
+      this.h1 = m[2] as number;
+      this.h2 = m[3] as number;
       return;
     }
     const lanes = this.lanes;
@@ -159,12 +168,12 @@ export class HashedTable<T extends object> {
     absorb(lanes, s);
     this.h1 = fmix((lanes[0] as number) ^ s.length);
     this.h2 = fmix((lanes[1] as number) ^ Math.imul(s.length, 0x9e3779b1)) | 1;
-    m[3] = m[0];
-    m[4] = m[1];
-    m[5] = m[2];
-    m[0] = s;
-    m[1] = this.h1;
-    m[2] = this.h2;
+    this.memo1 = this.memo0;
+    m[2] = m[0] as number;
+    m[3] = m[1] as number;
+    this.memo0 = s;
+    m[0] = this.h1;
+    m[1] = this.h2;
   }
 
   private slot(h1: number, h2: number): number {

@@ -11,7 +11,7 @@ export function fmix(h: number): number {
  * Two 32-bit lanes over a string's UTF-16 code units, read from and written back to `lanes[0]`
  * and `lanes[1]` (the callers seed them and finish them with `fmix`). Lane 1 multiplies as FNV-1a
  * does; lane 2 also folds its high bits down at each step, so that its low bits depend on every
- * bit before them, which a multiply alone never gives them. Used by the records' hash
+ * bit before them, which a multiply alone never gives them. Used by the transaction keys' table
  * (hashed-table.ts) and the To tag (sip/to-tag.ts).
  */
 export function absorb(lanes: Int32Array, s: string): void {
