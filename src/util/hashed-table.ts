@@ -5,6 +5,11 @@
  * transactions' keys here and its Confirmed INVITE transactions as records; why not a Map, and why
  * records, measured: docs/ARCHITECTURE.md, Transactions.
  *
+ * The objects' strings and the records' are in two tables of the same kind. The objects' is as
+ * small as live transactions are few, so it stays in the processor's cache; a string it does not
+ * hold is looked for among the records, whose table is larger than the cache and has no object
+ * array beside it to touch (measured: docs/ARCHITECTURE.md, Transactions).
+ *
  * Membership is by hash: two different strings answer the same only when both 32-bit lanes of
  * their hashes collide — about n / 2^64 per look-up for n strings. The seeds are random per
  * process, so a sender cannot choose strings that collide or that crowd one probe chain.
@@ -15,21 +20,88 @@
 import { randomBytes } from 'node:crypto';
 import { absorb, fmix } from './mix.js';
 
-/** Bytes a record costs: its ring slot and due time (24 B), two table slots of 12 B at ≤ 50 % load. */
-export const RECORD_BYTES = 72;
+/** Bytes a record costs: its ring slot and due time (24 B), two table slots of 8 B at ≤ 50 % load. */
+export const RECORD_BYTES = 56;
 
 const EMPTY = 0;
-/** Strings the table holds before it first grows, and again once emptied. */
+/** Strings a table holds before it first grows, and again once emptied. */
 const SMALL = 256;
 
+/**
+ * Open addressing with linear probing over (lane 1, lane 2) pairs, at most half full: lane 1 picks
+ * the slot; lane 2 is odd, so 0 marks a free one. `objs`, when kept, holds each slot's object.
+ */
+class Slots<T> {
+  readonly lane1: Int32Array;
+  readonly lane2: Int32Array;
+  readonly objs: (T | undefined)[] | undefined;
+  readonly mask: number;
+  used = 0;
+
+  constructor(size: number, withObjects: boolean) {
+    this.lane1 = new Int32Array(size);
+    this.lane2 = new Int32Array(size);
+    this.objs = withObjects ? new Array<T | undefined>(size).fill(undefined) : undefined;
+    this.mask = size - 1;
+  }
+
+  get roomy(): boolean {
+    return 2 * (this.used + 1) <= this.lane1.length;
+  }
+
+  /** Twice the size, holding what this holds. */
+  grown(): Slots<T> {
+    const next = new Slots<T>(2 * this.lane1.length, this.objs !== undefined);
+    for (let i = 0; i < this.lane2.length; i++) {
+      if (this.lane2[i] !== EMPTY) next.insert(this.lane1[i] as number, this.lane2[i] as number, this.objs?.[i]);
+    }
+    return next;
+  }
+
+  find(h1: number, h2: number): number {
+    for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
+      const l2 = this.lane2[i];
+      if (l2 === EMPTY) return -1;
+      if (l2 === h2 && this.lane1[i] === h1) return i;
+    }
+  }
+
+  insert(h1: number, h2: number, obj: T | undefined): void {
+    let i = h1 & this.mask;
+    while (this.lane2[i] !== EMPTY) i = (i + 1) & this.mask;
+    this.lane1[i] = h1;
+    this.lane2[i] = h2;
+    if (this.objs !== undefined) this.objs[i] = obj;
+    this.used++;
+  }
+
+  /** Backward-shift deletion: the chain stays unbroken without tombstones. */
+  remove(h1: number, h2: number): void {
+    let hole = this.find(h1, h2);
+    if (hole < 0) return;
+    this.used--;
+    const { lane1, lane2, objs, mask } = this;
+    for (let i = (hole + 1) & mask; lane2[i] !== EMPTY; i = (i + 1) & mask) {
+      const home = (lane1[i] as number) & mask;
+      // Move entry i into the hole unless its home lies cyclically in (hole, i].
+      if (((i - home) & mask) >= ((i - hole) & mask)) {
+        lane1[hole] = lane1[i] as number;
+        lane2[hole] = lane2[i] as number;
+        if (objs !== undefined) objs[hole] = objs[i];
+        hole = i;
+      }
+    }
+    lane1[hole] = 0;
+    lane2[hole] = EMPTY;
+    if (objs !== undefined) objs[hole] = undefined;
+  }
+}
+
 export class HashedTable<T extends object> {
-  /** Open addressing, linear probing: lane 1 picks the slot; lane 2 is odd, so 0 marks a free slot. */
-  private lane1 = new Int32Array(4 * SMALL);
-  private lane2 = new Int32Array(4 * SMALL);
-  /** The object holding each slot's string; undefined for a record's. Long-lived, cleared on removal. */
-  private objs: (T | undefined)[] = new Array<T | undefined>(4 * SMALL).fill(undefined);
-  private mask = 4 * SMALL - 1;
-  private used = 0;
+  /** The strings held by objects. */
+  private live = new Slots<T>(4 * SMALL, true);
+  /** The strings held by records. */
+  private held = new Slots<never>(4 * SMALL, false);
   /** The ring of records, oldest at `head`: four hash words each (second string's 0 when absent). */
   private ring = new Int32Array(4 * SMALL);
   private due = new Float64Array(SMALL);
@@ -65,31 +137,31 @@ export class HashedTable<T extends object> {
 
   /** The object holding `s`; `null` when a record holds it; undefined when nothing does. */
   find(s: string): T | null | undefined {
-    if (this.used === 0) return undefined;
+    if (this.live.used === 0 && this.held.used === 0) return undefined;
     this.hash(s);
-    const i = this.slot(this.h1, this.h2);
-    return i < 0 ? undefined : (this.objs[i] ?? null);
+    const i = this.live.find(this.h1, this.h2);
+    if (i >= 0) return (this.live.objs as T[])[i];
+    return this.held.find(this.h1, this.h2) >= 0 ? null : undefined;
   }
 
   /** Hold `a` (and `b`) for `obj`; neither may be held already. */
   addObject(obj: T, a: string, b: string | undefined): void {
-    if (2 * (this.used + 2) > this.lane1.length) this.growTable();
     this.hash(a);
-    this.insert(this.h1, this.h2, obj);
+    this.insertLive(obj);
     if (b === undefined) return;
     this.hash(b);
-    this.insert(this.h1, this.h2, obj);
+    this.insertLive(obj);
   }
 
   /** Let go of `a` (and `b`), held by an object. */
   removeObject(a: string, b: string | undefined): void {
     this.hash(a);
-    this.remove(this.h1, this.h2);
+    this.live.remove(this.h1, this.h2);
     if (b !== undefined) {
       this.hash(b);
-      this.remove(this.h1, this.h2);
+      this.live.remove(this.h1, this.h2);
     }
-    this.shrinkIfEmpty();
+    if (this.live.used === 0 && this.live.lane1.length > 4 * SMALL) this.live = new Slots<T>(4 * SMALL, true);
   }
 
   /** `a` (and `b`), held by an object, become a record due at `dueAt`; the object is let go. */
@@ -99,14 +171,14 @@ export class HashedTable<T extends object> {
     this.hash(a);
     this.ring[4 * at] = this.h1;
     this.ring[4 * at + 1] = this.h2;
-    this.release(this.h1, this.h2);
+    this.moveToRecords();
     if (b === undefined) {
       this.ring[4 * at + 3] = EMPTY;
     } else {
       this.hash(b);
       this.ring[4 * at + 2] = this.h1;
       this.ring[4 * at + 3] = this.h2;
-      this.release(this.h1, this.h2);
+      this.moveToRecords();
     }
     this.due[at] = dueAt;
     this.count++;
@@ -125,28 +197,37 @@ export class HashedTable<T extends object> {
   dropOldest(): void {
     if (this.count === 0) return;
     const at = 4 * this.head;
-    this.remove(this.ring[at] as number, this.ring[at + 1] as number);
-    if (this.ring[at + 3] !== EMPTY) this.remove(this.ring[at + 2] as number, this.ring[at + 3] as number);
+    this.held.remove(this.ring[at] as number, this.ring[at + 1] as number);
+    if (this.ring[at + 3] !== EMPTY) this.held.remove(this.ring[at + 2] as number, this.ring[at + 3] as number);
     this.head = (this.head + 1) % this.due.length;
     this.count--;
-    this.shrinkIfEmpty();
+    // Once a flood has drained, give its arrays back.
+    if (this.count === 0 && this.due.length > SMALL) this.clearRecords();
   }
 
   clear(): void {
-    this.lane1 = new Int32Array(4 * SMALL);
-    this.lane2 = new Int32Array(4 * SMALL);
-    this.objs = new Array<T | undefined>(4 * SMALL).fill(undefined);
-    this.mask = 4 * SMALL - 1;
+    this.live = new Slots<T>(4 * SMALL, true);
+    this.clearRecords();
+  }
+
+  private clearRecords(): void {
+    this.held = new Slots<never>(4 * SMALL, false);
     this.ring = new Int32Array(4 * SMALL);
     this.due = new Float64Array(SMALL);
-    this.used = 0;
     this.head = 0;
     this.count = 0;
   }
 
-  /** Once a flood has drained, give its arrays back. */
-  private shrinkIfEmpty(): void {
-    if (this.used === 0 && (this.lane1.length > 4 * SMALL || this.due.length > SMALL)) this.clear();
+  private insertLive(obj: T): void {
+    if (!this.live.roomy) this.live = this.live.grown();
+    this.live.insert(this.h1, this.h2, obj);
+  }
+
+  /** The string last hashed leaves the objects' table for the records'. */
+  private moveToRecords(): void {
+    this.live.remove(this.h1, this.h2);
+    if (!this.held.roomy) this.held = this.held.grown();
+    this.held.insert(this.h1, this.h2, undefined);
   }
 
   /** The seeded two-lane hash of util/mix.ts, finished with the length and fmix; lane 2 made odd. */
@@ -174,60 +255,6 @@ export class HashedTable<T extends object> {
     this.memo0 = s;
     m[0] = this.h1;
     m[1] = this.h2;
-  }
-
-  private slot(h1: number, h2: number): number {
-    for (let i = h1 & this.mask; ; i = (i + 1) & this.mask) {
-      const l2 = this.lane2[i];
-      if (l2 === EMPTY) return -1;
-      if (l2 === h2 && this.lane1[i] === h1) return i;
-    }
-  }
-
-  private insert(h1: number, h2: number, obj: T | undefined): void {
-    let i = h1 & this.mask;
-    while (this.lane2[i] !== EMPTY) i = (i + 1) & this.mask;
-    this.lane1[i] = h1;
-    this.lane2[i] = h2;
-    this.objs[i] = obj;
-    this.used++;
-  }
-
-  private release(h1: number, h2: number): void {
-    const i = this.slot(h1, h2);
-    if (i >= 0) this.objs[i] = undefined;
-  }
-
-  /** Backward-shift deletion: the chain stays unbroken without tombstones. */
-  private remove(h1: number, h2: number): void {
-    let hole = this.slot(h1, h2);
-    if (hole < 0) return;
-    this.used--;
-    for (let i = (hole + 1) & this.mask; this.lane2[i] !== EMPTY; i = (i + 1) & this.mask) {
-      const home = (this.lane1[i] as number) & this.mask;
-      // Move entry i into the hole unless its home lies cyclically in (hole, i].
-      if (((i - home) & this.mask) >= ((i - hole) & this.mask)) {
-        this.lane1[hole] = this.lane1[i] as number;
-        this.lane2[hole] = this.lane2[i] as number;
-        this.objs[hole] = this.objs[i];
-        hole = i;
-      }
-    }
-    this.lane1[hole] = 0;
-    this.lane2[hole] = EMPTY;
-    this.objs[hole] = undefined;
-  }
-
-  private growTable(): void {
-    const old1 = this.lane1;
-    const old2 = this.lane2;
-    const oldObjs = this.objs;
-    this.lane1 = new Int32Array(old1.length * 2);
-    this.lane2 = new Int32Array(old1.length * 2);
-    this.objs = new Array<T | undefined>(old1.length * 2).fill(undefined);
-    this.mask = this.lane1.length - 1;
-    this.used = 0;
-    for (let i = 0; i < old2.length; i++) if (old2[i] !== EMPTY) this.insert(old1[i] as number, old2[i] as number, oldObjs[i]);
   }
 
   private growRing(): void {
