@@ -33,6 +33,8 @@ const HELP = `npm run bench -- [options]
   --profile          CPU-profile the spawned server (bench/prof-hook.ts) and print its hot spots
   --no-calibrate     skip the same sweep against bench/reflector.ts after the server's (the ceiling)
   --server-arg A     extra argument for src/main.ts (repeatable)
+  --tree-arg A       --scenario baseline: extra argument for this tree's server only (repeatable),
+                     e.g. a key the earlier commit does not have
   --json             print one JSON document on stdout (progress goes to stderr)
   --verbose          echo the spawned server's output
   --help
@@ -73,6 +75,8 @@ export interface Args {
   waitQuietS: number;
   profile: boolean;
   serverArgs: string[];
+  /** --scenario baseline: appended for this tree's server, not the earlier commit's. */
+  treeArgs: string[];
   json: boolean;
   verbose: boolean;
 }
@@ -124,6 +128,7 @@ export function parseCli(argv: string[]): Args | undefined {
       'wait-quiet': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'server-arg': { type: 'string', multiple: true },
+      'tree-arg': { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -141,6 +146,7 @@ export function parseCli(argv: string[]): Args | undefined {
   const ownTargets = scenario === 'workers' || scenario === 'baseline';
   if (ownTargets && (values.target !== undefined || values.reflector)) throw new Error(`--scenario ${scenario} starts its own targets`);
   if ((scenario === 'baseline') !== (values.baseline !== undefined)) throw new Error('--baseline REF goes with --scenario baseline, and it needs one');
+  if (values['tree-arg'] !== undefined && scenario !== 'baseline') throw new Error('--tree-arg goes with --scenario baseline');
   const sweepMethod = (values['sweep-method'] ?? 'invite').toUpperCase();
   if (sweepMethod !== 'INVITE' && sweepMethod !== 'OPTIONS') throw new Error('--sweep-method must be invite or options');
   if (values.target !== undefined && values.reflector) throw new Error('--target and --reflector exclude each other');
@@ -178,6 +184,7 @@ export function parseCli(argv: string[]): Args | undefined {
     waitQuietS: num(values['wait-quiet'], 0, 'wait-quiet', 0, 600),
     profile: values.profile,
     serverArgs: values['server-arg'] ?? [],
+    treeArgs: values['tree-arg'] ?? [],
     json: values.json,
     verbose: values.verbose,
   };

@@ -78,7 +78,12 @@ export async function baselinePart(a: Args, o: Outcome): Promise<void> {
     const { main, commit } = await buildRef(ref, dir);
     const specs: TargetSpec[] = [
       { name: `sip4xx ${commit.slice(0, 7)}`, runtime: `node ${process.version}`, servers: 1, start: () => spawnServer(a, undefined, { main }) },
-      { name: 'sip4xx (this tree)', runtime: `node ${process.version}`, servers: 1, start: () => spawnServer(a, undefined) },
+      {
+        name: a.treeArgs.length === 0 ? 'sip4xx (this tree)' : `sip4xx (this tree) ${a.treeArgs.join(' ')}`.slice(0, 60),
+        runtime: `node ${process.version}`,
+        servers: 1,
+        start: () => spawnServer(a, undefined, { args: a.treeArgs }),
+      },
     ];
     out(`sip4xx bench — this tree against ${subject(commit)}`);
     out(

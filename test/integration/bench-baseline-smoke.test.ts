@@ -24,11 +24,13 @@ describe('npm run bench -- --scenario baseline, a few seconds per build', () => 
     const r = await runBench([
       '--scenario', 'baseline', '--baseline', 'HEAD', '--rounds', '2', '--count', '1000', '--duration', '1', '--no-warmup',
       '--sweep-start', '500', '--sweep-step', '500', '--sweep-max', '1000', '--sweep-seconds', '0.5',
+      // For this tree's server only, and named in its rows.
+      '--tree-arg=--journal.enabled', '--tree-arg=false',
     ], BENCH_LIMIT_MS);
     expect(r.stdout, r.stderr).toMatch(/^sip4xx bench — this tree against [0-9a-f]{7,} \d{4}-\d\d-\d\d /m);
     const t = tableAt(r.stdout, 'target');
     expect(t.headers).toEqual(SUMMARY_COLUMNS);
-    expect(t.rows.map((row) => row['target'])).toEqual([expect.stringMatching(/^sip4xx [0-9a-f]{7}$/), 'sip4xx (this tree)']);
+    expect(t.rows.map((row) => row['target'])).toEqual([expect.stringMatching(/^sip4xx [0-9a-f]{7}$/), 'sip4xx (this tree) --journal.enabled false']);
     for (const row of t.rows) {
       expect(row['note'], `${row['target']} was measured`).toBe('');
       for (const col of ['INVITE/s closed', 'p99 ms', 'µs/req', '× base closed', '× base µs/req']) {
@@ -47,8 +49,9 @@ describe('npm run bench -- --scenario baseline, a few seconds per build', () => 
     const load = tableAt(r.stdout, 'scenario');
     const names = load.rows.map((row) => (row['scenario'] ?? '').replace(/^sip4xx [0-9a-f]{7}/, 'base'));
     // Each build's sweep steps and closed-loop row, numbered by round, and nothing but 486 anywhere.
-    expect(names.filter((n) => !n.includes(' sweep #'))).toEqual(['base #1', 'base #2', 'sip4xx (this tree) #1', 'sip4xx (this tree) #2']);
-    expect([...new Set(names.filter((n) => n.includes(' sweep #')))]).toEqual(['base sweep #1', 'base sweep #2', 'sip4xx (this tree) sweep #1', 'sip4xx (this tree) sweep #2']);
+    const mine = 'sip4xx (this tree) --journal.enabled false';
+    expect(names.filter((n) => !n.includes(' sweep #'))).toEqual(['base #1', 'base #2', `${mine} #1`, `${mine} #2`]);
+    expect([...new Set(names.filter((n) => n.includes(' sweep #')))]).toEqual(['base sweep #1', 'base sweep #2', `${mine} sweep #1`, `${mine} sweep #2`]);
     for (const row of load.rows) expect(row['statuses'], row['scenario']).toBe('486');
     const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
     expect(verdicts).toHaveLength(3);
@@ -65,11 +68,13 @@ describe('npm run bench -- --scenario baseline, a few seconds per build', () => 
     expect(r.stderr).not.toContain('compiling');
   }, 40_000);
 
-  it('wants --baseline with the scenario, and only with it', async () => {
+  it('wants --baseline with the scenario, and only with it; --tree-arg only with it', async () => {
     for (const args of [['--scenario', 'baseline'], ['--baseline', 'HEAD']]) {
       const r = await runBench(args, 30_000);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toContain('--baseline REF goes with --scenario baseline, and it needs one');
     }
-  }, 70_000);
+    const r = await runBench(['--scenario', 'invite', '--tree-arg=--journal.enabled'], 30_000);
+    expect([r.code, r.stderr.includes('--tree-arg goes with --scenario baseline')]).toEqual([1, true]);
+  }, 100_000);
 });
