@@ -24,8 +24,10 @@ import { absorb, fmix } from './mix.js';
 export const RECORD_BYTES = 56;
 
 const EMPTY = 0;
-/** Strings a table holds before it first grows, and again once emptied. */
+/** Records the ring holds before it first grows, and again once emptied. */
 const SMALL = 256;
+/** Slots of a table before it first grows, and again once emptied: SMALL records' two strings at ≤ 50 % load. */
+const SMALL_SLOTS = 4 * SMALL;
 
 /**
  * Open addressing with linear probing over (lane 1, lane 2) pairs, at most half full: lane 1 picks
@@ -99,9 +101,9 @@ class Slots<T> {
 
 export class HashedTable<T extends object> {
   /** The strings held by objects. */
-  private live = new Slots<T>(4 * SMALL, true);
+  private live = this.emptyLive();
   /** The strings held by records. */
-  private held = new Slots<never>(4 * SMALL, false);
+  private held = new Slots<never>(SMALL_SLOTS, false);
   /** The ring of records, oldest at `head`: four hash words each (second string's 0 when absent). */
   private ring = new Int32Array(4 * SMALL);
   private due = new Float64Array(SMALL);
@@ -161,7 +163,7 @@ export class HashedTable<T extends object> {
       this.hash(b);
       this.live.remove(this.h1, this.h2);
     }
-    if (this.live.used === 0 && this.live.lane1.length > 4 * SMALL) this.live = new Slots<T>(4 * SMALL, true);
+    if (this.live.used === 0 && this.live.lane1.length > SMALL_SLOTS) this.live = this.emptyLive();
   }
 
   /** `a` (and `b`), held by an object, become a record due at `dueAt`; the object is let go. */
@@ -206,12 +208,16 @@ export class HashedTable<T extends object> {
   }
 
   clear(): void {
-    this.live = new Slots<T>(4 * SMALL, true);
+    this.live = this.emptyLive();
     this.clearRecords();
   }
 
+  private emptyLive(): Slots<T> {
+    return new Slots<T>(SMALL_SLOTS, true);
+  }
+
   private clearRecords(): void {
-    this.held = new Slots<never>(4 * SMALL, false);
+    this.held = new Slots<never>(SMALL_SLOTS, false);
     this.ring = new Int32Array(4 * SMALL);
     this.due = new Float64Array(SMALL);
     this.head = 0;

@@ -86,7 +86,7 @@ describe('HashedTable', () => {
     );
   });
 
-  it('gives its grown arrays back once emptied, and still works after', () => {
+  it('still finds and misses correctly after a flood has grown both tables and every string has left them', () => {
     const t = new HashedTable<Obj>(SEED);
     const o = { name: 'o' };
     for (let i = 0; i < 5000; i++) t.addObject(o, `k${i}`, `m${i}`);
