@@ -232,14 +232,20 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
     this.env.deadlines.cancel(this);
   }
 
-  /** Reschedule this Deadline to the earliest running timer, or cancel it. */
+  /**
+   * Bring this Deadline forward to the earliest running timer, or cancel it when none runs. One
+   * already due earlier is left where it is: `fire` then finds nothing due and arms the next. A
+   * later timer replacing an earlier one is the usual case (Timer H set after Timer G, Timer I
+   * after G), and the transaction usually ends or becomes a record (transaction-store.ts `confirm`)
+   * before that deadline, so moving it would be a queue operation per INVITE for nothing.
+   */
   private arm(): void {
     let at = this.retransmitAt;
     if (this.endAt >= 0 && (at < 0 || this.endAt < at)) at = this.endAt;
     if (this.tuFn !== undefined && (at < 0 || this.tuAt < at)) at = this.tuAt;
     const deadlines = this.env.deadlines;
     if (at < 0) deadlines.cancel(this);
-    else if (!this.scheduled || this.dueAt !== at) deadlines.reschedule(this, at - deadlines.elapsed());
+    else if (!this.scheduled || this.dueAt > at) deadlines.reschedule(this, at - deadlines.elapsed());
   }
 
   /** Called by the Deadlines queue when the earliest running timer is due. */

@@ -77,6 +77,29 @@ describe('INVITE server transaction (§17.2.1)', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('leaves the earlier deadline in the queue on the ACK, and Timer I still ends it at exactly T4', () => {
+    const { tx, sent, clock, ended } = setup();
+    const deadlines = (tx as unknown as { env: { deadlines: Deadlines } }).env.deadlines;
+    tx.respond(R486, 486); // Timer G due at 500, Timer H at 32 s
+    let moves = 0;
+    const reschedule = deadlines.reschedule.bind(deadlines);
+    deadlines.reschedule = (d, ms) => {
+      moves++;
+      reschedule(d, ms);
+    };
+    clock.tick(100);
+    tx.onAck(); // Timer I due at 5,100: later than Timer G's 500, so nothing is moved now
+    expect(moves).toBe(0);
+    clock.tick(400); // the stale deadline at 500 fires, finds nothing due, and arms Timer I
+    expect(moves).toBe(1);
+    expect(sent).toHaveLength(1);
+    clock.tick(4_599);
+    expect(tx.state).toBe('confirmed');
+    clock.tick(1);
+    expect(ended).toEqual(['timer I']);
+    expect(clock.pending).toBe(0);
+  });
+
   it('absorbs retransmitted INVITEs and ACKs in Confirmed without sending anything', () => {
     const { tx, sent } = setup();
     tx.respond(R486, 486);
