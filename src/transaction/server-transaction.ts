@@ -233,11 +233,8 @@ export abstract class ServerTransaction<S extends string, C> extends Deadline {
   }
 
   /**
-   * Bring this Deadline forward to the earliest running timer, or cancel it when none runs. One
-   * already due earlier is left where it is: `fire` then finds nothing due and arms the next. A
-   * later timer replacing an earlier one is the usual case (Timer H set after Timer G, Timer I
-   * after G), and the transaction usually ends or becomes a record (transaction-store.ts `confirm`)
-   * before that deadline, so moving it would be a queue operation per INVITE for nothing.
+   * Bring this Deadline forward to the earliest running timer, or cancel it. One due earlier stays:
+   * `fire` finds nothing due and arms the next (docs/ARCHITECTURE.md, Transactions: why).
    */
   private arm(): void {
     let at = this.retransmitAt;
