@@ -65,6 +65,8 @@ export class Journal implements JournalStore {
   private ring: Buffer | undefined;
   /** Bytes written into the ring since it was made, counting the tail skipped at each wrap. */
   private written = 0;
+  /** Where in the ring the next bytes go: `written` modulo its size, kept as it moves (no division per message). */
+  private offset = 0;
   /** The last source address kept: a flood from one address keeps one string, not one per request. */
   private lastAddress = '';
   private readonly listeners = new Set<JournalListener>();
@@ -108,13 +110,14 @@ export class Journal implements JournalStore {
   /** Record a request received; `data` is copied into the ring. Its id, or 0 when it is larger than the ring. */
   record(fields: RequestFields, data: Buffer): number {
     const ring = this.ringFor(this.limits().maxBytes);
-    const pos = this.reserve(ring, data.length);
-    if (pos < 0) {
+    const at = this.reserve(ring, data.length);
+    if (at < 0) {
       // Larger than the whole ring: never held, counted as dropped.
       this.evictions++;
       return 0;
     }
-    data.copy(ring, pos % ring.length);
+    ring.set(data, at);
+    const pos = this.written - data.length;
     const e = this.entries;
     const id = e.nextId;
     const s = e.push();
@@ -158,11 +161,12 @@ export class Journal implements JournalStore {
     const again = lastR >= 0 && rs.length[lastR] === data.length && ring.compare(data, 0, data.length, rs.pos[lastR]! % ring.length, (rs.pos[lastR]! % ring.length) + data.length) === 0;
     let pos = again ? rs.pos[lastR]! : 0;
     if (!again) {
-      pos = this.reserve(ring, data.length);
+      const at = this.reserve(ring, data.length);
       // The space taken may have been the entry's own oldest bytes: then it is gone, and so is this.
       s = e.slotOf(id);
-      if (pos < 0 || s < 0) return;
-      data.copy(ring, pos % ring.length);
+      if (at < 0 || s < 0) return;
+      ring.set(data, at);
+      pos = this.written - data.length;
     }
     const r = rs.take();
     rs.time[r] = this.now();
@@ -251,6 +255,7 @@ export class Journal implements JournalStore {
     this.totalBytes = 0;
     this.ring = undefined;
     this.written = 0;
+    this.offset = 0;
   }
 
   /** The ring, made at `maxBytes`; a changed size starts a new one, dropping what the old held. */
@@ -260,23 +265,27 @@ export class Journal implements JournalStore {
     // Unpooled and not zeroed: only bytes written since are ever read, pages are touched as written.
     this.ring = Buffer.allocUnsafeSlow(maxBytes);
     this.written = 0;
+    this.offset = 0;
     return this.ring;
   }
 
   /**
    * Room for `n` contiguous bytes: at the write position, or at the ring's start when they would
-   * run past its end. Entries whose bytes that overwrites go first. -1 when `n` exceeds the ring.
+   * run past its end. Entries whose bytes that overwrites go first. Where in the ring they go
+   * (their position counted from the first write is `written - n` after), or -1 when `n` exceeds
+   * the ring.
    */
   private reserve(ring: Buffer, n: number): number {
     const size = ring.length;
     if (n > size) return -1;
-    const offset = this.written % size;
-    const pos = offset + n > size ? this.written + (size - offset) : this.written;
-    this.written = pos + n;
+    const wrap = this.offset + n > size;
+    const at = wrap ? 0 : this.offset;
+    this.written += wrap ? size - this.offset + n : n;
+    this.offset = at + n;
     const floor = this.written - size;
     const e = this.entries;
     while (e.count > 0 && e.pos[e.head]! < floor) this.evictOldest();
-    return pos;
+    return at;
   }
 
   private evictOldest(): void {

@@ -66,6 +66,38 @@ describe('Journal bounds', () => {
     expect([a.raw, a.responses.length]).toEqual(['', 0]);
   });
 
+  it('keeps every held entry and response byte for byte across many wraps, exact fits at the end included', () => {
+    const { j, rec } = journal({ maxBytes: 4000, maxEntries: 1_000 });
+    const sent = new Map<number, { raw: string; response: string | undefined }>();
+    const check = () => {
+      for (const held of j.list()) {
+        const want = sent.get(held.id)!;
+        expect(held.raw).toBe(want.raw);
+        expect(held.responses.map((r) => r.raw)).toEqual(want.response === undefined ? [] : [want.response]);
+      }
+    };
+    // Requests alone, 1,000 bytes each: the fourth ends exactly at the ring's end, the fifth starts it again.
+    for (let i = 0; i < 12; i++) {
+      const e = rec(`tile-${i}`, {}, 1000);
+      expect(e.raw.length).toBe(1000);
+      sent.set(e.id, { raw: e.raw, response: undefined });
+      check();
+    }
+    // Uneven sizes, each answered (a response may take its own request's bytes: then both are gone).
+    const sizes = [700, 1300, 999, 1001, 2000, 1500, 333, 3000, 3744, 1234, 250, 2500];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, size] of sizes.entries()) {
+        const e = rec(`r${round}-${i}`, {}, size);
+        expect(e.raw.length).toBe(size);
+        const response = Buffer.from(`SIP/2.0 486 Busy Here\r\nX-Entry: ${e.id}\r\n\r\n`, 'latin1');
+        sent.set(e.id, { raw: e.raw, response: response.toString('latin1') });
+        j.response(e.id, response);
+        check();
+      }
+    }
+    expect(j.list().length).toBeGreaterThan(0);
+  });
+
   it('a message larger than the ring is not held, and the others stay', () => {
     const { j, rec } = journal({ maxBytes: 2000 });
     rec('small', {}, 500);
