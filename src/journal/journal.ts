@@ -63,9 +63,9 @@ export class Journal implements JournalStore {
   private totalBytes = 0;
   /** The bytes, allocated on the first record (never while the journal is off). */
   private ring: Buffer | undefined;
-  /** Bytes written into the ring since it was made, counting the tail skipped at each wrap. */
+  /** Bytes written into the ring since it was made, counting the tail skipped at each wrap (so `pos`). */
   private written = 0;
-  /** Where in the ring the next bytes go: `written` modulo its size, kept as it moves (no division per message). */
+  /** Where in the ring the next bytes go: `written` modulo its size, kept as it moves (no division). */
   private offset = 0;
   /** The last source address kept: a flood from one address keeps one string, not one per request. */
   private lastAddress = '';
@@ -117,14 +117,13 @@ export class Journal implements JournalStore {
       return 0;
     }
     ring.set(data, at);
-    const pos = this.written - data.length;
     const e = this.entries;
     const id = e.nextId;
     const s = e.push();
     const bytes = data.length + ENTRY_OVERHEAD_BYTES;
     if (fields.address !== this.lastAddress) this.lastAddress = fields.address;
     e.time[s] = this.now();
-    e.pos[s] = pos;
+    e.pos[s] = this.written - data.length;
     e.length[s] = data.length;
     e.bytes[s] = bytes;
     e.port[s] = fields.port;
@@ -159,18 +158,16 @@ export class Journal implements JournalStore {
     const ring = this.ring!;
     const lastR = e.lastResponse[s]!;
     const again = lastR >= 0 && rs.length[lastR] === data.length && ring.compare(data, 0, data.length, rs.pos[lastR]! % ring.length, (rs.pos[lastR]! % ring.length) + data.length) === 0;
-    let pos = again ? rs.pos[lastR]! : 0;
     if (!again) {
       const at = this.reserve(ring, data.length);
       // The space taken may have been the entry's own oldest bytes: then it is gone, and so is this.
       s = e.slotOf(id);
       if (at < 0 || s < 0) return;
       ring.set(data, at);
-      pos = this.written - data.length;
     }
     const r = rs.take();
     rs.time[r] = this.now();
-    rs.pos[r] = pos;
+    rs.pos[r] = again ? rs.pos[lastR]! : this.written - data.length;
     rs.length[r] = data.length;
     rs.code[r] = again ? rs.code[lastR]! : statusCodeOf(data);
     rs.again[r] = again ? 1 : 0;
@@ -270,10 +267,8 @@ export class Journal implements JournalStore {
   }
 
   /**
-   * Room for `n` contiguous bytes: at the write position, or at the ring's start when they would
-   * run past its end. Entries whose bytes that overwrites go first. Where in the ring they go
-   * (their position counted from the first write is `written - n` after), or -1 when `n` exceeds
-   * the ring.
+   * Room for `n` contiguous bytes: at the write position, or at the ring's start when they would run
+   * past its end (entries they overwrite go first). Their offset in the ring, -1 when `n` exceeds it.
    */
   private reserve(ring: Buffer, n: number): number {
     const size = ring.length;
