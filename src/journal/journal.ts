@@ -63,7 +63,7 @@ export class Journal implements JournalStore {
   private totalBytes = 0;
   /** The bytes, allocated on the first record (never while the journal is off). */
   private ring: Buffer | undefined;
-  /** Bytes written into the ring since it was made, counting the tail skipped at each wrap (so `pos`). */
+  /** Bytes written into the ring since it was made, counting the tail skipped at each wrap: what `pos` counts. */
   private written = 0;
   /** Where in the ring the next bytes go: `written` modulo its size, kept as it moves (no division). */
   private offset = 0;

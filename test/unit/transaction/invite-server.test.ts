@@ -16,7 +16,7 @@ function setup(reliable = false) {
   const env = { timers: T, deadlines: new Deadlines(clock), onTerminated: (_k: string, why: string) => ended.push(why) };
   const send = (b: Buffer, to: { address: string; port: number }) => sent.push({ at: clock.now(), text: b.toString(), ...(to === PEER ? {} : { to }) });
   const tx = new InviteServerTransaction(env, 'k', reliable, send, PEER, {});
-  return { clock, sent, ended, tx };
+  return { clock, sent, ended, tx, deadlines: env.deadlines };
 }
 
 const R486 = Buffer.from('SIP/2.0 486 Busy Here\r\n\r\n');
@@ -78,8 +78,7 @@ describe('INVITE server transaction (§17.2.1)', () => {
   });
 
   it('leaves the earlier deadline in the queue on the ACK, and Timer I still ends it at exactly T4', () => {
-    const { tx, sent, clock, ended } = setup();
-    const deadlines = (tx as unknown as { env: { deadlines: Deadlines } }).env.deadlines;
+    const { tx, sent, clock, ended, deadlines } = setup();
     tx.respond(R486, 486); // Timer G due at 500, Timer H at 32 s
     let moves = 0;
     const reschedule = deadlines.reschedule.bind(deadlines);
