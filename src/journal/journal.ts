@@ -157,7 +157,8 @@ export class Journal implements JournalStore {
     const rs = this.responseSlots;
     const ring = this.ring!;
     const lastR = e.lastResponse[s]!;
-    const again = lastR >= 0 && rs.length[lastR] === data.length && ring.compare(data, 0, data.length, rs.pos[lastR]! % ring.length, (rs.pos[lastR]! % ring.length) + data.length) === 0;
+    const lastAt = lastR >= 0 ? rs.pos[lastR]! % ring.length : 0;
+    const again = lastR >= 0 && rs.length[lastR] === data.length && ring.compare(data, 0, data.length, lastAt, lastAt + data.length) === 0;
     if (!again) {
       const at = this.reserve(ring, data.length);
       // The space taken may have been the entry's own oldest bytes: then it is gone, and so is this.
