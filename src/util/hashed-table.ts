@@ -99,11 +99,16 @@ class Slots<T> {
   }
 }
 
+/** The records' table, as it starts and once emptied: strings only, no object array. */
+function emptyHeld(): Slots<never> {
+  return new Slots<never>(SMALL_SLOTS, false);
+}
+
 export class HashedTable<T extends object> {
   /** The strings held by objects. */
   private live = this.emptyLive();
   /** The strings held by records. */
-  private held = new Slots<never>(SMALL_SLOTS, false);
+  private held = emptyHeld();
   /** The ring of records, oldest at `head`: four hash words each (second string's 0 when absent). */
   private ring = new Int32Array(4 * SMALL);
   private due = new Float64Array(SMALL);
@@ -217,7 +222,7 @@ export class HashedTable<T extends object> {
   }
 
   private clearRecords(): void {
-    this.held = new Slots<never>(SMALL_SLOTS, false);
+    this.held = emptyHeld();
     this.ring = new Int32Array(4 * SMALL);
     this.due = new Float64Array(SMALL);
     this.head = 0;
